@@ -1,0 +1,3 @@
+from iggy_cli.app import main
+
+main()

@@ -1,0 +1,133 @@
+"""The `iggy` command: global options, command wiring, and `main()`, the one place where
+errors become messages and exit codes (see errors.EXIT_CODES)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from iggy_cli import __version__
+from iggy_cli.commands import OutputFormat, pat, sandbox, session
+from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL, make_settings
+from iggy_cli.context import AppContext, AuthInputs
+from iggy_cli.errors import IggyCliError
+from iggy_cli.output import Output
+
+app = typer.Typer(
+    name="iggy",
+    help="Manage personal access tokens of Apache Iggy servers; tokens are kept in the OS keyring.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # a rich traceback would show local variables: secrets
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(pat.app, name="pat")
+app.command("login")(session.login)
+app.command("logout")(session.logout)
+app.command("sandbox")(sandbox.sandbox)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"iggy-cli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def global_options(
+    typer_ctx: typer.Context,
+    url: Annotated[
+        str,
+        typer.Option("--url", "--http-api-url", envvar="IGGY_URL", help="Iggy HTTP API address."),
+    ] = DEFAULT_URL,
+    username: Annotated[
+        str | None,
+        typer.Option("-u", "--username", help="Log in as this user [env: IGGY_USERNAME]."),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "-p", "--password", help="Password (visible to other users; prefer IGGY_PASSWORD)."
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    token_name: Annotated[
+        str | None,
+        typer.Option("-n", "--token-name", help="Log in with the token stored under this name."),
+    ] = None,
+    token_stdin: Annotated[
+        bool,
+        typer.Option("--token-stdin", help="Read a raw token from stdin [or env: IGGY_TOKEN]."),
+    ] = False,
+    output: Annotated[
+        OutputFormat, typer.Option("-o", "--output", envvar="IGGY_OUTPUT", help="table or json.")
+    ] = OutputFormat.table,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the data.")] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for the server.", min=0.001)
+    ] = DEFAULT_TIMEOUT_S,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    settings = make_settings(url, timeout, output.value, quiet, debug=_debug())
+    ctx = AppContext(
+        settings=settings,
+        auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),
+        output=Output(settings.output, settings.quiet),
+        environ=os.environ,
+    )
+    if password is not None:
+        ctx.output.warning(
+            "--password is visible to other users in the process list; "
+            "use IGGY_PASSWORD or --password-stdin"
+        )
+    typer_ctx.obj = ctx
+
+
+def _debug() -> bool:
+    return os.environ.get("IGGY_DEBUG", "") not in ("", "0")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code; every expected failure is caught here."""
+    import click
+
+    errors = Output(stdout=sys.stdout, stderr=sys.stderr)
+    try:
+        result = app(args=argv, prog_name="iggy", standalone_mode=False)
+    except IggyCliError as error:
+        errors.error(error.message, error.hint)
+        return error.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        errors.error("interrupted")
+        return 130
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except Exception as error:
+        if _debug():
+            import traceback
+
+            traceback.print_exc()
+        errors.error(
+            f"unexpected {type(error).__name__}; this is a bug",
+            hint="set IGGY_DEBUG=1 for the traceback",
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,241 @@
+"""The thin Iggy HTTP client: one method per endpoint, typed results, errors from errors.py.
+
+The only module that imports httpx. Facts it relies on (shared/iggy-http-api.md): create
+answers 200 with `{"token"}`; delete and logout answer 204 with no body; `expiry` on create is
+in microseconds; a stable server answers a missing or bad bearer with 401 and an empty body;
+error bodies are `{"id", "code", "reason", "field"}` but a proxy may answer with HTML or text.
+Redirects are never followed, so the bearer cannot travel to another host.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from iggy_cli import errors
+from iggy_cli.models import Identity, MintedToken, PersonalAccessToken
+from iggy_cli.redaction import redact
+
+# Error ids of the Iggy server (core/common/src/error/iggy_error.rs), by what they mean to us.
+_ERROR_CLASSES: dict[int, type[errors.IggyCliError]] = {
+    20: errors.NotFound,
+    40: errors.AuthenticationError,
+    41: errors.AuthenticationError,
+    42: errors.AuthenticationError,
+    47: errors.AuthenticationError,
+    50: errors.InvalidTokenName,
+    51: errors.TokenAlreadyExists,
+    52: errors.TokenLimitReached,
+    53: errors.AuthenticationError,
+    54: errors.TokenExpired,
+    77: errors.AuthenticationError,
+    78: errors.AuthenticationError,
+}
+_SNIPPET_CHARS = 120
+
+
+class IggyClient:
+    """A session with one Iggy server. Login methods keep the JWT for the calls that follow."""
+
+    def __init__(
+        self,
+        url: str,
+        timeout: float,
+        transport: httpx.BaseTransport | None = None,
+        on_exchange: Callable[[httpx.Response, float], None] | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._timeout = timeout
+        self._http = httpx.Client(
+            base_url=self.url, timeout=timeout, transport=transport, follow_redirects=False
+        )
+        self._access_token: str | None = None
+        self._on_exchange = on_exchange
+
+    def __enter__(self) -> IggyClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def logged_in(self) -> bool:
+        return self._access_token is not None
+
+    def ping(self) -> None:
+        self._request("GET", "/ping", authenticated=False)
+
+    def login_with_password(self, username: str, password: str) -> Identity:
+        body = {"username": username, "password": password}
+        response = self._request("POST", "/users/login", json=body, authenticated=False)
+        return self._keep_identity(response)
+
+    def login_with_token(self, token: str) -> Identity:
+        response = self._request(
+            "POST",
+            "/personal-access-tokens/login",
+            json={"token": token},
+            authenticated=False,
+            secrets=(token,),
+        )
+        return self._keep_identity(response)
+
+    def logout(self) -> None:
+        """Revoke the JWT on the server; the client is logged out even if that fails."""
+        try:
+            self._request("DELETE", "/users/logout")
+        finally:
+            self._access_token = None
+
+    def list_tokens(self) -> list[PersonalAccessToken]:
+        payload = self._json(self._request("GET", "/personal-access-tokens"))
+        if not isinstance(payload, list):
+            raise self._unexpected("a list of tokens")
+        tokens = []
+        for item in payload:
+            name = item.get("name") if isinstance(item, dict) else None
+            expiry_at = item.get("expiry_at") if isinstance(item, dict) else None
+            if not isinstance(name, str) or not (expiry_at is None or _is_int(expiry_at)):
+                raise self._unexpected("a list of tokens")
+            tokens.append(PersonalAccessToken(name=name, expiry_at_us=expiry_at))
+        return tokens
+
+    def create_token(self, name: str, expiry_us: int) -> MintedToken:
+        body = {"name": name, "expiry": expiry_us}
+        payload = self._json(self._request("POST", "/personal-access-tokens", json=body))
+        token = payload.get("token") if isinstance(payload, dict) else None
+        if not isinstance(token, str) or not token:
+            raise self._unexpected("the new token")
+        return MintedToken(name=name, token=token)
+
+    def delete_token(self, name: str) -> None:
+        self._request("DELETE", f"/personal-access-tokens/{quote(name, safe='')}")
+
+    def _keep_identity(self, response: httpx.Response) -> Identity:
+        payload = self._json(response)
+        access = payload.get("access_token") if isinstance(payload, dict) else None
+        user_id = payload.get("user_id") if isinstance(payload, dict) else None
+        token = access.get("token") if isinstance(access, dict) else None
+        expiry = access.get("expiry") if isinstance(access, dict) else None
+        if not (_is_int(user_id) and isinstance(token, str) and token and _is_int(expiry)):
+            raise self._unexpected("an identity")
+        self._access_token = token
+        return Identity(
+            user_id=user_id,
+            access_token=token,
+            access_token_expires_at=datetime.fromtimestamp(expiry, UTC),
+        )
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        authenticated: bool = True,
+        secrets: tuple[str, ...] = (),
+    ) -> httpx.Response:
+        headers = {}
+        if authenticated:
+            if self._access_token is None:
+                raise errors.AuthenticationError("not logged in to the server")
+            headers["Authorization"] = f"Bearer {self._access_token}"
+        started = time.monotonic()
+        try:
+            response = self._http.request(method, path, json=json, headers=headers)
+        except httpx.TimeoutException:
+            raise errors.ServerUnavailable(
+                f"{self.url} did not answer within {self._timeout:g} s",
+                hint="check the server, or allow more time with --timeout SECONDS",
+            ) from None
+        except httpx.TransportError as error:
+            raise errors.ServerUnavailable(
+                f"cannot reach {self.url}: {_transport_reason(error)}",
+                hint="is the server running? Check --url or IGGY_URL",
+            ) from None
+        if self._on_exchange is not None:
+            self._on_exchange(response, time.monotonic() - started)
+        if response.is_success:
+            return response
+        raise self._error_for(response, secrets)
+
+    def _error_for(self, response: httpx.Response, secrets: tuple[str, ...]) -> Exception:
+        status = response.status_code
+        body = _json_or_none(response)
+        if isinstance(body, dict) and _is_int(body.get("id")):
+            reason = redact(str(body.get("reason") or body.get("code") or ""), secrets)
+            error_class = _ERROR_CLASSES.get(body["id"])
+            if error_class is None:
+                error_class = errors.ServerUnavailable if status >= 500 else errors.ServerRejected
+            return error_class(f"server: {reason} (error {body['id']}, HTTP {status})")
+        snippet = redact(_snippet(response), secrets)
+        if status == 401:
+            return errors.AuthenticationError("the server did not accept the credentials (401)")
+        if status == 403:
+            return errors.AuthenticationError("the server refused access (403 Forbidden)")
+        if response.is_redirect:
+            location = response.headers.get("location", "?")
+            return errors.ServerUnavailable(
+                f"{self.url} redirects to {location} (HTTP {status}); not followed",
+                hint="use the final address with --url",
+            )
+        if 400 <= status < 500 and status != 404:
+            return errors.ServerRejected(f"server rejected the request (HTTP {status}): {snippet}")
+        return errors.ServerUnavailable(
+            f"{self.url} is not answering as an Iggy server (HTTP {status}: {snippet})",
+            hint="check --url: it must point at the Iggy HTTP API",
+        )
+
+    def _json(self, response: httpx.Response) -> Any:
+        body = _json_or_none(response)
+        if body is None:
+            raise self._unexpected("JSON", response)
+        return body
+
+    def _unexpected(self, wanted: str, response: httpx.Response | None = None) -> Exception:
+        detail = f" ({response.headers.get('content-type', 'no content type')})" if response else ""
+        return errors.ServerUnavailable(
+            f"{self.url} answered something other than {wanted}{detail}; is it an Iggy server?",
+            hint="check --url: it must point at the Iggy HTTP API",
+        )
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _snippet(response: httpx.Response) -> str:
+    text = " ".join(response.text.split())
+    if not text:
+        return "empty body"
+    return text if len(text) <= _SNIPPET_CHARS else text[:_SNIPPET_CHARS] + "…"
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _transport_reason(error: httpx.TransportError) -> str:
+    if isinstance(error, httpx.ConnectError):
+        text = str(error).lower()
+        if "refused" in text:
+            return "connection refused"
+        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+            return "unknown host"
+    return str(error) or type(error).__name__

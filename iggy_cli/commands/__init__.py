@@ -1,0 +1,35 @@
+"""Command groups. Commands only parse options, call one use case and print its outcome."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from iggy_cli.context import AppContext
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+OutputOpt = Annotated[
+    OutputFormat | None,
+    typer.Option("-o", "--output", help="table (default) or json.", show_default=False),
+]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print only the data.")]
+
+
+def app_context(
+    typer_ctx: typer.Context, output: OutputFormat | None = None, quiet: bool = False
+) -> AppContext:
+    """The run's AppContext, with -o/-q given after the command taking precedence."""
+    ctx = typer_ctx.find_root().obj
+    assert isinstance(ctx, AppContext)
+    if output is not None:
+        ctx.output.format = output.value
+    if quiet:
+        ctx.output.quiet = True
+    return ctx

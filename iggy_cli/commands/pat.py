@@ -1,0 +1,171 @@
+"""`iggy pat create|list|delete|login`: personal access tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from iggy_cli import service
+from iggy_cli.commands import OutputOpt, QuietOpt, app_context
+from iggy_cli.commands.render import TOKEN_COLUMNS, token_row_cells, token_row_json, when
+from iggy_cli.errors import Interrupted, NotFound, StorageError, TokenNotStored
+from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
+
+app = typer.Typer(
+    help="Create, list, delete and log in with personal access tokens.", no_args_is_help=True
+)
+
+NameArg = Annotated[str, typer.Argument(help="Token name, 3 to 30 bytes.", show_default=False)]
+ExpiryArg = Annotated[list[str] | None, typer.Argument(help=EXPIRY_HELP, show_default=False)]
+
+
+@app.command("create")
+def create(
+    typer_ctx: typer.Context,
+    name: NameArg,
+    expiry: ExpiryArg = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Print the token instead of storing it.")
+    ] = False,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Create a token and keep it in the OS keyring (omitted EXPIRY: never expires).
+
+    Examples:
+      iggy pat create deploy 30d
+      TOKEN=$(iggy pat create ci 1h 30m -q --no-store)
+    """
+    ctx = app_context(typer_ctx, output, quiet)
+    outcome = service.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
+    show_token = outcome.stored_at is None
+    out = ctx.output
+    if out.json:
+        out.data(
+            {
+                "name": name,
+                "expiry_at": iso_utc(outcome.expires_at),
+                "stored": outcome.stored_at is not None,
+                "stored_at": outcome.stored_at,
+                "token": outcome.minted.token if show_token else None,
+            }
+        )
+    elif show_token:
+        out.value(outcome.minted.token)
+    ends = when(outcome.expires_at, ctx.now())
+    if outcome.store_error is not None:
+        raise TokenNotStored(
+            f"token {name!r} was created (expires: {ends}) but not stored: "
+            f"{outcome.store_error.message}; it is printed above, save it now",
+            hint=outcome.store_error.hint,
+        )
+    if outcome.stored_at is not None:
+        out.message(f"Created token {name!r} (expires: {ends}), stored in {outcome.stored_at}.")
+    else:
+        out.message(f"Created token {name!r} (expires: {ends}). It is shown only this once.")
+
+
+@app.command("list")
+def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = False) -> None:
+    """List your tokens, when each expires, and whether the keyring holds a copy.
+
+    Examples:
+      iggy pat list
+      iggy pat list -o json
+    """
+    ctx = app_context(typer_ctx, output, quiet)
+    listing = service.list_tokens(ctx)
+    if listing.storage_problem:
+        ctx.output.warning(f"keyring unavailable, STORED shows no: {listing.storage_problem}")
+    if ctx.output.json:
+        ctx.output.data([token_row_json(row) for row in listing.rows])
+    elif not listing.rows:
+        ctx.output.message("No tokens.")
+    else:
+        now = ctx.now()
+        ctx.output.table(TOKEN_COLUMNS, [token_row_cells(row, now) for row in listing.rows])
+
+
+@app.command("delete")
+def delete(
+    typer_ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(help="Token names.", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Delete tokens on the server and their keyring copies.
+
+    Examples:
+      iggy pat delete deploy
+      iggy pat delete old-ci old-deploy --yes
+    """
+    ctx = app_context(typer_ctx, output, quiet)
+    if ctx.interactive and not yes:
+        listed = ", ".join(repr(name) for name in names)
+        if not typer.confirm(f"Delete {listed} on {ctx.settings.url}?", default=False, err=True):
+            raise Interrupted("nothing deleted")
+    results, missing, local_failures = [], [], []
+    for outcome in service.delete_tokens(ctx, names):
+        results.append(
+            {
+                "name": outcome.name,
+                "deleted": outcome.deleted_on_server,
+                "removed_local_copy": outcome.removed_locally,
+            }
+        )
+        if not outcome.deleted_on_server:
+            missing.append(outcome.name)
+        if outcome.local_error:
+            local_failures.append(f"{outcome.name!r}: {outcome.local_error}")
+        local = "and its keyring copy" if outcome.removed_locally else "(no keyring copy)"
+        if outcome.deleted_on_server:
+            ctx.output.message(f"Deleted token {outcome.name!r} {local}.")
+        elif outcome.removed_locally:
+            ctx.output.message(f"Removed the stale keyring copy of {outcome.name!r}.")
+    if ctx.output.json:
+        ctx.output.data(results)
+    if local_failures:
+        raise StorageError("could not remove keyring copies of " + "; ".join(local_failures))
+    if missing:
+        raise NotFound("no token named " + ", ".join(repr(n) for n in missing) + " on the server")
+
+
+@app.command("login")
+def login(
+    typer_ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="A stored token's name.", show_default=False)
+    ] = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Log in with a token and make it this server's session (logout never deletes it).
+
+    Examples:
+      iggy pat login deploy
+      IGGY_TOKEN=... iggy pat login
+    """
+    ctx = app_context(typer_ctx, output, quiet)
+    outcome = service.pat_login(ctx, name)
+    identity = outcome.identity
+    if ctx.output.json:
+        ctx.output.data(
+            {
+                "user_id": identity.user_id,
+                "token_name": outcome.token_name,
+                "source": outcome.source,
+                "access_token_expires_at": iso_utc(identity.access_token_expires_at),
+            }
+        )
+        return
+    label = repr(outcome.token_name) if outcome.token_name else "the token"
+    ctx.output.message(
+        f"Logged in to {ctx.settings.url} as user {identity.user_id} with {label} "
+        f"(from {outcome.source}); access token expires "
+        f"{when(identity.access_token_expires_at, ctx.now())}."
+    )
+    ctx.output.message(f"{label.capitalize()} is now this server's session.")
+    if outcome.replaced_session:
+        ctx.output.message("The previous login session's token was deleted on the server.")

@@ -1,0 +1,39 @@
+"""Turning use-case outcomes into words and JSON objects (the JSON keys are a contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from iggy_cli.expiry import iso_utc, local_time, relative_words
+from iggy_cli.service import TokenRow
+
+
+def when(instant: datetime | None, now: datetime) -> str:
+    """'2026-12-29 01:50:00 UTC (in 29 days)', or 'never'."""
+    if instant is None:
+        return "never"
+    return f"{local_time(instant)} ({relative_words(instant, now)})"
+
+
+def token_row_json(row: TokenRow) -> dict[str, Any]:
+    return {
+        "name": row.token.name,
+        "expiry_at": iso_utc(row.token.expiry_at),
+        "expiry_at_us": row.token.expiry_at_us,
+        "expired": row.expired,
+        "stored": row.stored,
+    }
+
+
+def token_row_cells(row: TokenRow, now: datetime) -> list[str]:
+    expiry_at = row.token.expiry_at
+    return [
+        row.token.name,
+        local_time(expiry_at),
+        relative_words(expiry_at, now),
+        "yes" if row.stored else "no",
+    ]
+
+
+TOKEN_COLUMNS = ("NAME", "EXPIRES", "WHEN", "STORED")

@@ -1,0 +1,35 @@
+"""`iggy sandbox`: an in-memory Iggy user/PAT HTTP API in the foreground, for demos and tests."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from iggy_cli.errors import UsageError
+
+
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 3000,
+    username: Annotated[str, typer.Option(help="The root user's name.")] = "iggy",
+    password: Annotated[str, typer.Option(help="The root user's password.")] = "iggy",
+    edge: Annotated[
+        bool, typer.Option("--edge", help="Behave as the 0.9.0-edge server, not the stable one.")
+    ] = False,
+) -> None:
+    """Run a stand-in Iggy server (users and tokens only, in memory) until Ctrl-C.
+
+    Examples:
+      iggy sandbox
+      iggy sandbox --port 3001 --edge
+    """
+    from iggy_cli.sandbox.server import run_sandbox
+
+    try:
+        run_sandbox(host, port, username, password, edge, echo=lambda line: typer.echo(line))
+    except OSError as error:
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}",
+            hint="choose another --port",
+        ) from None

@@ -1,0 +1,77 @@
+"""`iggy login` and `iggy logout`: this server's login session, kept in the keyring."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from iggy_cli import service
+from iggy_cli.commands import OutputOpt, QuietOpt, app_context
+from iggy_cli.commands.render import when
+from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
+
+
+def login(
+    typer_ctx: typer.Context,
+    expiry: Annotated[
+        list[str] | None,
+        typer.Argument(help=f"{EXPIRY_HELP} Default: 15m.", show_default=False),
+    ] = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Log in with a password and keep a session token, as Iggy's own CLI does.
+
+    Creates the server token 'iggy-cli-session' (replacing an older one), keeps it in the
+    keyring, and later commands sign in with it when given no other credential.
+
+    Examples:
+      iggy -u iggy login
+      printf %s "$PASS" | iggy -u admin --password-stdin login 8h
+    """
+    ctx = app_context(typer_ctx, output, quiet)
+    chosen = parse_expiry(expiry or [], default=service.SESSION_DEFAULT_EXPIRY)
+    outcome = service.login(ctx, chosen)
+    if ctx.output.json:
+        ctx.output.data(
+            {
+                "url": ctx.settings.url,
+                "user_id": outcome.user_id,
+                "session_expires_at": iso_utc(outcome.expires_at),
+                "replaced": outcome.replaced,
+            }
+        )
+        return
+    ctx.output.message(
+        f"Logged in to {ctx.settings.url} as user {outcome.user_id}; session expires "
+        f"{when(outcome.expires_at, ctx.now())}, kept in {outcome.stored_at}."
+    )
+
+
+def logout(
+    typer_ctx: typer.Context,
+    local: Annotated[
+        bool, typer.Option("--local", help="Forget the session here without asking the server.")
+    ] = False,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Delete the session token on the server and the session in the keyring.
+
+    Examples:
+      iggy logout
+      iggy logout --local
+    """
+    ctx = app_context(typer_ctx, output, quiet)
+    outcome = service.logout(ctx, local_only=local)
+    if ctx.output.json:
+        ctx.output.data(
+            {"logged_out": outcome.had_session, "server": outcome.server, "keyring": outcome.local}
+        )
+        return
+    if not outcome.had_session:
+        ctx.output.message(f"Not logged in to {ctx.settings.url}; nothing to do.")
+        return
+    ctx.output.message(f"Server {ctx.settings.url}: {outcome.server}.")
+    ctx.output.message(f"Session in keyring: {outcome.local}.")

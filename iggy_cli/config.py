@@ -1,0 +1,108 @@
+"""Settings for one run, and the tool's local files; the only module that imports platformdirs."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from iggy_cli.errors import UsageError
+
+DEFAULT_URL = "http://localhost:3000"
+DEFAULT_TIMEOUT_S = 10.0
+APP_NAME = "iggy-cli"
+OUTPUT_FORMATS = ("table", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    url: str
+    timeout_s: float
+    output: str
+    quiet: bool
+    debug: bool
+
+    @property
+    def address(self) -> str:
+        """The keyring's name for this server, as Iggy's CLI spells it: the URL minus `http://`."""
+        return self.url.removeprefix("http://")
+
+
+def make_settings(url: str, timeout_s: float, output: str, quiet: bool, debug: bool) -> Settings:
+    return Settings(
+        url=normalize_url(url),
+        timeout_s=_check_timeout(timeout_s),
+        output=output,
+        quiet=quiet,
+        debug=debug,
+    )
+
+
+def normalize_url(url: str) -> str:
+    text = url.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"not an HTTP URL: {url!r}", hint="use a URL like http://localhost:3000 (--url or IGGY_URL)"
+        )
+    try:
+        parts.port  # noqa: B018  # raises for a port out of range or not a number
+    except ValueError:
+        raise UsageError(f"bad port in URL {url!r}") from None
+    if parts.query or parts.fragment or parts.username:
+        raise UsageError(f"the URL must be only scheme, host, port and path: {url!r}")
+    return text
+
+
+def _check_timeout(timeout_s: float) -> float:
+    if not timeout_s > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout_s:g}")
+    return timeout_s
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+class SessionIndex:
+    """What we know about each server's session besides its secret (which is in the keyring).
+
+    Records whether the session token is one `iggy login` minted (and `iggy logout` deletes on
+    the server) or a user's own PAT adopted by `pat login` (never deleted on logout). A session
+    with no record, such as one Iggy's Rust CLI made, counts as minted by login.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._path = path or data_dir() / "sessions.json"
+
+    def get(self, address: str) -> dict[str, Any] | None:
+        record = self._read().get(address)
+        return record if isinstance(record, dict) else None
+
+    def put(self, address: str, token_name: str | None, owned: bool) -> None:
+        records = self._read()
+        records[address] = {"token_name": token_name, "owned": owned}
+        self._write(records)
+
+    def remove(self, address: str) -> None:
+        records = self._read()
+        if records.pop(address, None) is not None:
+            self._write(records)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            records = json.loads(self._path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return records if isinstance(records, dict) else {}
+
+    def _write(self, records: dict[str, Any]) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = self._path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
+        os.replace(temporary, self._path)

@@ -1,0 +1,91 @@
+"""The composition root: builds, once per run, what commands and use cases need.
+
+Tests build an AppContext with their own store, clock, streams and environment; nothing is
+patched. Expensive parts (the keyring backend, the HTTP client) are built only when used.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TextIO
+
+from iggy_cli.config import SessionIndex, Settings
+from iggy_cli.errors import UsageError
+from iggy_cli.output import Output
+
+if TYPE_CHECKING:
+    from iggy_cli.client import IggyClient
+    from iggy_cli.credentials import CredentialStore
+
+
+@dataclass(frozen=True, slots=True)
+class AuthInputs:
+    """The credential options given on the command line (environment is read separately)."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    password_stdin: bool = False
+    token_name: str | None = None
+    token_stdin: bool = False
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ask(text: str, hidden: bool) -> str:
+    import click
+
+    return str(click.prompt(text, hide_input=hidden, err=True))
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    auth: AuthInputs = field(default_factory=AuthInputs)
+    output: Output = field(default_factory=Output)
+    environ: Mapping[str, str] = field(default_factory=dict)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    now: Callable[[], datetime] = _utc_now
+    ask: Callable[[str, bool], str] = _ask
+    store_factory: Callable[[], CredentialStore] | None = None
+    sessions: SessionIndex = field(default_factory=SessionIndex)
+    _store: CredentialStore | None = field(default=None, init=False)
+    _stdin_secret: str | None = field(default=None, init=False, repr=False)
+
+    @property
+    def interactive(self) -> bool:
+        isatty = getattr(self.stdin, "isatty", None)
+        return bool(isatty and isatty())
+
+    def store(self) -> CredentialStore:
+        if self._store is None:
+            if self.store_factory is not None:
+                self._store = self.store_factory()
+            else:
+                from iggy_cli.credentials import KeyringStore
+
+                self._store = KeyringStore()
+        return self._store
+
+    def client(self) -> IggyClient:
+        from iggy_cli.client import IggyClient
+
+        return IggyClient(self.settings.url, self.settings.timeout_s)
+
+    def read_stdin_secret(self, what: str) -> str:
+        """The first line of stdin, for --password-stdin and --token-stdin (read once)."""
+        if self._stdin_secret is None:
+            secret = self.stdin.readline().strip()
+            if not secret:
+                raise UsageError(f"{what}: nothing was read from stdin")
+            self._stdin_secret = secret
+        return self._stdin_secret
+
+    def prompt(self, text: str, hidden: bool = False) -> str:
+        if not self.interactive:
+            raise UsageError(f"cannot ask for {text.lower()}: stdin is not a terminal")
+        return self.ask(text, hidden)

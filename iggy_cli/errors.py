@@ -1,0 +1,95 @@
+"""One exception tree for every failure the tool expects, each class with its exit code.
+
+    IggyCliError (1, unexpected)
+    ├── UsageError (2)                  bad input caught before any request is sent
+    ├── ServerRejected (3)              the server refused the request
+    │   ├── InvalidTokenName
+    │   ├── TokenAlreadyExists
+    │   └── TokenLimitReached
+    ├── AuthenticationError (4)         wrong password, bad or expired token, no credential
+    │   └── TokenExpired
+    ├── NotFound (5)
+    ├── ServerUnavailable (6)           unreachable, timed out, or not answering as Iggy does
+    ├── StorageError (7)                the keyring (or other store) failed
+    │   └── TokenNotStored              minted on the server, but could not be stored
+    └── Interrupted (130)
+
+`app.main()` is the only place these become messages and exit codes. Usage errors raised by
+Typer itself (unknown option, missing argument) keep Typer's exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class IggyCliError(Exception):
+    """Base of every expected failure: a one-line message, an optional hint, an exit code."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(IggyCliError):
+    exit_code = 2
+
+
+class ServerRejected(IggyCliError):
+    """The server answered with an error that is not about credentials or a missing thing."""
+
+    exit_code = 3
+
+
+class InvalidTokenName(ServerRejected):
+    pass
+
+
+class TokenAlreadyExists(ServerRejected):
+    pass
+
+
+class TokenLimitReached(ServerRejected):
+    pass
+
+
+class AuthenticationError(IggyCliError):
+    exit_code = 4
+
+
+class TokenExpired(AuthenticationError):
+    pass
+
+
+class NotFound(IggyCliError):
+    exit_code = 5
+
+
+class ServerUnavailable(IggyCliError):
+    exit_code = 6
+
+
+class StorageError(IggyCliError):
+    exit_code = 7
+
+
+class TokenNotStored(StorageError):
+    """A token exists on the server but storing it failed; the caller has already shown it."""
+
+
+class Interrupted(IggyCliError):
+    exit_code = 130
+
+
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (0, "success"),
+    (1, "unexpected error (a bug: set IGGY_DEBUG=1 for the traceback)"),
+    (2, "usage: bad option, argument, token name or expiry (nothing was sent)"),
+    (3, "rejected by the server: invalid name, duplicate name, token limit reached"),
+    (4, "authentication: wrong password, unknown or expired token, not logged in"),
+    (5, "not found: no such token on the server or in the keyring"),
+    (6, "server unreachable, timed out, or not answering as an Iggy server"),
+    (7, "keyring failure: no keyring, or storing/reading/deleting failed"),
+    (130, "interrupted (Ctrl-C)"),
+)

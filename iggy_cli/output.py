@@ -1,0 +1,79 @@
+"""Everything the tool writes: data on stdout, messages and warnings on stderr.
+
+The only module that imports rich, and only to draw tables on a terminal: piped output is
+plain text with no markup, colour or wrapping, so scripts can read it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+
+class Output:
+    def __init__(
+        self,
+        format: str = "table",
+        quiet: bool = False,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
+        self.format = format
+        self.quiet = quiet
+        self._stdout = stdout or sys.stdout
+        self._stderr = stderr or sys.stderr
+
+    @property
+    def json(self) -> bool:
+        return self.format == "json"
+
+    def message(self, text: str) -> None:
+        """A human note on stderr: silent with -q and in JSON mode, where stderr stays empty."""
+        if not self.quiet and not self.json:
+            print(text, file=self._stderr, flush=True)
+
+    def warning(self, text: str) -> None:
+        print(f"warning: {text}", file=self._stderr, flush=True)
+
+    def error(self, text: str, hint: str | None = None) -> None:
+        print(f"error: {text}", file=self._stderr, flush=True)
+        if hint:
+            print(f"hint: {hint}", file=self._stderr, flush=True)
+
+    def value(self, text: str) -> None:
+        """One bare value on stdout (a raw token the user asked for)."""
+        print(text, file=self._stdout, flush=True)
+
+    def data(self, payload: Any) -> None:
+        print(json.dumps(payload, indent=2, ensure_ascii=False), file=self._stdout, flush=True)
+
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        if _is_terminal(self._stdout):
+            self._rich_table(columns, rows)
+        else:
+            self._plain_table(columns, rows)
+
+    def _rich_table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        Console(file=self._stdout).print(table)
+
+    def _plain_table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
+        for row in (columns, *rows):
+            cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
+            print("  ".join(cells).rstrip(), file=self._stdout)
+        self._stdout.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
