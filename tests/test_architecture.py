@@ -1,0 +1,61 @@
+"""The arrows between modules point one way (shared/STYLE.md); this keeps them so."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "iggy_cli"
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+# (module glob, names it must not import)
+RULES = [
+    ("errors.py", ("iggy_cli.",)),
+    ("models.py", ("iggy_cli.client", "iggy_cli.service", "iggy_cli.commands", "httpx")),
+    ("sandbox/*.py", ("iggy_cli.client", "iggy_cli.service", "iggy_cli.commands", "httpx")),
+    ("client.py", ("iggy_cli.credentials", "iggy_cli.service", "iggy_cli.commands", "keyring")),
+    ("commands/*.py", ("httpx", "keyring", "json", "rich", "iggy_cli.client")),
+    ("service.py", ("iggy_cli.commands", "iggy_cli.app", "rich", "typer")),
+]
+ONLY_USERS = {"httpx": {"client.py"}, "rich": {"output.py"}, "platformdirs": {"config.py"}}
+
+
+@pytest.mark.parametrize(("pattern", "forbidden"), RULES, ids=[rule[0] for rule in RULES])
+def test_module_does_not_import(pattern: str, forbidden: tuple[str, ...]) -> None:
+    for path in PACKAGE.glob(pattern):
+        bad = {name for name in imports_of(path) for prefix in forbidden if name.startswith(prefix)}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("library", sorted(ONLY_USERS))
+def test_library_has_one_user(library: str) -> None:
+    users = {
+        str(path.relative_to(PACKAGE))
+        for path in modules()
+        if any(name == library or name.startswith(f"{library}.") for name in imports_of(path))
+    }
+    assert users == ONLY_USERS[library]
+
+
+def test_keyring_is_used_only_by_the_stores() -> None:
+    users = {
+        str(path.relative_to(PACKAGE))
+        for path in modules()
+        if any(name.split(".")[0] == "keyring" for name in imports_of(path))
+    }
+    assert users == {"credentials.py", "plaintext_keyring.py"}

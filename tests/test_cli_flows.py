@@ -1,0 +1,244 @@
+"""End to end: the `iggy` console script against a sandbox server over loopback."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from conftest import Cli, mint_token, server_tokens
+
+from iggy_cli.sandbox.server import SandboxServer
+
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9+/]{66}==?$|^[A-Za-z0-9+/]{67}=$")
+DAY_US = 86_400 * 1_000_000
+
+
+def address(sandbox: SandboxServer) -> str:
+    return sandbox.url.removeprefix("http://")
+
+
+def test_login_keeps_a_session_that_later_commands_use(cli: Cli, sandbox: SandboxServer) -> None:
+    login = cli("login", env=cli.as_admin())
+    assert login.code == 0, login.stderr
+    assert login.stdout == ""
+    assert "as user 0" in login.stderr and "in 14 minutes" in login.stderr
+    session = cli.keyring()[f"iggy-cli-session:{address(sandbox)}"]
+    assert list(session) == ["iggy-cli-session"]
+    assert TOKEN_SHAPE.match(session["iggy-cli-session"])
+    assert list(server_tokens(sandbox.url)) == ["iggy-cli-session"]
+
+    listed = cli("pat", "list", "-o", "json")  # no credential given: the session is used
+    assert listed.code == 0, listed.stderr
+    assert [row["name"] for row in listed.json] == ["iggy-cli-session"]  # type: ignore[attr-defined]
+    assert listed.stderr == ""
+
+
+def test_login_replaces_an_older_session_token(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("login", env=cli.as_admin()).code == 0
+    first = cli.keyring()[f"iggy-cli-session:{address(sandbox)}"]["iggy-cli-session"]
+    again = cli("login", "2h", env=cli.as_admin())
+    assert again.code == 0, again.stderr
+    second = cli.keyring()[f"iggy-cli-session:{address(sandbox)}"]["iggy-cli-session"]
+    assert second != first
+    assert list(server_tokens(sandbox.url)) == ["iggy-cli-session"]
+    assert cli("pat", "list", env={"IGGY_TOKEN": first}).code == 4
+
+
+def test_create_stores_the_token_where_iggys_cli_looks(cli: Cli, sandbox: SandboxServer) -> None:
+    created = cli("pat", "create", "deploy", "30d", env=cli.as_admin())
+    assert created.code == 0, created.stderr
+    assert created.stdout == ""
+    service = f"iggy:{address(sandbox)}"
+    assert f"stored in keyring service '{service}', user 'deploy'" in created.stderr
+    token = cli.keyring()[service]["deploy"]
+    assert TOKEN_SHAPE.match(token) and token not in created.stderr
+    expiry_at_us = server_tokens(sandbox.url)["deploy"]
+    assert expiry_at_us is not None
+    assert abs(expiry_at_us - (time.time_ns() // 1000 + 30 * DAY_US)) < 60 * 1_000_000
+
+    used = cli("-n", "deploy", "pat", "list", "-o", "json", env={"IGGY_URL": sandbox.url})
+    assert used.code == 0, used.stderr
+    assert used.json == [  # type: ignore[comparison-overlap]
+        {
+            "name": "deploy",
+            "expiry_at": used.json[0]["expiry_at"],  # type: ignore[index]
+            "expiry_at_us": expiry_at_us,
+            "expired": False,
+            "stored": True,
+        }
+    ]
+    assert used.json[0]["expiry_at"].endswith("Z")  # type: ignore[index]
+
+
+def test_quiet_no_store_prints_only_the_token(cli: Cli, sandbox: SandboxServer) -> None:
+    created = cli("pat", "create", "ci", "1h", "-q", "--no-store", env=cli.as_admin())
+    assert created.code == 0, created.stderr
+    assert created.stderr == ""
+    token = created.stdout.removesuffix("\n")
+    assert TOKEN_SHAPE.match(token) and created.stdout == token + "\n"
+    assert cli.keyring() == {}
+    used = cli("pat", "list", "-o", "json", env={"IGGY_TOKEN": token})
+    assert used.code == 0, used.stderr
+    assert used.json[0]["stored"] is False  # type: ignore[index]
+
+
+def test_no_store_prints_the_token_and_says_it_is_shown_once(cli: Cli) -> None:
+    created = cli("pat", "create", "ci-job", "--no-store", env=cli.as_admin())
+    assert created.code == 0, created.stderr
+    assert TOKEN_SHAPE.match(created.stdout.strip())
+    assert created.stdout.strip() not in created.stderr
+    assert "expires: never" in created.stderr and "shown only this once" in created.stderr
+
+
+@pytest.mark.parametrize(
+    ("words", "expected_us"),
+    [((), None), (("never",), None), (("server_default",), None), (("2h",), 2 * 3_600_000_000)],
+    ids=["omitted", "never", "server-default", "2h"],
+)
+def test_expiry_reaches_the_server_in_microseconds(
+    cli: Cli, sandbox: SandboxServer, words: tuple[str, ...], expected_us: int | None
+) -> None:
+    assert cli("pat", "create", "timed", *words, "--no-store", env=cli.as_admin()).code == 0
+    expiry_at_us = server_tokens(sandbox.url)["timed"]
+    if expected_us is None:
+        assert expiry_at_us is None
+    else:
+        assert expiry_at_us is not None
+        assert abs(expiry_at_us - (time.time_ns() // 1000 + expected_us)) < 60 * 1_000_000
+
+
+def test_list_table_shows_zone_relative_time_and_stored(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "deploy", "30d", env=cli.as_admin()).code == 0
+    mint_token(sandbox.url, "forever")
+    mint_token(sandbox.url, "gone", expiry_us=1)
+    time.sleep(0.01)
+    listed = cli("pat", "list", env=cli.as_admin())
+    assert listed.code == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "EXPIRES", "WHEN", "STORED"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert list(rows) == ["deploy", "forever", "gone"]
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+in 29 days\s+yes$", rows["deploy"])
+    assert re.search(r"never\s+never\s+no$", rows["forever"])
+    assert re.search(r"UTC\s+expired \d+ seconds? ago\s+no$", rows["gone"])
+
+
+def test_list_json_marks_expired_tokens(cli: Cli, sandbox: SandboxServer) -> None:
+    mint_token(sandbox.url, "gone", expiry_us=1)
+    time.sleep(0.01)
+    listed = cli("pat", "list", "-o", "json", env=cli.as_admin())
+    assert listed.code == 0 and listed.stderr == ""
+    (row,) = listed.json  # type: ignore[misc]
+    assert set(row) == {"name", "expiry_at", "expiry_at_us", "expired", "stored"}
+    assert row["expired"] is True and isinstance(row["expiry_at_us"], int)
+
+
+def test_delete_removes_server_token_and_keyring_copy(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "one", env=cli.as_admin()).code == 0
+    assert cli("pat", "create", "two", env=cli.as_admin()).code == 0
+    deleted = cli("pat", "delete", "one", "two", env=cli.as_admin())  # stdin not a terminal
+    assert deleted.code == 0, deleted.stderr
+    assert deleted.stderr.splitlines() == [
+        "Deleted token 'one' and its keyring copy.",
+        "Deleted token 'two' and its keyring copy.",
+    ]
+    assert server_tokens(sandbox.url) == {}
+    assert cli.keyring() == {}
+
+
+def test_delete_goes_on_past_an_unknown_name(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "real", env=cli.as_admin()).code == 0
+    deleted = cli("pat", "delete", "ghost", "real", "--yes", "-o", "json", env=cli.as_admin())
+    assert deleted.code == 5
+    assert deleted.json == [  # type: ignore[comparison-overlap]
+        {"name": "ghost", "deleted": False, "removed_local_copy": False},
+        {"name": "real", "deleted": True, "removed_local_copy": True},
+    ]
+    assert deleted.stderr == "error: no token named 'ghost' on the server\n"
+    assert server_tokens(sandbox.url) == {}
+
+
+def test_pat_login_adopts_a_token_as_session_and_logout_keeps_it(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    assert cli("login", env=cli.as_admin()).code == 0
+    assert cli("pat", "create", "deploy").code == 0  # through the session
+    adopted = cli("pat", "login", "deploy")
+    assert adopted.code == 0, adopted.stderr
+    assert "as user 0 with 'deploy'" in adopted.stderr
+    assert "access token expires" in adopted.stderr and "in 59 minutes" in adopted.stderr
+    assert "previous login session's token was deleted" in adopted.stderr
+    session_service = f"iggy-cli-session:{address(sandbox)}"
+    stored = cli.keyring()
+    assert stored[session_service]["iggy-cli-session"] == stored[f"iggy:{address(sandbox)}"]["deploy"]
+    assert list(server_tokens(sandbox.url)) == ["deploy"]
+
+    out = cli("logout")
+    assert out.code == 0, out.stderr
+    assert "kept 'deploy': it is your own token" in out.stderr
+    assert "Session in keyring: removed from the keyring." in out.stderr
+    assert list(server_tokens(sandbox.url)) == ["deploy"]
+    assert session_service not in cli.keyring()
+
+
+def test_pat_login_json_reports_identity(cli: Cli, sandbox: SandboxServer) -> None:
+    token = mint_token(sandbox.url, "robot")
+    adopted = cli("pat", "login", "-o", "json", env={"IGGY_TOKEN": token})
+    assert adopted.code == 0, adopted.stderr
+    assert adopted.stderr == ""
+    body = adopted.json
+    assert isinstance(body, dict)
+    assert body["user_id"] == 0 and body["source"] == "IGGY_TOKEN"
+    assert body["access_token_expires_at"].endswith("Z")
+    assert token not in adopted.stdout
+
+
+def test_logout_deletes_the_session_token_on_the_server(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("login", env=cli.as_admin()).code == 0
+    out = cli("logout")
+    assert out.code == 0, out.stderr
+    assert out.stderr.splitlines() == [
+        f"Server {sandbox.url}: deleted token 'iggy-cli-session'.",
+        "Session in keyring: removed from the keyring.",
+    ]
+    assert server_tokens(sandbox.url) == {}
+    assert cli.keyring() == {}
+    again = cli("logout")
+    assert (again.code, again.stderr) == (0, f"Not logged in to {sandbox.url}; nothing to do.\n")
+
+
+def test_logout_local_only_leaves_the_server_alone(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("login", env=cli.as_admin()).code == 0
+    out = cli("logout", "--local")
+    assert out.code == 0 and "not contacted (--local)" in out.stderr
+    assert list(server_tokens(sandbox.url)) == ["iggy-cli-session"]
+    assert cli.keyring() == {}
+
+
+def test_password_from_stdin(cli: Cli) -> None:
+    listed = cli("-u", "iggy", "--password-stdin", "pat", "list", "-o", "json", input="iggy\n")
+    assert (listed.code, listed.stdout.strip(), listed.stderr) == (0, "[]", "")
+
+
+def test_password_flag_works_but_warns(cli: Cli) -> None:
+    listed = cli("-u", "iggy", "-p", "iggy", "pat", "list", "-o", "json")
+    assert listed.code == 0
+    assert listed.stderr.startswith("warning: --password is visible to other users")
+
+
+def test_http_api_url_is_accepted_as_in_iggys_cli(cli: Cli, sandbox: SandboxServer) -> None:
+    env = {**cli.as_admin(), "IGGY_URL": None}
+    listed = cli("--http-api-url", sandbox.url, "pat", "list", "-o", "json", env=env)
+    assert (listed.code, listed.stdout.strip()) == (0, "[]")
+
+
+def test_python_dash_m_runs_the_same_program(cli: Cli) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "iggy_cli", "--version"], capture_output=True, text=True
+    )
+    assert done.stdout.startswith("iggy-cli ")
+    assert cli("--version").stdout == done.stdout

@@ -1,0 +1,102 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from iggy_cli.errors import UsageError
+from iggy_cli.expiry import iso_utc, local_time, parse_expiry, relative_words
+from iggy_cli.models import NEVER_EXPIRES_US, SERVER_DEFAULT_US
+
+S = 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("words", "microseconds"),
+    [
+        ([], NEVER_EXPIRES_US),
+        (["30d"], 30 * 86_400 * S),
+        (["1h", "30m"], 5_400 * S),
+        (["1h 30m"], 5_400 * S),
+        (["1h30m"], 5_400 * S),
+        (["2weeks"], 14 * 86_400 * S),
+        (["15days", "2min", "2s"], (15 * 86_400 + 122) * S),
+        (["1M"], 2_630_016 * S),
+        (["1m"], 60 * S),
+        (["1y"], 31_557_600 * S),
+        (["250ms"], 250_000),
+        (["1us"], 1),
+        (["none"], NEVER_EXPIRES_US),
+        (["never"], NEVER_EXPIRES_US),
+        (["Unlimited"], NEVER_EXPIRES_US),
+        (["never_expire"], NEVER_EXPIRES_US),
+        (["server_default"], SERVER_DEFAULT_US),
+        (["default"], SERVER_DEFAULT_US),
+    ],
+    ids=lambda value: repr(value),
+)
+def test_expiry_words_become_microseconds(words: list[str], microseconds: int) -> None:
+    assert parse_expiry(words).microseconds == microseconds
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["soon"], "cannot read expiry 'soon'"),
+        (["3", "fortnights"], "unknown time unit 'fortnights'"),
+        (["1h", "later"], "cannot read expiry '1h later'"),
+        (["0s"], "shorter than one microsecond"),
+        (["1h", "never"], "cannot read expiry '1h never'"),
+        (["-5m"], "cannot read expiry '-5m'"),
+        (["600000y"], "too long"),
+    ],
+    ids=["word", "unit", "trailing", "zero", "mixed-keyword", "negative", "overflow"],
+)
+def test_bad_expiry_words_are_usage_errors(words: list[str], message: str) -> None:
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")) as caught:
+        parse_expiry(words)
+    assert caught.value.exit_code == 2
+    assert "30d" in (caught.value.hint or "")
+
+
+NOW = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("offset", "words"),
+    [
+        (timedelta(days=30) - timedelta(seconds=5), "in 29 days"),
+        (timedelta(days=1), "in 24 hours"),
+        (timedelta(hours=47, minutes=59), "in 47 hours"),
+        (timedelta(days=2), "in 2 days"),
+        (timedelta(minutes=15), "in 15 minutes"),
+        (timedelta(minutes=1), "in 1 minute"),
+        (timedelta(seconds=9), "in 9 seconds"),
+        (-timedelta(hours=3, minutes=5), "expired 3 hours ago"),
+        (-timedelta(days=400), "expired 400 days ago"),
+        (timedelta(0), "expired 0 seconds ago"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_relative_words(offset: timedelta, words: str) -> None:
+    assert relative_words(NOW + offset, NOW) == words
+
+
+def test_never_reads_never() -> None:
+    assert relative_words(None, NOW) == "never"
+    assert local_time(None) == "never"
+    assert iso_utc(None) is None
+
+
+def test_iso_utc_ends_in_z() -> None:
+    assert iso_utc(NOW) == "2026-11-29T12:00:00Z"
+
+
+def test_local_time_names_its_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert local_time(NOW) == "2026-11-29 17:30:00 IST"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
