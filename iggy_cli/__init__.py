@@ -1,3 +1,3 @@
-"""iggy-cli: manage Apache Iggy personal access tokens. Kept import-free so `--version` is instant."""
+"""iggy-cli: manage Apache Iggy personal access tokens. No imports: keeps --version instant."""
 
 __version__ = "0.1.0"

@@ -58,9 +58,9 @@ def require(ctx: AppContext) -> Credential:
 
 
 def ask_password(ctx: AppContext, username: str | None = None) -> Credential:
-    username = username or ctx.environ.get("IGGY_USERNAME") or ctx.prompt("Username")
-    password = ctx.prompt(f"Password for {username}", hidden=True)
-    return Credential("password", "prompt", password, username=username)
+    user = username or ctx.environ.get("IGGY_USERNAME") or ctx.prompt("Username")
+    password = ctx.prompt(f"Password for {user}", hidden=True)
+    return Credential("password", "prompt", password, username=user)
 
 
 def stored_token(ctx: AppContext, name: str) -> Credential:
@@ -102,8 +102,8 @@ def _password_credential(ctx: AppContext) -> Credential | None:
     if inputs.password_stdin:
         password = ctx.read_stdin_secret("--password-stdin")
         return Credential("password", "--password-stdin", password, username=username)
-    if password := ctx.environ.get("IGGY_PASSWORD"):
-        return Credential("password", "IGGY_PASSWORD", password, username=username)
+    if from_env := ctx.environ.get("IGGY_PASSWORD"):
+        return Credential("password", "IGGY_PASSWORD", from_env, username=username)
     if inputs.username is not None:
         # A username typed on the command line means "log in as this user": ask, or say how.
         if ctx.interactive:

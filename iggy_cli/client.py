@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote
 
 import httpx
@@ -62,7 +62,10 @@ class IggyClient:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -128,7 +131,7 @@ class IggyClient:
         user_id = payload.get("user_id") if isinstance(payload, dict) else None
         token = access.get("token") if isinstance(access, dict) else None
         expiry = access.get("expiry") if isinstance(access, dict) else None
-        if not (_is_int(user_id) and isinstance(token, str) and token and _is_int(expiry)):
+        if not (_is_int(user_id) and _is_int(expiry) and isinstance(token, str) and token):
             raise self._unexpected("an identity")
         self._access_token = token
         return Identity(
@@ -227,7 +230,7 @@ def _snippet(response: httpx.Response) -> str:
     return text if len(text) <= _SNIPPET_CHARS else text[:_SNIPPET_CHARS] + "…"
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -46,7 +46,8 @@ def normalize_url(url: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"not an HTTP URL: {url!r}", hint="use a URL like http://localhost:3000 (--url or IGGY_URL)"
+            f"not an HTTP URL: {url!r}",
+            hint="use a URL like http://localhost:3000 (--url or IGGY_URL)",
         )
     try:
         parts.port  # noqa: B018  # raises for a port out of range or not a number

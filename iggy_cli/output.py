@@ -67,7 +67,9 @@ class Output:
         Console(file=self._stdout).print(table)
 
     def _plain_table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
+        widths = [
+            max(len(str(cell)) for cell in column) for column in zip(columns, *rows, strict=True)
+        ]
         for row in (columns, *rows):
             cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
             print("  ".join(cells).rstrip(), file=self._stdout)

@@ -25,7 +25,7 @@ FILE_VARIABLE = "IGGY_PLAINTEXT_KEYRING_FILE"
 
 
 class PlaintextFileKeyring(KeyringBackend):
-    priority = -1  # type: ignore[assignment]  # never chosen by discovery
+    priority = -1  # never chosen by discovery
 
     def get_password(self, service: str, username: str) -> str | None:
         with self._entries() as entries:

@@ -8,7 +8,7 @@ not be stored is handed back to the caller, never dropped.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -56,10 +56,9 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
         try:
             yield client, identity
         finally:
-            try:
+            # The JWT expires by itself; a failed logout must not hide the real outcome.
+            with suppress(IggyCliError):
                 client.logout()
-            except IggyCliError:
-                pass  # the JWT expires by itself; failing here would hide the real outcome
 
 
 def _log_in(client: IggyClient, credential: Credential, url: str) -> Identity:

@@ -171,7 +171,9 @@ def test_pat_login_adopts_a_token_as_session_and_logout_keeps_it(
     assert "previous login session's token was deleted" in adopted.stderr
     session_service = f"iggy-cli-session:{address(sandbox)}"
     stored = cli.keyring()
-    assert stored[session_service]["iggy-cli-session"] == stored[f"iggy:{address(sandbox)}"]["deploy"]
+    assert (
+        stored[session_service]["iggy-cli-session"] == stored[f"iggy:{address(sandbox)}"]["deploy"]
+    )
     assert list(server_tokens(sandbox.url)) == ["deploy"]
 
     out = cli("logout")
