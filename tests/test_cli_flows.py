@@ -72,7 +72,7 @@ def test_create_stores_the_token_where_iggys_cli_looks(cli: Cli, sandbox: Sandbo
 
 
 def test_quiet_no_store_prints_only_the_token(cli: Cli, sandbox: SandboxServer) -> None:
-    created = cli("pat", "create", "ci", "1h", "-q", "--no-store", env=cli.as_admin())
+    created = cli("pat", "create", "ci-job", "1h", "-q", "--no-store", env=cli.as_admin())
     assert created.code == 0, created.stderr
     assert created.stderr == ""
     token = created.stdout.removesuffix("\n")

@@ -35,7 +35,7 @@ def create(
 
     Examples:
       iggy pat create deploy 30d
-      TOKEN=$(iggy pat create ci 1h 30m -q --no-store)
+      TOKEN=$(iggy pat create ci-job 1h 30m -q --no-store)
     """
     ctx = app_context(typer_ctx, output, quiet)
     outcome = service.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
