@@ -90,15 +90,17 @@ def relative_words(instant: datetime | None, now: datetime) -> str:
 
 
 def _span(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    for unit, size, upto in (
-        ("second", 1, 60),
-        ("minute", 60, 3_600),
-        ("hour", 3_600, 2 * 86_400),
+    """The span in the largest unit that still reads exactly enough, rounded to the nearest:
+    a 30-day token just created is 'in 30 days', and 1h29m is '89 minutes', not '1 hour'."""
+    seconds = delta.total_seconds()
+    for unit, size, below in (
+        ("second", 1, 90),
+        ("minute", 60, 90 * 60),
+        ("hour", 3_600, 36 * 3_600),
         ("day", 86_400, None),
     ):
-        if upto is None or seconds < upto:
-            count = seconds // size
+        if below is None or seconds < below - 0.5:
+            count = int(seconds / size + 0.5)
             return f"{count} {unit}" + ("" if count == 1 else "s")
     raise AssertionError("unreachable")
 

@@ -8,7 +8,10 @@ export IGGY_URL="http://127.0.0.1:$port"
 workdir=$(mktemp -d)
 sandbox_pid=""
 cleanup() {
-    [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null
+    if [ -n "$sandbox_pid" ]; then
+        kill "$sandbox_pid" 2>/dev/null || true
+        wait "$sandbox_pid" 2>/dev/null || true
+    fi
     rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -53,5 +56,10 @@ run iggy pat create demo-ci 1h 30m
 run iggy pat list
 run iggy pat login demo-deploy
 run iggy pat list -o json
-run iggy pat delete demo-deploy demo-ci --yes
+run iggy pat delete demo-ci --yes
 run iggy logout
+echo
+echo "# logout never deletes a token adopted with 'pat login'; clean it up with a password:"
+export IGGY_PASSWORD=iggy
+run iggy -u iggy pat delete demo-deploy --yes
+run iggy -u iggy pat list

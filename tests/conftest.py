@@ -23,8 +23,14 @@ MINTED: list[str] = []
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(host="127.0.0.1", port=0).start() as server:
+def access_log() -> list[str]:
+    """The sandbox's request lines, such as `DELETE /users/logout 204`."""
+    return []
+
+
+@pytest.fixture
+def sandbox(access_log: list[str]) -> Iterator[SandboxServer]:
+    with SandboxServer(host="127.0.0.1", port=0, access_log=access_log.append).start() as server:
         yield server
 
 

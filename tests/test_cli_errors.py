@@ -177,7 +177,7 @@ def test_a_failed_store_prints_the_minted_token(cli: Cli, sandbox: SandboxServer
     assert result.code == 7
     token = result.stdout.strip()
     assert len(token) == 68 and token not in result.stderr
-    assert "was created (expires: never) but not stored" in one_error_line(result.stderr)
+    assert "was created (never expires) but not stored" in one_error_line(result.stderr)
     assert "save it now" in result.stderr
     assert list(server_tokens(sandbox.url)) == ["deploy"]
     assert cli("pat", "list", env={"IGGY_TOKEN": token}).code == 0

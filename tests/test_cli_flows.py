@@ -22,7 +22,7 @@ def test_login_keeps_a_session_that_later_commands_use(cli: Cli, sandbox: Sandbo
     login = cli("login", env=cli.as_admin())
     assert login.code == 0, login.stderr
     assert login.stdout == ""
-    assert "as user 0" in login.stderr and "in 14 minutes" in login.stderr
+    assert "as user 0" in login.stderr and "(in 15 minutes)" in login.stderr
     session = cli.keyring()[f"iggy-cli-session:{address(sandbox)}"]
     assert list(session) == ["iggy-cli-session"]
     assert TOKEN_SHAPE.match(session["iggy-cli-session"])
@@ -32,6 +32,23 @@ def test_login_keeps_a_session_that_later_commands_use(cli: Cli, sandbox: Sandbo
     assert listed.code == 0, listed.stderr
     assert [row["name"] for row in listed.json] == ["iggy-cli-session"]  # type: ignore[attr-defined]
     assert listed.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("credential", "login_line"),
+    [
+        ({"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy"}, "POST /users/login 200"),
+        ({}, "POST /personal-access-tokens/login 200"),
+    ],
+    ids=["password", "session"],
+)
+def test_each_command_revokes_its_access_token_when_done(
+    cli: Cli, access_log: list[str], credential: dict[str, str], login_line: str
+) -> None:
+    assert cli("login", env=cli.as_admin()).code == 0
+    access_log.clear()
+    assert cli("pat", "list", env=credential).code == 0
+    assert access_log == [login_line, "GET /personal-access-tokens 200", "DELETE /users/logout 204"]
 
 
 def test_login_replaces_an_older_session_token(cli: Cli, sandbox: SandboxServer) -> None:
@@ -88,7 +105,7 @@ def test_no_store_prints_the_token_and_says_it_is_shown_once(cli: Cli) -> None:
     assert created.code == 0, created.stderr
     assert TOKEN_SHAPE.match(created.stdout.strip())
     assert created.stdout.strip() not in created.stderr
-    assert "expires: never" in created.stderr and "shown only this once" in created.stderr
+    assert "never expires" in created.stderr and "shown only this once" in created.stderr
 
 
 @pytest.mark.parametrize(
@@ -119,7 +136,7 @@ def test_list_table_shows_zone_relative_time_and_stored(cli: Cli, sandbox: Sandb
     assert lines[0].split() == ["NAME", "EXPIRES", "WHEN", "STORED"]
     rows = {line.split()[0]: line for line in lines[1:]}
     assert list(rows) == ["deploy", "forever", "gone"]
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+in 29 days\s+yes$", rows["deploy"])
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+in 30 days\s+yes$", rows["deploy"])
     assert re.search(r"never\s+never\s+no$", rows["forever"])
     assert re.search(r"UTC\s+expired \d+ seconds? ago\s+no$", rows["gone"])
 
@@ -167,7 +184,7 @@ def test_pat_login_adopts_a_token_as_session_and_logout_keeps_it(
     adopted = cli("pat", "login", "deploy")
     assert adopted.code == 0, adopted.stderr
     assert "as user 0 with 'deploy'" in adopted.stderr
-    assert "access token expires" in adopted.stderr and "in 59 minutes" in adopted.stderr
+    assert "the access token expires" in adopted.stderr and "(in 60 minutes)" in adopted.stderr
     assert "previous login session's token was deleted" in adopted.stderr
     session_service = f"iggy-cli-session:{address(sandbox)}"
     stored = cli.keyring()

@@ -8,7 +8,7 @@ import typer
 
 from iggy_cli import service
 from iggy_cli.commands import OutputOpt, QuietOpt, app_context
-from iggy_cli.commands.render import TOKEN_COLUMNS, token_row_cells, token_row_json, when
+from iggy_cli.commands.render import TOKEN_COLUMNS, expires, token_row_cells, token_row_json
 from iggy_cli.errors import Interrupted, NotFound, StorageError, TokenNotStored
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
 
@@ -53,17 +53,17 @@ def create(
         )
     elif show_token:
         out.value(outcome.minted.token)
-    ends = when(outcome.expires_at, ctx.now())
+    ends = expires(outcome.expires_at, ctx.now())
     if outcome.store_error is not None:
         raise TokenNotStored(
-            f"token {name!r} was created (expires: {ends}) but not stored: "
+            f"token {name!r} was created ({ends}) but not stored: "
             f"{outcome.store_error.message}; it is printed above, save it now",
             hint=outcome.store_error.hint,
         )
     if outcome.stored_at is not None:
-        out.message(f"Created token {name!r} (expires: {ends}), stored in {outcome.stored_at}.")
+        out.message(f"Created token {name!r}, {ends}; stored in {outcome.stored_at}.")
     else:
-        out.message(f"Created token {name!r} (expires: {ends}). It is shown only this once.")
+        out.message(f"Created token {name!r}, {ends}. It is shown only this once.")
 
 
 @app.command("list")
@@ -163,8 +163,8 @@ def login(
     label = repr(outcome.token_name) if outcome.token_name else "the token"
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as user {identity.user_id} with {label} "
-        f"(from {outcome.source}); access token expires "
-        f"{when(identity.access_token_expires_at, ctx.now())}."
+        f"(from {outcome.source}); the access token "
+        f"{expires(identity.access_token_expires_at, ctx.now())}."
     )
     ctx.output.message(f"{label.capitalize()} is now this server's session.")
     if outcome.replaced_session:

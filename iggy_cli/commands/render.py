@@ -9,11 +9,11 @@ from iggy_cli.expiry import iso_utc, local_time, relative_words
 from iggy_cli.service import TokenRow
 
 
-def when(instant: datetime | None, now: datetime) -> str:
-    """'2026-12-29 01:50:00 UTC (in 29 days)', or 'never'."""
+def expires(instant: datetime | None, now: datetime) -> str:
+    """'expires 2026-12-29 01:50:00 UTC (in 30 days)', or 'never expires'."""
     if instant is None:
-        return "never"
-    return f"{local_time(instant)} ({relative_words(instant, now)})"
+        return "never expires"
+    return f"expires {local_time(instant)} ({relative_words(instant, now)})"
 
 
 def token_row_json(row: TokenRow) -> dict[str, Any]:

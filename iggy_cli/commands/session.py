@@ -8,7 +8,7 @@ import typer
 
 from iggy_cli import service
 from iggy_cli.commands import OutputOpt, QuietOpt, app_context
-from iggy_cli.commands.render import when
+from iggy_cli.commands.render import expires
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
 
 
@@ -44,8 +44,8 @@ def login(
         )
         return
     ctx.output.message(
-        f"Logged in to {ctx.settings.url} as user {outcome.user_id}; session expires "
-        f"{when(outcome.expires_at, ctx.now())}, kept in {outcome.stored_at}."
+        f"Logged in to {ctx.settings.url} as user {outcome.user_id}; the session "
+        f"{expires(outcome.expires_at, ctx.now())}, kept in {outcome.stored_at}."
     )
 
 
