@@ -11,24 +11,14 @@ Facts read from the Iggy and axum sources (not copied):
   user JSON gains `options`), error.rs (401s carry the JSON error body).
 - user JSON: core/common/src/types/user/user_info.rs, Permissions::root in
   core/common/src/types/permissions/permissions_global.rs.
-- body rejections: axum 0.8.9 (the version in Iggy's Cargo.lock) axum/src/json.rs and
-  extract/rejection.rs: no `application/json` (or `+json`) content type -> 415 "Expected request
-  with `Content-Type: application/json`"; serde_json syntax/EOF errors -> 400 "Failed to parse the
-  request body as JSON: <error>"; data errors -> 422 "Failed to deserialize the JSON body into the
-  target type: <path>: <error>"; trailing data after the value -> 400; all text/plain.
-  extract/path/mod.rs: a name that is not UTF-8 once percent-decoded -> 400 "Invalid URL: Invalid
-  UTF-8 in `name`". The inner texts follow serde_json 1.0.149 (src/de.rs, src/error.rs) and
-  serde_path_to_error; `_Reader` re-implements their grammar so data errors met before a syntax
-  error win, as in the streaming parser. Positions are exact for the usual mistakes (wrong type,
-  missing field, trailing data) and only close for some malformed numbers and escapes.
-- IggyExpiry's visitor text "a microsecond expiry as a u64": core/common/src/utils/expiry.rs.
+- body rejections: see axum_json.py. extract/path/mod.rs of axum 0.8.9: a name that is not UTF-8
+  once percent-decoded -> 400 "Invalid URL: Invalid UTF-8 in `name`".
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import math
 import socket
 import socketserver
 import sys
@@ -36,14 +26,13 @@ import threading
 import traceback
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 
+from iggy_cli.sandbox import axum_json
 from iggy_cli.sandbox.state import (
-    U64_MAX,
     ApiError,
     Caller,
     Clock,
@@ -97,423 +86,6 @@ def _text(status: int, text: str) -> _Response:
     return _Response(status, text.encode(), _TEXT)
 
 
-# ---- axum's Json<T> extractor: serde_json + serde_path_to_error, as far as these bodies go ----
-
-
-class _Rejection(Exception):
-    def __init__(self, status: int, text: str) -> None:
-        super().__init__(status)
-        self.response = _text(status, text)
-
-
-class _JsonError(Exception):
-    def __init__(self, message: str, *, data: bool) -> None:
-        super().__init__(message)
-        self.message = message
-        self.data = data
-
-    def under(self, path: str) -> _JsonError:
-        return _JsonError(f"{path}: {self.message}", data=self.data)
-
-
-_Kind = Literal["string", "optional string", "u64"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Field:
-    name: str
-    kind: _Kind
-    expecting: str = "a string"
-
-
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    struct: str
-    fields: tuple[_Field, ...]
-    by_name: Mapping[str, _Field] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
-
-
-_LOGIN_USER = _Shape(
-    "LoginUser",
-    (
-        _Field("username", "string"),
-        _Field("password", "string"),
-        _Field("version", "optional string"),
-        _Field("context", "optional string"),
-    ),
-)
-_LOGIN_WITH_PAT = _Shape("LoginWithPersonalAccessToken", (_Field("token", "string"),))
-_REFRESH_TOKEN = _Shape("RefreshToken", (_Field("token", "string"),))
-_CREATE_PAT = _Shape(
-    "CreatePersonalAccessToken",
-    (_Field("name", "string"), _Field("expiry", "u64", "a microsecond expiry as a u64")),
-)
-_RUST_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"', "\0": "\\0"}
-_STRING_ESCAPES = frozenset(b'"\\/bfnrt')
-_WHITESPACE = frozenset(b" \t\n\r")
-_EXPONENT = frozenset(b"eE")
-_SIGNS = frozenset(b"+-")
-_LITERALS = {word[0]: word for word in (b"null", b"true", b"false")}
-_QUOTE, _BACKSLASH, _COMMA, _COLON, _MINUS, _DOT, _ZERO, _LETTER_U = b'"\\,:-.0u'
-_OPEN_LIST, _CLOSE_LIST, _OPEN_MAP, _CLOSE_MAP = b"[]{}"
-_HEX = frozenset(b"0123456789abcdefABCDEF")
-_DIGITS = frozenset(b"0123456789")
-
-
-def _rust_debug(text: str) -> str:
-    escaped = (
-        _RUST_ESCAPES.get(ch) or (ch if ch.isprintable() else f"\\u{{{ord(ch):x}}}") for ch in text
-    )
-    return '"' + "".join(escaped) + '"'
-
-
-def _rust_float(value: float) -> str:
-    """serde_json's float text (zmij, same layout as ryu): 1000.0, 1e+16, 1.5e-7."""
-    if value == 0:
-        return "-0.0" if math.copysign(1, value) < 0 else "0.0"
-    sign = "-" if value < 0 else ""
-    _, digit_tuple, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
-    digits = "".join(map(str, digit_tuple))
-    assert isinstance(exponent, int)
-    point = len(digits) + exponent  # value = 0.<digits> * 10**point
-    if exponent >= 0 and point <= 16:
-        return f"{sign}{digits}{'0' * exponent}.0"
-    if 0 < point <= 16:
-        return f"{sign}{digits[:point]}.{digits[point:]}"
-    if -5 < point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    mantissa = digits if len(digits) == 1 else f"{digits[0]}.{digits[1:]}"
-    return f"{sign}{mantissa}e{'+' if point > 0 else '-'}{abs(point - 1)}"
-
-
-def _unexpected_number(number: int | float) -> str:
-    if isinstance(number, float):
-        return f"floating point `{_rust_float(number)}`"
-    return f"integer `{number}`"
-
-
-class _Reader:
-    """A byte cursor over the body with serde_json's error texts and line/column rules."""
-
-    __slots__ = ("data", "index")
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.index = 0
-
-    def peek(self) -> int | None:
-        return self.data[self.index] if self.index < len(self.data) else None
-
-    def eat(self) -> int | None:
-        byte = self.peek()
-        self.index += byte is not None
-        return byte
-
-    def skip_ws(self) -> int | None:
-        while self.peek() in _WHITESPACE:
-            self.index += 1
-        return self.peek()
-
-    def error(self, message: str, *, data: bool = False, peek: bool = False) -> _JsonError:
-        # serde_json's column is the byte count on the line up to the consumed byte, or up to
-        # and including the peeked one.
-        index = min(len(self.data), self.index + 1) if peek else self.index
-        line_start = self.data.rfind(b"\n", 0, index) + 1
-        line = self.data.count(b"\n", 0, line_start) + 1
-        return _JsonError(f"{message} at line {line} column {index - line_start}", data=data)
-
-    def ident(self, rest: bytes) -> None:
-        for expected in rest:
-            byte = self.eat()
-            if byte is None:
-                raise self.error("EOF while parsing a value")
-            if byte != expected:
-                raise self.error("expected ident")
-
-    def string(self) -> str:
-        """The string whose opening quote was just eaten."""
-        start = self.index
-        while (byte := self.eat()) != _QUOTE:
-            if byte is None:
-                raise self.error("EOF while parsing a string")
-            if byte < 0x20:  # raw control characters must be escaped
-                raise self.error("control character (\\u0000-\\u001F) found while parsing a string")
-            if byte == _BACKSLASH:
-                self._escape()
-        try:
-            text: str = json.loads('"' + self.data[start : self.index].decode("utf-8"))
-        except UnicodeDecodeError:
-            raise self.error("invalid unicode code point") from None
-        if any("\ud800" <= ch <= "\udfff" for ch in text):
-            raise self.error("lone leading surrogate in hex escape")
-        return text
-
-    def _escape(self) -> None:
-        escape = self.eat()
-        if escape == _LETTER_U:  # \uXXXX
-            for _ in range(4):
-                digit = self.eat()
-                if digit is None:
-                    raise self.error("EOF while parsing a string")
-                if digit not in _HEX:
-                    raise self.error("invalid escape")
-        elif escape is None:
-            raise self.error("EOF while parsing a string")
-        elif escape not in _STRING_ESCAPES:
-            raise self.error("invalid escape")
-
-    def number(self) -> int | float:
-        start = self.index
-        negative = self.peek() == _MINUS
-        self.index += negative
-        first = self.eat()
-        if first is None:
-            raise self.error("EOF while parsing a value")
-        if first not in _DIGITS:
-            raise self.error("invalid number")
-        if first == _ZERO and self.peek() in _DIGITS:
-            raise self.error("invalid number", peek=True)
-        self._digits()
-        is_float = False
-        if self.peek() == _DOT:
-            self.index += 1
-            is_float = self._required_digits()
-        if self.peek() in _EXPONENT:
-            self.index += 1
-            if self.peek() in _SIGNS:
-                self.index += 1
-            is_float = self._required_digits()
-        text = self.data[start : self.index].decode("ascii")
-        # Beyond i64/u64, serde_json parses the integer as an f64 (len() first: Python refuses
-        # to convert very long digit strings to int).
-        if is_float or len(text) > 21 or not -(2**63) <= int(text) <= U64_MAX:
-            value = float(text)
-            if math.isinf(value):
-                raise self.error("number out of range")
-            return value
-        return -0.0 if negative and int(text) == 0 else int(text)
-
-    def _digits(self) -> None:
-        while self.peek() in _DIGITS:
-            self.index += 1
-
-    def _required_digits(self) -> bool:
-        if self.peek() not in _DIGITS:
-            message = "EOF while parsing a value" if self.peek() is None else "invalid number"
-            raise self.error(message, peek=True)
-        self._digits()
-        return True
-
-    def invalid_type(self, expecting: str) -> _JsonError:
-        """serde_json's peek_invalid_type: consume the scalar in the way, then name it."""
-        byte = self.peek()
-        if byte in _LITERALS:
-            self.index += 1
-            word = _LITERALS[byte]
-            self.ident(word[1:])
-            unexpected = "null" if word == b"null" else f"boolean `{word.decode()}`"
-        elif byte == _MINUS or byte in _DIGITS:
-            unexpected = _unexpected_number(self.number())
-        elif byte == _QUOTE:
-            self.index += 1
-            unexpected = f"string {_rust_debug(self.string())}"
-        elif byte in (_OPEN_LIST, _OPEN_MAP):
-            unexpected = "sequence" if byte == _OPEN_LIST else "map"
-        else:
-            return self.error("expected value", peek=True)
-        return self.error(f"invalid type: {unexpected}, expected {expecting}", data=True)
-
-    def ignore(self) -> None:
-        """Skip any value, as serde_json's ignore_value does for unknown fields."""
-        byte = self.skip_ws()
-        if byte is None:
-            raise self.error("EOF while parsing a value", peek=True)
-        if byte in _LITERALS:
-            self.index += 1
-            self.ident(_LITERALS[byte][1:])
-        elif byte == _MINUS or byte in _DIGITS:
-            self.number()
-        elif byte == _QUOTE:
-            self.index += 1
-            self.string()
-        elif byte in (_OPEN_LIST, _OPEN_MAP):
-            self.index += 1
-            self._ignore_members(close=byte + 2, is_map=byte == _OPEN_MAP)  # "[" + 2 is "]"
-        else:
-            raise self.error("expected value", peek=True)
-
-    def _ignore_members(self, close: int, *, is_map: bool) -> None:
-        first = True
-        while (byte := self.skip_ws()) != close:
-            if byte is None:
-                kind = "an object" if is_map else "a list"
-                raise self.error(f"EOF while parsing {kind}", peek=True)
-            if not first:
-                if byte != _COMMA:
-                    raise self.error(f"expected `,` or `{chr(close)}`", peek=True)
-                self.index += 1
-                if self.skip_ws() == close:
-                    raise self.error("trailing comma", peek=True)
-            first = False
-            if is_map:
-                if self.skip_ws() != _QUOTE:
-                    raise self.error("key must be a string", peek=True)
-                self.index += 1
-                self.string()
-                self.colon()
-            self.ignore()
-        self.index += 1
-
-    def colon(self) -> None:
-        byte = self.skip_ws()
-        if byte != _COLON:
-            message = "EOF while parsing an object" if byte is None else "expected `:`"
-            raise self.error(message, peek=True)
-        self.index += 1
-
-
-def _field_value(reader: _Reader, spec: _Field) -> str | int | None:
-    byte = reader.skip_ws()
-    if spec.kind == "optional string" and _LITERALS.get(byte or 0) == b"null":
-        reader.index += 1
-        reader.ident(b"ull")
-        return None
-    if byte is None:
-        raise reader.error("EOF while parsing a value", peek=True)
-    if spec.kind != "u64" and byte == _QUOTE:
-        reader.index += 1
-        return reader.string()
-    if spec.kind == "u64" and (byte == _MINUS or byte in _DIGITS):
-        number = reader.number()
-        if isinstance(number, int) and number >= 0:
-            return number
-        unexpected = _unexpected_number(number)
-        raise reader.error(f"invalid type: {unexpected}, expected {spec.expecting}", data=True)
-    raise reader.invalid_type(spec.expecting)
-
-
-def _visit_map(reader: _Reader, shape: _Shape) -> dict[str, str | int | None]:
-    values: dict[str, str | int | None] = {}
-    first = True
-    while (byte := reader.skip_ws()) != _CLOSE_MAP:
-        if byte is None:
-            raise reader.error("EOF while parsing an object", peek=True)
-        if not first:
-            if byte != _COMMA:
-                raise reader.error("expected `,` or `}`", peek=True)
-            reader.index += 1
-            byte = reader.skip_ws()
-        first = False
-        if byte != _QUOTE:
-            message = {None: "EOF while parsing a value", _CLOSE_MAP: "trailing comma"}.get(byte)
-            raise reader.error(message or "key must be a string", peek=True)
-        reader.index += 1
-        key = reader.string()
-        spec = shape.by_name.get(key)
-        if spec is not None and key in values:
-            _end_map(reader)
-            raise reader.error(f"duplicate field `{key}`", data=True)
-        try:
-            reader.colon()
-            if spec is None:
-                reader.ignore()
-            else:
-                values[key] = _field_value(reader, spec)
-        except _JsonError as error:
-            raise error.under(key) from None
-    missing = [f.name for f in shape.fields if f.kind != "optional string" and f.name not in values]
-    reader.index += 1
-    if missing:
-        raise reader.error(f"missing field `{missing[0]}`", data=True)
-    return values
-
-
-def _end_map(reader: _Reader) -> None:
-    # serde_json still runs end_map after the visitor failed; it moves the reported position.
-    if reader.skip_ws() == _CLOSE_MAP:
-        reader.index += 1
-
-
-def _visit_seq(reader: _Reader, shape: _Shape) -> dict[str, str | int | None]:
-    # serde's derived structs also accept a JSON array of the fields in order.
-    values: dict[str, str | int | None] = {}
-    for position, spec in enumerate(shape.fields):
-        byte = reader.skip_ws()
-        if byte is None:
-            raise reader.error("EOF while parsing a list", peek=True)
-        if byte != _CLOSE_LIST and position > 0:
-            if byte != _COMMA:
-                raise reader.error("expected `,` or `]`", peek=True)
-            reader.index += 1
-            byte = reader.skip_ws()
-            if byte in (None, _CLOSE_LIST):
-                message = "trailing comma" if byte else "EOF while parsing a value"
-                raise reader.error(message, peek=True)
-        if byte == _CLOSE_LIST:
-            if spec.kind == "optional string":
-                continue
-            reader.index += 1
-            count = len(shape.fields)
-            message = f"invalid length {position}, expected struct {shape.struct} with {count}"
-            raise reader.error(f"{message} elements", data=True)
-        try:
-            values[spec.name] = _field_value(reader, spec)
-        except _JsonError as error:
-            raise error.under(f"[{position}]") from None
-    byte = reader.skip_ws()
-    if byte != _CLOSE_LIST:
-        if byte == _COMMA:
-            reader.index += 1
-            message = "trailing comma" if reader.skip_ws() == _CLOSE_LIST else "trailing characters"
-        else:
-            message = "EOF while parsing a list" if byte is None else "trailing characters"
-        raise reader.error(message, peek=True)
-    reader.index += 1
-    return values
-
-
-def _deserialize(data: bytes, shape: _Shape) -> dict[str, str | int | None]:
-    reader = _Reader(data)
-    byte = reader.skip_ws()
-    if byte is None:
-        raise reader.error("EOF while parsing a value", peek=True)
-    reader.index += byte in (_OPEN_MAP, _OPEN_LIST)
-    if byte == _OPEN_MAP:
-        values = _visit_map(reader, shape)
-    elif byte == _OPEN_LIST:
-        values = _visit_seq(reader, shape)
-    else:
-        raise reader.invalid_type(f"struct {shape.struct}")
-    if reader.skip_ws() is not None:
-        raise reader.error("trailing characters", peek=True)
-    return values
-
-
-def _is_json_content_type(value: str | None) -> bool:
-    if value is None or any(not (" " <= ch <= "~" or ch == "\t") for ch in value):
-        return False
-    essence = value.split(";", 1)[0].strip().lower()
-    kind, _, subtype = essence.partition("/")
-    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
-
-
-def _parse_body(headers: Message, body: bytes, shape: _Shape) -> dict[str, str | int | None]:
-    if not _is_json_content_type(headers.get("Content-Type")):
-        raise _Rejection(415, "Expected request with `Content-Type: application/json`")
-    try:
-        return _deserialize(body, shape)
-    except _JsonError as error:
-        if error.data:
-            prefix = "Failed to deserialize the JSON body into the target type"
-            raise _Rejection(422, f"{prefix}: {error.message}") from None
-        raise _Rejection(
-            400, f"Failed to parse the request body as JSON: {error.message}"
-        ) from None
-
-
 # ---- routes ----
 
 
@@ -531,14 +103,14 @@ class _Call:
             self.authenticated = self.state.authenticate(self.headers.get("Authorization"))
         return self.authenticated
 
-    def json(self, shape: _Shape) -> dict[str, str | int | None]:
-        return _parse_body(self.headers, self.body, shape)
+    def json(self, shape: axum_json.Shape) -> dict[str, str | int | None]:
+        return axum_json.parse_body(self.headers, self.body, shape)
 
     def param(self, name: str) -> str:
         try:
             return urllib.parse.unquote_to_bytes(self.params[0]).decode("utf-8")
         except UnicodeDecodeError:
-            raise _Rejection(400, f"Invalid URL: Invalid UTF-8 in `{name}`") from None
+            raise axum_json.Rejection(400, f"Invalid URL: Invalid UTF-8 in `{name}`") from None
 
 
 def _error_body(error: ApiError) -> _Response:
@@ -569,16 +141,16 @@ def _ping(call: _Call) -> _Response:
 
 
 def _login(call: _Call) -> _Response:
-    body = call.json(_LOGIN_USER)
+    body = call.json(axum_json.LOGIN_USER)
     return _identity(call.state.login(str(body["username"]), str(body["password"])))
 
 
 def _login_with_token(call: _Call) -> _Response:
-    return _identity(call.state.login_with_token(str(call.json(_LOGIN_WITH_PAT)["token"])))
+    return _identity(call.state.login_with_token(str(call.json(axum_json.LOGIN_WITH_PAT)["token"])))
 
 
 def _refresh(call: _Call) -> _Response:
-    return _identity(call.state.refresh(str(call.json(_REFRESH_TOKEN)["token"])))
+    return _identity(call.state.refresh(str(call.json(axum_json.REFRESH_TOKEN)["token"])))
 
 
 def _logout(call: _Call) -> _Response:
@@ -598,7 +170,7 @@ def _list_tokens(call: _Call) -> _Response:
 
 def _create_token(call: _Call) -> _Response:
     caller = call.caller()
-    body = call.json(_CREATE_PAT)
+    body = call.json(axum_json.CREATE_PAT)
     expiry = body["expiry"]
     assert isinstance(expiry, int)
     return _json(200, {"token": call.state.create_token(caller.user_id, str(body["name"]), expiry)})
@@ -671,8 +243,8 @@ class _App:
             return _Response(401)
         except ApiError as error:
             return _error_body(error)
-        except _Rejection as rejection:
-            return rejection.response
+        except axum_json.Rejection as rejection:
+            return _text(rejection.status, rejection.text)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
