@@ -98,18 +98,21 @@ def _debug() -> bool:
     return os.environ.get("IGGY_DEBUG", "") not in ("", "0")
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, command: typer.Typer = app) -> int:
     """Run the command line and return its exit code; every expected failure is caught here."""
     import click
 
     errors = Output(stdout=sys.stdout, stderr=sys.stderr)
     try:
-        result = app(args=argv, prog_name="iggy", standalone_mode=False)
+        result = command(args=argv, prog_name="iggy", standalone_mode=False)
     except IggyCliError as error:
         errors.error(error.message, error.hint)
         return error.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
-        errors.error("interrupted")
+        # Quiet, as a shell's own Ctrl-C is; typer already turns one inside a command into
+        # exit 130. Only a newline, so the shell's prompt does not land after "Password:".
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
         return 130
     except click.exceptions.Exit as exit_:
         return exit_.exit_code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 from conftest import Cli, mint_token, server_tokens
@@ -261,3 +262,68 @@ def test_python_dash_m_runs_the_same_program(cli: Cli) -> None:
     )
     assert done.stdout.startswith("iggy-cli ")
     assert cli("--version").stdout == done.stdout
+
+
+def test_token_from_stdin(cli: Cli, sandbox: SandboxServer) -> None:
+    token = mint_token(sandbox.url, "piped")
+    listed = cli("--token-stdin", "pat", "list", "-o", "json", input=token + "\n")
+    assert listed.code == 0, listed.stderr
+    assert [row["name"] for row in listed.json] == ["piped"]  # type: ignore[attr-defined]
+
+
+def test_output_format_from_the_environment(cli: Cli) -> None:
+    listed = cli("pat", "list", env={**cli.as_admin(), "IGGY_OUTPUT": "json"})
+    assert (listed.code, listed.stdout, listed.stderr) == (0, "[]\n", "")
+    table = cli("pat", "list", "-o", "table", env={**cli.as_admin(), "IGGY_OUTPUT": "json"})
+    assert (table.code, table.stderr) == (0, "No tokens.\n")
+
+
+def test_the_whole_flow_against_an_edge_server(tmp_path: Path) -> None:
+    with SandboxServer(port=0, edge=True).start() as edge:
+        cli = Cli(tmp_path, edge.url)
+        assert cli("login", env=cli.as_admin()).code == 0
+        assert cli("pat", "create", "deploy", "1d").code == 0
+        listed = cli("pat", "list", "-o", "json")
+        assert [row["name"] for row in listed.json] == ["deploy", "iggy-cli-session"]  # type: ignore[attr-defined]
+        assert cli("pat", "login", "deploy").code == 0
+        unknown = cli("pat", "list", env={"IGGY_TOKEN": "B" * 66 + "=="})
+        assert unknown.code == 4 and "B" * 66 not in unknown.stderr
+        expired = mint_token(edge.url, "brief", expiry_us=1)
+        time.sleep(0.01)
+        assert cli("pat", "list", env={"IGGY_TOKEN": expired}).code == 4
+        assert cli("pat", "delete", "deploy", "brief", "--yes").code == 0
+        assert cli("logout").code == 0
+
+
+def test_iggy_sandbox_serves_in_the_foreground(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+
+    from conftest import BIN
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    server = subprocess.Popen(
+        [str(BIN / "iggy"), "sandbox", "--port", str(port), "--password", "s3cret"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        banner = server.stdout.readline()
+        assert banner.startswith(f"Iggy sandbox (stable) listening on http://127.0.0.1:{port}")
+        cli = Cli(tmp_path, f"http://127.0.0.1:{port}")
+        listed = cli("-u", "iggy", "pat", "list", "-o", "json", env={"IGGY_PASSWORD": "s3cret"})
+        assert (listed.code, listed.stdout) == (0, "[]\n")
+        taken = cli("sandbox", "--port", str(port))
+        assert taken.code == 2
+        assert taken.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, log = server.communicate(timeout=10)
+    assert server.returncode == 0
+    assert "POST /users/login 200" in log and "s3cret" not in log

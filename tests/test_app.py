@@ -1,0 +1,78 @@
+"""`app.run`, the one place where errors become exit codes, and the README's table of them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import typer
+
+from iggy_cli import errors
+from iggy_cli.app import run
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def failing_app(error: BaseException) -> typer.Typer:
+    app = typer.Typer(pretty_exceptions_enable=False)
+
+    @app.command()
+    def boom() -> None:
+        raise error
+
+    @app.command()
+    def other() -> None:  # a second command keeps `boom` a subcommand
+        pass
+
+    return app
+
+
+def test_an_unexpected_error_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    secret = "hunter2-secret"
+    code = run(["boom"], command=failing_app(RuntimeError(f"kaboom {secret}")))
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out == ""
+    assert captured.err == (
+        "error: unexpected RuntimeError; this is a bug\nhint: set IGGY_DEBUG=1 for the traceback\n"
+    )
+
+
+def test_debug_shows_the_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IGGY_DEBUG", "1")
+    assert run(["boom"], command=failing_app(RuntimeError("kaboom"))) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "RuntimeError: kaboom" in err
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "stderr"),
+    [
+        (errors.UsageError("bad"), 2, "error: bad\n"),
+        (errors.TokenLimitReached("full"), 3, "error: full\n"),
+        (errors.TokenExpired("old", hint="log in"), 4, "error: old\nhint: log in\n"),
+        (errors.NotFound("gone"), 5, "error: gone\n"),
+        (errors.ServerUnavailable("down"), 6, "error: down\n"),
+        (errors.TokenNotStored("lost?"), 7, "error: lost?\n"),
+        (KeyboardInterrupt(), 130, ""),
+    ],
+    ids=["usage", "rejected", "auth", "not-found", "unavailable", "storage", "ctrl-c"],
+)
+def test_each_error_class_maps_to_its_code(
+    capsys: pytest.CaptureFixture[str], error: BaseException, code: int, stderr: str
+) -> None:
+    assert run(["boom"], command=failing_app(error)) == code
+    assert capsys.readouterr().err == stderr
+
+
+def test_the_readme_documents_every_exit_code() -> None:
+    documented = {
+        int(code): meaning
+        for code, meaning in re.findall(r"^\| (\d+) \| (.+) \|$", README.read_text(), re.M)
+    }
+    assert set(documented) == {code for code, _ in errors.EXIT_CODES}
+    classes = [errors.IggyCliError, *errors.IggyCliError.__subclasses__()]
+    assert {cls.exit_code for cls in classes} <= set(documented)
