@@ -4,9 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test lint demo clean
+# Debian packages the tests drive for real (tmux: prompts on a real terminal).
+SYSTEM_PACKAGES := tmux
+
+.PHONY: setup system-packages test lint demo clean
 
 setup: $(STAMP)
+
+system-packages:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "iggy-cli needs Python 3.11 or newer")'
@@ -19,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check iggy_cli tests
 	$(BIN)/mypy
 
-test: lint
+test: lint system-packages
 	$(BIN)/pytest
 
 demo: $(STAMP)

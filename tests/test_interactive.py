@@ -1,0 +1,94 @@
+"""Prompts on a real terminal: the console script runs inside tmux, keys are typed with
+send-keys and the screen is read with capture-pane (shared/TESTING.md)."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from conftest import BIN, Cli, server_tokens
+
+from iggy_cli.sandbox.server import SandboxServer
+
+
+class Terminal:
+    def __init__(self, command: str, env: dict[str, str]) -> None:
+        assert shutil.which("tmux"), "tmux is missing: `make test` installs it (Debian: tmux)"
+        self.name = f"iggy-test-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+        script = f"export {exports}; {command}; echo rc=$?; sleep 60"
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", script],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        """The visible lines (tmux drops trailing spaces)."""
+        done = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        )
+        return done.stdout
+
+    def wait_for(self, text: str, seconds: float = 15) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def type(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def terminal(cli: Cli) -> Iterator[type[Terminal]]:
+    opened: list[Terminal] = []
+
+    def open_terminal(command: str, env: dict[str, str]) -> Terminal:
+        terminal = Terminal(command, env)
+        opened.append(terminal)
+        return terminal
+
+    yield open_terminal  # type: ignore[misc]
+    for terminal in opened:
+        terminal.close()
+
+
+def test_the_password_prompt_echoes_nothing(cli: Cli, terminal: type[Terminal]) -> None:
+    term = terminal(f"{BIN}/iggy -u iggy pat list -o json", cli.env)
+    term.wait_for("Password for iggy:")
+    term.type("iggy", "Enter")
+    screen = term.wait_for("rc=0")
+    lines = screen.splitlines()
+    assert lines[0].rstrip() == "Password for iggy:"
+    assert lines[1:3] == ["[]", "rc=0"]
+    assert "iggy" not in screen.replace("Password for iggy:", "")
+
+
+def test_delete_asks_and_defaults_to_no(
+    cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
+) -> None:
+    assert cli("pat", "create", "deploy", env=cli.as_admin()).code == 0
+    env = {**cli.env, "IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy"}
+    term = terminal(f"{BIN}/iggy pat delete deploy", env)
+    term.wait_for(f"Delete 'deploy' on {sandbox.url}? [y/N]:")
+    term.type("Enter")
+    screen = term.wait_for("rc=130")
+    assert "error: nothing deleted" in screen
+    assert list(server_tokens(sandbox.url)) == ["deploy"]
+
+    term = terminal(f"{BIN}/iggy pat delete deploy", env)
+    term.wait_for("[y/N]:")
+    term.type("y", "Enter")
+    assert "Deleted token 'deploy' and its keyring copy." in term.wait_for("rc=0")
+    assert server_tokens(sandbox.url) == {}
