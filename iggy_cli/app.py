@@ -79,7 +79,7 @@ def global_options(
         ),
     ] = False,
 ) -> None:
-    settings = make_settings(url, timeout, output.value, quiet, debug=_debug())
+    settings = make_settings(url, timeout, output.value, quiet)
     ctx = AppContext(
         settings=settings,
         auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),

@@ -9,8 +9,6 @@ Redirects are never followed, so the bearer cannot travel to another host.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeGuard
@@ -48,7 +46,6 @@ class IggyClient:
         url: str,
         timeout: float,
         transport: httpx.BaseTransport | None = None,
-        on_exchange: Callable[[httpx.Response, float], None] | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
@@ -56,7 +53,6 @@ class IggyClient:
             base_url=self.url, timeout=timeout, transport=transport, follow_redirects=False
         )
         self._access_token: str | None = None
-        self._on_exchange = on_exchange
 
     def __enter__(self) -> IggyClient:
         return self
@@ -154,7 +150,6 @@ class IggyClient:
             if self._access_token is None:
                 raise errors.AuthenticationError("not logged in to the server")
             headers["Authorization"] = f"Bearer {self._access_token}"
-        started = time.monotonic()
         try:
             response = self._http.request(method, path, json=json, headers=headers)
         except httpx.TimeoutException:
@@ -167,8 +162,6 @@ class IggyClient:
                 f"cannot reach {self.url}: {_transport_reason(error)}",
                 hint="is the server running? Check --url or IGGY_URL",
             ) from None
-        if self._on_exchange is not None:
-            self._on_exchange(response, time.monotonic() - started)
         if response.is_success:
             return response
         raise self._error_for(response, secrets)

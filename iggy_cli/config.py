@@ -23,7 +23,6 @@ class Settings:
     timeout_s: float
     output: str
     quiet: bool
-    debug: bool
 
     @property
     def address(self) -> str:
@@ -31,14 +30,8 @@ class Settings:
         return self.url.removeprefix("http://")
 
 
-def make_settings(url: str, timeout_s: float, output: str, quiet: bool, debug: bool) -> Settings:
-    return Settings(
-        url=normalize_url(url),
-        timeout_s=_check_timeout(timeout_s),
-        output=output,
-        quiet=quiet,
-        debug=debug,
-    )
+def make_settings(url: str, timeout_s: float, output: str, quiet: bool) -> Settings:
+    return Settings(url=normalize_url(url), timeout_s=timeout_s, output=output, quiet=quiet)
 
 
 def normalize_url(url: str) -> str:
@@ -58,12 +51,6 @@ def normalize_url(url: str) -> str:
     return text
 
 
-def _check_timeout(timeout_s: float) -> float:
-    if not timeout_s > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout_s:g}")
-    return timeout_s
-
-
 def data_dir() -> Path:
     from platformdirs import user_data_path
 
@@ -79,7 +66,12 @@ class SessionIndex:
     """
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path or data_dir() / "sessions.json"
+        self._given_path = path
+
+    @property
+    def _path(self) -> Path:
+        # Resolved on first use: most runs never read it, and platformdirs costs an import.
+        return self._given_path or data_dir() / "sessions.json"
 
     def get(self, address: str) -> dict[str, Any] | None:
         record = self._read().get(address)

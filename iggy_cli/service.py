@@ -216,10 +216,14 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
             store.set(service, SESSION_TOKEN_NAME, minted.token)
         except (Exception, KeyboardInterrupt) as error:
             # Nothing half-done: a session token we cannot keep must not live on the server.
-            client.delete_token(SESSION_TOKEN_NAME)
             reason = error.message if isinstance(error, StorageError) else type(error).__name__
+            try:
+                client.delete_token(SESSION_TOKEN_NAME)
+                undone = "its token was deleted on the server"
+            except IggyCliError:
+                undone = f"delete the server token {SESSION_TOKEN_NAME!r} with `iggy pat delete`"
             raise StorageError(
-                f"could not keep the session ({reason}); its token was deleted on the server",
+                f"could not keep the session ({reason}); {undone}",
                 hint=getattr(error, "hint", None),
             ) from None
     ctx.sessions.put(ctx.settings.address, SESSION_TOKEN_NAME, owned=True)
@@ -299,14 +303,23 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
     previous = store.get(service, SESSION_TOKEN_NAME)
     record = ctx.sessions.get(address)
     previous_owned = previous is not None and (record is None or bool(record.get("owned", True)))
-    replaced = False
-    with signed_in(ctx, credential) as (client, identity):
-        if previous_owned and previous != credential.secret:
-            try:
-                client.delete_token(SESSION_TOKEN_NAME)  # the login session it replaces
-                replaced = True
-            except NotFound:
-                pass
-        store.set(service, SESSION_TOKEN_NAME, credential.secret)
+    with signed_in(ctx, credential) as (_, identity):
+        pass  # proves the token works before it becomes the session
+    store.set(service, SESSION_TOKEN_NAME, credential.secret)
     ctx.sessions.put(address, credential.token_name, owned=False)
+    replaced = False
+    if previous_owned and previous is not None and previous != credential.secret:
+        replaced = _retire_session_token(ctx, previous)
     return PatLoginOutcome(identity, credential.token_name, credential.source, replaced)
+
+
+def _retire_session_token(ctx: AppContext, secret: str) -> bool:
+    """Delete the `iggy login` token a new session replaces, signed in as that token's own
+    user (the name is per user, so another user's session must not be touched)."""
+    old_session = Credential("session", "replaced session", secret)
+    try:
+        with signed_in(ctx, old_session) as (client, _):
+            client.delete_token(SESSION_TOKEN_NAME)
+    except IggyCliError:
+        return False  # expired or gone already: the server's cleaner takes care of it
+    return True

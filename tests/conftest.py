@@ -18,8 +18,6 @@ from iggy_cli.sandbox.server import SandboxServer
 BIN = Path(sys.executable).parent
 SUPPORT = Path(__file__).parent / "support"
 PLAINTEXT_BACKEND = "iggy_cli.plaintext_keyring.PlaintextFileKeyring"
-# Every raw token minted while the suite runs, with where it was shown on purpose.
-MINTED: list[str] = []
 
 
 @pytest.fixture
