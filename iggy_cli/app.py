@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from iggy_cli import __version__
-from iggy_cli.commands import OutputFormat, pat, sandbox, session
+from iggy_cli.commands import OutputFormat, StoreKind, pat, sandbox, session
 from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL, make_settings
 from iggy_cli.context import AppContext, AuthInputs
 from iggy_cli.errors import IggyCliError
@@ -69,6 +69,15 @@ def global_options(
         OutputFormat, typer.Option("-o", "--output", envvar="IGGY_OUTPUT", help="table or json.")
     ] = OutputFormat.table,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the data.")] = False,
+    store: Annotated[
+        StoreKind | None,
+        typer.Option(
+            "--store",
+            help="Where tokens live: keyring (default), file (unencrypted, 0600), or none. "
+            "Remembered for the server [env: IGGY_STORE].",
+            show_default=False,
+        ),
+    ] = None,
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the server.", min=0.001)
     ] = DEFAULT_TIMEOUT_S,
@@ -85,6 +94,7 @@ def global_options(
         auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),
         output=Output(settings.output, settings.quiet),
         environ=os.environ,
+        store_flag=store.value if store else None,
     )
     if password is not None:
         ctx.output.warning(

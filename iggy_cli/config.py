@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from iggy_cli.errors import UsageError
 DEFAULT_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT_S = 10.0
 APP_NAME = "iggy-cli"
-OUTPUT_FORMATS = ("table", "json")
+STORE_KINDS = ("keyring", "file", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,90 @@ def data_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
+
+
+def config_dir() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def token_file() -> Path:
+    """Where `--store file` keeps tokens."""
+    return data_dir() / "tokens.json"
+
+
+class UserConfig:
+    """config.toml under the platformdirs config folder: per-server choices, never a secret.
+
+    [servers."localhost:3000"]
+    store = "file"
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._given_path = path
+
+    @property
+    def path(self) -> Path:
+        return self._given_path or config_dir() / "config.toml"
+
+    def server(self, address: str) -> dict[str, Any]:
+        servers = self._read().get("servers", {})
+        entry = servers.get(address) if isinstance(servers, dict) else None
+        return entry if isinstance(entry, dict) else {}
+
+    def remember(self, address: str, key: str, value: str) -> None:
+        document = self._read()
+        servers = document.setdefault("servers", {})
+        servers.setdefault(address, {})[key] = value
+        self._write(document)
+
+    def _read(self) -> dict[str, Any]:
+        import tomllib
+
+        try:
+            return tomllib.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise UsageError(f"cannot read {self.path}: {error}") from None
+
+    def _write(self, document: dict[str, Any]) -> None:
+        import tomli_w
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(tomli_w.dumps(document))
+        os.replace(temporary, self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreChoice:
+    kind: str
+    reason: str
+
+
+def choose_store(
+    flag: str | None, environ: Mapping[str, str], config: UserConfig, address: str
+) -> StoreChoice:
+    """Where tokens live: --store > IGGY_STORE > this server's remembered choice > keyring.
+
+    A --store flag is remembered for the server, so the next command needs no flag.
+    """
+    if flag is not None:
+        if config.server(address).get("store") != flag:
+            config.remember(address, "store", flag)
+        return StoreChoice(flag, "--store")
+    if from_env := environ.get("IGGY_STORE"):
+        if from_env not in STORE_KINDS:
+            raise UsageError(
+                f"IGGY_STORE must be one of {', '.join(STORE_KINDS)}, not {from_env!r}"
+            )
+        return StoreChoice(from_env, "IGGY_STORE")
+    remembered = config.server(address).get("store")
+    if remembered in STORE_KINDS:
+        return StoreChoice(str(remembered), f"remembered for {address} in {config.path}")
+    return StoreChoice("keyring", "the default")
 
 
 class SessionIndex:

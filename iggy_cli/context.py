@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from iggy_cli.config import SessionIndex, Settings
+from iggy_cli.config import SessionIndex, Settings, StoreChoice, UserConfig, choose_store
 from iggy_cli.errors import UsageError
 from iggy_cli.output import Output
 
@@ -51,9 +51,12 @@ class AppContext:
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     now: Callable[[], datetime] = _utc_now
     ask: Callable[[str, bool], str] = _ask
+    store_flag: str | None = None
     store_factory: Callable[[], CredentialStore] | None = None
     sessions: SessionIndex = field(default_factory=SessionIndex)
+    config: UserConfig = field(default_factory=UserConfig)
     _store: CredentialStore | None = field(default=None, init=False)
+    _store_choice: StoreChoice | None = field(default=None, init=False)
     _stdin_secret: str | None = field(default=None, init=False, repr=False)
 
     @property
@@ -61,15 +64,32 @@ class AppContext:
         isatty = getattr(self.stdin, "isatty", None)
         return bool(isatty and isatty())
 
-    def store(self) -> CredentialStore:
-        if self._store is None:
-            if self.store_factory is not None:
-                self._store = self.store_factory()
-            else:
-                from iggy_cli.credentials import KeyringStore
+    @property
+    def store_choice(self) -> StoreChoice:
+        if self._store_choice is None:
+            self._store_choice = choose_store(
+                self.store_flag, self.environ, self.config, self.settings.address
+            )
+        return self._store_choice
 
-                self._store = KeyringStore()
+    def store(self) -> CredentialStore:
+        """Where tokens live, built on first use (a keyring backend costs ~150 ms to find)."""
+        if self._store is None:
+            self._store = self.store_factory() if self.store_factory else self._default_store()
         return self._store
+
+    def _default_store(self) -> CredentialStore:
+        from iggy_cli import credentials
+        from iggy_cli.config import token_file
+
+        kind = self.store_choice.kind
+        if kind == "file":
+            path = token_file()
+            self.output.warning(f"tokens are kept unencrypted in {path} (--store file)")
+            return credentials.FileStore(path)
+        if kind == "none":
+            return credentials.NoStore()
+        return credentials.KeyringStore()
 
     def client(self) -> IggyClient:
         from iggy_cli.client import IggyClient

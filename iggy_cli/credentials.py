@@ -11,15 +11,19 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from iggy_cli.errors import StorageError
+from iggy_cli.errors import StorageError, UsageError
+from iggy_cli.secret_file import SecretFile
 
 SESSION_TOKEN_NAME = "iggy-cli-session"
 KEYRING_TIMEOUT_S = 5.0
+TIMEOUT_VARIABLE = "IGGY_KEYRING_TIMEOUT"
 _NO_KEYRING_HINT = (
-    "install and unlock a Secret Service (gnome-keyring, KeePassXC), choose a backend with "
-    "PYTHON_KEYRING_BACKEND, or use --no-store and keep the token yourself"
+    "unlock or install a Secret Service (gnome-keyring, KeePassXC), pick a backend with "
+    "PYTHON_KEYRING_BACKEND, keep tokens in a private file with --store file, "
+    "or use --no-store and keep the token yourself"
 )
 
 T = TypeVar("T")
@@ -72,22 +76,73 @@ class MemoryStore:
         return self.entries.pop((service, username), None) is not None
 
 
+class FileStore:
+    """`--store file`: tokens in an unencrypted file that only its owner can read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = SecretFile(path)
+        self.description = f"file {path} (unencrypted, mode 0600)"
+
+    def check(self) -> None:
+        self._guard("open", lambda: self._file.get("", ""))
+
+    def get(self, service: str, username: str) -> str | None:
+        return self._guard("read", lambda: self._file.get(service, username))
+
+    def set(self, service: str, username: str, secret: str) -> None:
+        self._guard("write", lambda: self._file.set(service, username, secret))
+
+    def delete(self, service: str, username: str) -> bool:
+        return self._guard("delete", lambda: self._file.delete(service, username))
+
+    def _guard(self, action: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except (OSError, ValueError) as error:
+            message = f"token file {action} failed ({self.path}): {_describe(error)}"
+            raise StorageError(message) from None
+
+
+class NoStore:
+    """`--store none`: nothing is kept, so nothing can be read back."""
+
+    description = "none (--store none: nothing is kept)"
+
+    def check(self) -> None:
+        raise StorageError(
+            "nothing can be kept with --store none",
+            hint="use --no-store to print a new token, or choose --store keyring or --store file",
+        )
+
+    def get(self, service: str, username: str) -> str | None:
+        return None
+
+    def set(self, service: str, username: str, secret: str) -> None:
+        self.check()
+
+    def delete(self, service: str, username: str) -> bool:
+        return False
+
+
 class KeyringStore:
     """The OS keyring through python-keyring, every call bounded by a timeout.
 
     A locked or absent Secret Service can block forever waiting for a prompt that no one can
-    answer, so each call runs in a daemon thread and is abandoned after `timeout_s`.
-    Backend discovery is done once per process; it costs about 150 ms.
+    answer, so each call runs in a daemon thread and is abandoned after `timeout_s`
+    (IGGY_KEYRING_TIMEOUT, default 5 s). Backend discovery is done once per process: it costs
+    about 150 ms.
     """
 
-    def __init__(self, timeout_s: float = KEYRING_TIMEOUT_S) -> None:
-        self._timeout_s = timeout_s
+    def __init__(self, timeout_s: float | None = None) -> None:
+        self._timeout_s = timeout_s if timeout_s is not None else _timeout_from_environment()
         self._backend: Any = None
+        self._reason = ""
 
     @property
     def description(self) -> str:
         backend = self._keyring()
-        return f"OS keyring ({type(backend).__module__}.{type(backend).__name__})"
+        return f"OS keyring {type(backend).__module__}.{type(backend).__name__} ({self._reason})"
 
     def check(self) -> None:
         self._keyring()
@@ -110,7 +165,7 @@ class KeyringStore:
 
     def _keyring(self) -> Any:
         if self._backend is None:
-            self._backend = self._bounded("open", _discover_backend)
+            self._backend, self._reason = self._bounded("open", _discover_backend)
         return self._backend
 
     def _bounded(self, action: str, call: Callable[[], T]) -> T:
@@ -138,16 +193,36 @@ class KeyringStore:
         return outcome.get("value")  # type: ignore[return-value]
 
 
-def _discover_backend() -> Any:
+def _discover_backend() -> tuple[Any, str]:
+    """The keyring backend and why it is the one: named by the user, or found by discovery."""
     import keyring
+    import keyring.core
     from keyring.backends import fail, null
 
     backend = keyring.get_keyring()
-    explicit = bool(os.environ.get("PYTHON_KEYRING_BACKEND"))
-    # keyring falls back to these when it finds no real backend; they store nothing.
-    if isinstance(backend, fail.Keyring) or (isinstance(backend, null.Keyring) and not explicit):
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        reason = "chosen by PYTHON_KEYRING_BACKEND"
+    elif keyring.core.load_config() is not None:
+        reason = "chosen in keyringrc.cfg"
+    else:
+        reason = "found by keyring's discovery"
+        # Discovery falls back to these when it finds no real keyring; they keep nothing.
+        if isinstance(backend, null.Keyring):
+            raise StorageError("no OS keyring is available on this machine", hint=_NO_KEYRING_HINT)
+    if isinstance(backend, fail.Keyring):
         raise StorageError("no OS keyring is available on this machine", hint=_NO_KEYRING_HINT)
-    return backend
+    return backend, reason
+
+
+def _timeout_from_environment() -> float:
+    text = os.environ.get(TIMEOUT_VARIABLE, "")
+    try:
+        value = float(text) if text else KEYRING_TIMEOUT_S
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise UsageError(f"{TIMEOUT_VARIABLE} must be a positive number of seconds, not {text!r}")
+    return value
 
 
 def _describe(error: BaseException) -> str:

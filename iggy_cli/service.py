@@ -95,7 +95,9 @@ class CreateOutcome:
 
 
 def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> CreateOutcome:
+    """Mint a token and store it; with `keep` false or --store none it is only handed back."""
     check_token_name(name)
+    keep = keep and (ctx.store_factory is not None or ctx.store_choice.kind != "none")
     store = ctx.store() if keep else None
     if store is not None:
         store.check()

@@ -15,6 +15,12 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class StoreKind(StrEnum):
+    keyring = "keyring"
+    file = "file"
+    none = "none"
+
+
 OutputOpt = Annotated[
     OutputFormat | None,
     typer.Option("-o", "--output", help="table (default) or json.", show_default=False),
