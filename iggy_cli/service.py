@@ -112,8 +112,11 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
         store.set(service, name, minted.token)
     except StorageError as error:
         return CreateOutcome(minted, ends, store_error=error)
-    except (Exception, KeyboardInterrupt) as error:
-        failure = StorageError(f"storing the token failed: {type(error).__name__}")
+    except KeyboardInterrupt:
+        failure = StorageError("storing it was interrupted (Ctrl-C)")
+        return CreateOutcome(minted, ends, store_error=failure)
+    except Exception as error:
+        failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
     return CreateOutcome(minted, ends, stored_at=f"keyring service {service!r}, user {name!r}")
 
