@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# Debian packages the tests drive for real (tmux: prompts on a real terminal).
-SYSTEM_PACKAGES := tmux
+# Debian packages the tests drive for real: tmux (prompts on a real terminal), and a Secret
+# Service on a private D-Bus (gnome-keyring, dbus) read back with secret-tool (libsecret-tools).
+SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools
 
 .PHONY: setup system-packages test lint demo clean
 
