@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,30 @@ from iggy_cli.sandbox.server import SandboxServer
 BIN = Path(sys.executable).parent
 SUPPORT = Path(__file__).parent / "support"
 PLAINTEXT_BACKEND = "iggy_cli.plaintext_keyring.PlaintextFileKeyring"
+
+# For the suite-wide leak scan: every raw token any sandbox minted, and every CLI run's output.
+MINTED: set[str] = set()
+RUNS: list[tuple[tuple[str, ...], Result, bool]] = []
+
+
+def new_sandbox(**options: Any) -> SandboxServer:
+    """A started sandbox on a free loopback port that reports its minted tokens to the scan."""
+    return SandboxServer(host="127.0.0.1", port=0, on_token_minted=MINTED.add, **options).start()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_token_leaks() -> Iterator[None]:
+    """After the whole suite: no minted token appeared in any output of a CLI run, except on
+    stdout of a run that asked for it (shows_token=True: --no-store, a failed store)."""
+    yield
+    leaks = []
+    for args, result, shows_token in RUNS:
+        for token in MINTED:
+            if token in result.stderr or (token in result.stdout and not shows_token):
+                where = "stderr" if token in result.stderr else "stdout"
+                leaks.append(f"iggy {' '.join(args)} -> a raw token on {where}")
+    assert MINTED and RUNS, "the leak scan saw nothing: is the sandbox reporting mints?"
+    assert not leaks, "raw tokens leaked:\n" + "\n".join(leaks)
 
 
 @pytest.fixture
@@ -28,7 +53,7 @@ def access_log() -> list[str]:
 
 @pytest.fixture
 def sandbox(access_log: list[str]) -> Iterator[SandboxServer]:
-    with SandboxServer(host="127.0.0.1", port=0, access_log=access_log.append).start() as server:
+    with new_sandbox(access_log=access_log.append) as server:
         yield server
 
 
@@ -63,7 +88,11 @@ class Cli:
         }
 
     def __call__(
-        self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
+        self,
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str | None] | None = None,
+        shows_token: bool = False,
     ) -> Result:
         merged = dict(self.env)
         for key, value in (env or {}).items():
@@ -79,7 +108,9 @@ class Cli:
             env=merged,
             timeout=60,
         )
-        return Result(done.returncode, done.stdout, done.stderr)
+        result = Result(done.returncode, done.stdout, done.stderr)
+        RUNS.append((args, result, shows_token))
+        return result
 
     def keyring(self) -> dict[str, dict[str, str]]:
         if not self.keyring_file.exists():

@@ -195,7 +195,7 @@ def test_no_keyring_fails_before_anything_is_minted(cli: Cli, sandbox: SandboxSe
 
 def test_a_failed_store_prints_the_minted_token(cli: Cli, sandbox: SandboxServer) -> None:
     env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": "faulty_keyring.WriteFailsKeyring"}
-    result = cli("pat", "create", "deploy", env=env)
+    result = cli("pat", "create", "deploy", env=env, shows_token=True)
     assert result.code == 7
     token = result.stdout.strip()
     assert len(token) == 68 and token not in result.stderr

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Cli, mint_token, server_tokens
+from conftest import Cli, mint_token, new_sandbox, server_tokens
 
 from iggy_cli.sandbox.server import SandboxServer
 
@@ -90,7 +90,9 @@ def test_create_stores_the_token_where_iggys_cli_looks(cli: Cli, sandbox: Sandbo
 
 
 def test_quiet_no_store_prints_only_the_token(cli: Cli, sandbox: SandboxServer) -> None:
-    created = cli("pat", "create", "ci-job", "1h", "-q", "--no-store", env=cli.as_admin())
+    created = cli(
+        "pat", "create", "ci-job", "1h", "-q", "--no-store", env=cli.as_admin(), shows_token=True
+    )
     assert created.code == 0, created.stderr
     assert created.stderr == ""
     token = created.stdout.removesuffix("\n")
@@ -102,7 +104,7 @@ def test_quiet_no_store_prints_only_the_token(cli: Cli, sandbox: SandboxServer) 
 
 
 def test_no_store_prints_the_token_and_says_it_is_shown_once(cli: Cli) -> None:
-    created = cli("pat", "create", "ci-job", "--no-store", env=cli.as_admin())
+    created = cli("pat", "create", "ci-job", "--no-store", env=cli.as_admin(), shows_token=True)
     assert created.code == 0, created.stderr
     assert TOKEN_SHAPE.match(created.stdout.strip())
     assert created.stdout.strip() not in created.stderr
@@ -117,7 +119,10 @@ def test_no_store_prints_the_token_and_says_it_is_shown_once(cli: Cli) -> None:
 def test_expiry_reaches_the_server_in_microseconds(
     cli: Cli, sandbox: SandboxServer, words: tuple[str, ...], expected_us: int | None
 ) -> None:
-    assert cli("pat", "create", "timed", *words, "--no-store", env=cli.as_admin()).code == 0
+    created = cli(
+        "pat", "create", "timed", *words, "--no-store", env=cli.as_admin(), shows_token=True
+    )
+    assert created.code == 0
     expiry_at_us = server_tokens(sandbox.url)["timed"]
     if expected_us is None:
         assert expiry_at_us is None
@@ -279,7 +284,7 @@ def test_output_format_from_the_environment(cli: Cli) -> None:
 
 
 def test_the_whole_flow_against_an_edge_server(tmp_path: Path) -> None:
-    with SandboxServer(port=0, edge=True).start() as edge:
+    with new_sandbox(edge=True) as edge:
         cli = Cli(tmp_path, edge.url)
         assert cli("login", env=cli.as_admin()).code == 0
         assert cli("pat", "create", "deploy", "1d").code == 0

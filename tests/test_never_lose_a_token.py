@@ -44,7 +44,7 @@ def test_a_failed_store_hands_the_token_over(
     cli: Cli, sandbox: SandboxServer, backend: str, reason: str
 ) -> None:
     env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": backend, "IGGY_KEYRING_TIMEOUT": "1"}
-    result = cli("pat", "create", "deploy", env=env)
+    result = cli("pat", "create", "deploy", env=env, shows_token=True)
     assert_token_handed_over(result.code, result.stdout, result.stderr, sandbox.url)
     assert reason in result.stderr
 

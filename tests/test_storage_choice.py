@@ -46,7 +46,8 @@ def test_store_file_keeps_tokens_private_and_is_remembered(
 
 
 def test_store_none_prints_new_tokens_and_keeps_nothing(cli: Cli, sandbox: SandboxServer) -> None:
-    created = cli("pat", "create", "ci-job", "-q", env={**cli.as_admin(), "IGGY_STORE": "none"})
+    env = {**cli.as_admin(), "IGGY_STORE": "none"}
+    created = cli("pat", "create", "ci-job", "-q", env=env, shows_token=True)
     assert created.code == 0, created.stderr
     assert len(created.stdout.strip()) == 68
     assert cli.keyring() == {} and not (cli.home / "data" / "iggy-cli" / "tokens.json").exists()

@@ -350,6 +350,7 @@ class SandboxServer:
         clock: Clock | None = None,
         *,
         access_log: Callable[[str], None] | None = None,
+        on_token_minted: Callable[[str], None] | None = None,
     ) -> None:
         self._state = SandboxState(
             username,
@@ -359,6 +360,7 @@ class SandboxServer:
             cleaner_interval_s=cleaner_interval_s,
             clock=clock,
         )
+        self._state.on_token_minted = on_token_minted
         self._httpd = _HttpServer((host, port), _App(self._state, access_log))
         self._thread: threading.Thread | None = None
 

@@ -322,6 +322,7 @@ class SandboxState:
         "_users",
         "edge",
         "max_tokens_per_user",
+        "on_token_minted",
     )
 
     def __init__(
@@ -340,6 +341,8 @@ class SandboxState:
         self.edge = edge
         self.max_tokens_per_user = max_tokens_per_user
         self._clock: Clock = clock or real_clock
+        # For test harnesses that check where minted tokens end up; the sandbox keeps none.
+        self.on_token_minted: Callable[[str], None] | None = None
         self._lock = threading.Lock()
         now = self._clock()
         salt = secrets.token_bytes(16)
@@ -480,7 +483,9 @@ class SandboxState:
             token = PersonalAccessToken(user_id, name, hash_token(raw), expiry_at)
             tokens[name] = token
             self._token_index[token.token_hash] = (user_id, name)
-            return raw
+        if self.on_token_minted is not None:
+            self.on_token_minted(raw)  # the raw token leaves here, never to be kept
+        return raw
 
     def delete_token(self, user_id: int, name: str) -> None:
         with self._lock:
