@@ -81,6 +81,13 @@ def global_options(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the server.", min=0.001)
     ] = DEFAULT_TIMEOUT_S,
+    verbose: Annotated[
+        bool,
+        typer.Option("-v", "--verbose", help="Show each HTTP exchange on stderr, secrets masked."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -95,7 +102,10 @@ def global_options(
         output=Output(settings.output, settings.quiet),
         environ=os.environ,
         store_flag=store.value if store else None,
+        verbose=verbose,
     )
+    if debug:
+        os.environ["IGGY_DEBUG"] = "1"  # read by run() once the command has failed
     if password is not None:
         ctx.output.warning(
             "--password is visible to other users in the process list; "
@@ -130,13 +140,14 @@ def run(argv: list[str] | None = None, command: typer.Typer = app) -> int:
         error.show()
         return error.exit_code
     except Exception as error:
-        if _debug():
+        debug = _debug()
+        if debug:
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exc()  # plain: frames and source lines, never local values
         errors.error(
             f"unexpected {type(error).__name__}; this is a bug",
-            hint="set IGGY_DEBUG=1 for the traceback",
+            hint=None if debug else "set IGGY_DEBUG=1 for the traceback",
         )
         return 1
     return result if isinstance(result, int) else 0

@@ -9,6 +9,9 @@ Redirects are never followed, so the bearer cannot travel to another host.
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeGuard
@@ -18,7 +21,7 @@ import httpx
 
 from iggy_cli import errors
 from iggy_cli.models import Identity, MintedToken, PersonalAccessToken
-from iggy_cli.redaction import redact
+from iggy_cli.redaction import MASK, mask_json, redact
 
 # Error ids of the Iggy server (core/common/src/error/iggy_error.rs), by what they mean to us.
 _ERROR_CLASSES: dict[int, type[errors.IggyCliError]] = {
@@ -46,9 +49,11 @@ class IggyClient:
         url: str,
         timeout: float,
         transport: httpx.BaseTransport | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
+        self._log = log
         self._http = httpx.Client(
             base_url=self.url, timeout=timeout, transport=transport, follow_redirects=False
         )
@@ -77,14 +82,14 @@ class IggyClient:
 
     def login_with_password(self, username: str, password: str) -> Identity:
         body = {"username": username, "password": password}
-        response = self._request("POST", "/users/login", json=body, authenticated=False)
+        response = self._request("POST", "/users/login", body=body, authenticated=False)
         return self._keep_identity(response)
 
     def login_with_token(self, token: str) -> Identity:
         response = self._request(
             "POST",
             "/personal-access-tokens/login",
-            json={"token": token},
+            body={"token": token},
             authenticated=False,
             secrets=(token,),
         )
@@ -112,7 +117,7 @@ class IggyClient:
 
     def create_token(self, name: str, expiry_us: int) -> MintedToken:
         body = {"name": name, "expiry": expiry_us}
-        payload = self._json(self._request("POST", "/personal-access-tokens", json=body))
+        payload = self._json(self._request("POST", "/personal-access-tokens", body=body))
         token = payload.get("token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
             raise self._unexpected("the new token")
@@ -141,7 +146,7 @@ class IggyClient:
         method: str,
         path: str,
         *,
-        json: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
         authenticated: bool = True,
         secrets: tuple[str, ...] = (),
     ) -> httpx.Response:
@@ -150,8 +155,9 @@ class IggyClient:
             if self._access_token is None:
                 raise errors.AuthenticationError("not logged in to the server")
             headers["Authorization"] = f"Bearer {self._access_token}"
+        started = time.monotonic()
         try:
-            response = self._http.request(method, path, json=json, headers=headers)
+            response = self._http.request(method, path, json=body, headers=headers)
         except httpx.TimeoutException:
             raise errors.ServerUnavailable(
                 f"{self.url} did not answer within {self._timeout:g} s",
@@ -162,9 +168,27 @@ class IggyClient:
                 f"cannot reach {self.url}: {_transport_reason(error)}",
                 hint="is the server running? Check --url or IGGY_URL",
             ) from None
+        if self._log is not None:
+            self._log_exchange(response, time.monotonic() - started, secrets)
         if response.is_success:
             return response
         raise self._error_for(response, secrets)
+
+    def _log_exchange(
+        self, response: httpx.Response, seconds: float, secrets: tuple[str, ...]
+    ) -> None:
+        """`-v`: one exchange on stderr, with every credential masked (redaction.py)."""
+        assert self._log is not None
+        request = response.request
+        self._log(f"> {request.method} {request.url}")
+        if "authorization" in request.headers:
+            scheme = request.headers["authorization"].split(" ", 1)[0]
+            self._log(f"> authorization: {scheme} {MASK}")
+        if request.content:
+            self._log(f"> {_masked_body(request.content, secrets)}")
+        self._log(f"< {response.status_code} {response.reason_phrase} ({seconds * 1000:.0f} ms)")
+        if response.content:
+            self._log(f"< {_masked_body(response.content, secrets)}")
 
     def _error_for(self, response: httpx.Response, secrets: tuple[str, ...]) -> Exception:
         status = response.status_code
@@ -205,6 +229,14 @@ class IggyClient:
             f"{self.url} answered something other than {wanted}{detail}; is it an Iggy server?",
             hint="check --url: it must point at the Iggy HTTP API",
         )
+
+
+def _masked_body(content: bytes, secrets: tuple[str, ...]) -> str:
+    text = content.decode("utf-8", "replace")
+    try:
+        return json.dumps(mask_json(json.loads(text), secrets), ensure_ascii=False)
+    except ValueError:
+        return redact(" ".join(text.split())[: _SNIPPET_CHARS * 4], secrets)
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -52,6 +52,7 @@ class AppContext:
     now: Callable[[], datetime] = _utc_now
     ask: Callable[[str, bool], str] = _ask
     store_flag: str | None = None
+    verbose: bool = False
     store_factory: Callable[[], CredentialStore] | None = None
     sessions: SessionIndex = field(default_factory=SessionIndex)
     config: UserConfig = field(default_factory=UserConfig)
@@ -94,7 +95,8 @@ class AppContext:
     def client(self) -> IggyClient:
         from iggy_cli.client import IggyClient
 
-        return IggyClient(self.settings.url, self.settings.timeout_s)
+        log = self.output.trace if self.verbose else None
+        return IggyClient(self.settings.url, self.settings.timeout_s, log=log)
 
     def read_stdin_secret(self, what: str) -> str:
         """The first line of stdin, for --password-stdin and --token-stdin (read once)."""

@@ -37,6 +37,10 @@ class Output:
     def warning(self, text: str) -> None:
         print(f"warning: {text}", file=self._stderr, flush=True)
 
+    def trace(self, text: str) -> None:
+        """A line of -v detail on stderr (already masked by the caller)."""
+        print(text, file=self._stderr, flush=True)
+
     def error(self, text: str, hint: str | None = None) -> None:
         print(f"error: {text}", file=self._stderr, flush=True)
         if hint:
