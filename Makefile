@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Debian packages the tests drive for real: tmux (prompts on a real terminal), and a Secret
-# Service on a private D-Bus (gnome-keyring, dbus) read back with secret-tool (libsecret-tools).
-SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools
+# Service on a private D-Bus (gnome-keyring, dbus) read back with secret-tool (libsecret-tools),
+# and openssl to make a certificate for the https sandbox.
+SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools openssl
 
 .PHONY: setup system-packages test lint demo clean
 

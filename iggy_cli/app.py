@@ -81,6 +81,13 @@ def global_options(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the server.", min=0.001)
     ] = DEFAULT_TIMEOUT_S,
+    ca_cert: Annotated[
+        str | None,
+        typer.Option("--ca-cert", help="Trust this CA certificate (PEM) for https URLs."),
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Do not verify the server's TLS certificate.")
+    ] = False,
     verbose: Annotated[
         bool,
         typer.Option("-v", "--verbose", help="Show each HTTP exchange on stderr, secrets masked."),
@@ -95,7 +102,7 @@ def global_options(
         ),
     ] = False,
 ) -> None:
-    settings = make_settings(url, timeout, output.value, quiet)
+    settings = make_settings(url, timeout, output.value, quiet, ca_cert, insecure)
     ctx = AppContext(
         settings=settings,
         auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),
@@ -106,6 +113,10 @@ def global_options(
     )
     if debug:
         os.environ["IGGY_DEBUG"] = "1"  # read by run() once the command has failed
+    if insecure:
+        ctx.output.warning(
+            "TLS verification is off (--insecure): anyone on the path can read your credentials"
+        )
     if password is not None:
         ctx.output.warning(
             "--password is visible to other users in the process list; "

@@ -10,6 +10,7 @@ Redirects are never followed, so the bearer cannot travel to another host.
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -50,12 +51,21 @@ class IggyClient:
         timeout: float,
         transport: httpx.BaseTransport | None = None,
         log: Callable[[str], None] | None = None,
+        ca_cert: str | None = None,
+        verify_tls: bool = True,
     ) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
         self._log = log
+        verify: ssl.SSLContext | bool = verify_tls
+        if verify_tls and ca_cert is not None:
+            verify = _trusting(ca_cert)
         self._http = httpx.Client(
-            base_url=self.url, timeout=timeout, transport=transport, follow_redirects=False
+            base_url=self.url,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+            verify=verify,
         )
         self._access_token: str | None = None
 
@@ -163,6 +173,16 @@ class IggyClient:
                 f"{self.url} did not answer within {self._timeout:g} s",
                 hint="check the server, or allow more time with --timeout SECONDS",
             ) from None
+        except httpx.ConnectError as error:
+            if "CERTIFICATE_VERIFY_FAILED" in str(error):
+                raise errors.ServerUnavailable(
+                    f"the TLS certificate of {self.url} could not be verified",
+                    hint="trust its CA with --ca-cert FILE (or, on a test server, --insecure)",
+                ) from None
+            raise errors.ServerUnavailable(
+                f"cannot reach {self.url}: {_transport_reason(error)}",
+                hint="is the server running? Check --url or IGGY_URL",
+            ) from None
         except httpx.TransportError as error:
             raise errors.ServerUnavailable(
                 f"cannot reach {self.url}: {_transport_reason(error)}",
@@ -229,6 +249,13 @@ class IggyClient:
             f"{self.url} answered something other than {wanted}{detail}; is it an Iggy server?",
             hint="check --url: it must point at the Iggy HTTP API",
         )
+
+
+def _trusting(ca_cert: str) -> ssl.SSLContext:
+    try:
+        return ssl.create_default_context(cafile=ca_cert)
+    except (OSError, ssl.SSLError) as error:
+        raise errors.UsageError(f"cannot use --ca-cert {ca_cert}: {error}") from None
 
 
 def _masked_body(content: bytes, secrets: tuple[str, ...]) -> str:

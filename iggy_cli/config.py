@@ -24,6 +24,8 @@ class Settings:
     timeout_s: float
     output: str
     quiet: bool
+    ca_cert: str | None = None
+    verify_tls: bool = True
 
     @property
     def address(self) -> str:
@@ -31,8 +33,24 @@ class Settings:
         return self.url.removeprefix("http://")
 
 
-def make_settings(url: str, timeout_s: float, output: str, quiet: bool) -> Settings:
-    return Settings(url=normalize_url(url), timeout_s=timeout_s, output=output, quiet=quiet)
+def make_settings(
+    url: str,
+    timeout_s: float,
+    output: str,
+    quiet: bool,
+    ca_cert: str | None = None,
+    insecure: bool = False,
+) -> Settings:
+    if ca_cert is not None and insecure:
+        raise UsageError("--ca-cert and --insecure contradict each other; choose one")
+    return Settings(
+        url=normalize_url(url),
+        timeout_s=timeout_s,
+        output=output,
+        quiet=quiet,
+        ca_cert=ca_cert,
+        verify_tls=not insecure,
+    )
 
 
 def normalize_url(url: str) -> str:

@@ -96,7 +96,14 @@ class AppContext:
         from iggy_cli.client import IggyClient
 
         log = self.output.trace if self.verbose else None
-        return IggyClient(self.settings.url, self.settings.timeout_s, log=log)
+        settings = self.settings
+        return IggyClient(
+            settings.url,
+            settings.timeout_s,
+            log=log,
+            ca_cert=settings.ca_cert,
+            verify_tls=settings.verify_tls,
+        )
 
     def read_stdin_secret(self, what: str) -> str:
         """The first line of stdin, for --password-stdin and --token-stdin (read once)."""

@@ -332,3 +332,11 @@ def test_iggy_sandbox_serves_in_the_foreground(tmp_path: Path) -> None:
         _, log = server.communicate(timeout=10)
     assert server.returncode == 0
     assert "POST /users/login 200" in log and "s3cret" not in log
+
+
+def test_the_leak_scan_sees_every_minted_token(cli: Cli, sandbox: SandboxServer) -> None:
+    from conftest import MINTED, RUNS
+
+    created = cli("pat", "create", "scanned", "--no-store", env=cli.as_admin(), shows_token=True)
+    assert created.stdout.strip() in MINTED
+    assert RUNS[-1] == (("pat", "create", "scanned", "--no-store"), created, True)

@@ -21,6 +21,7 @@ import contextlib
 import json
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import traceback
@@ -297,13 +298,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], app: _App) -> None:
+    def __init__(self, address: tuple[str, int], app: _App, tls: ssl.SSLContext | None) -> None:
         self.app = app
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _RequestHandler)
+        self.tls = tls is not None
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if isinstance(request, socket.socket):
@@ -351,6 +355,7 @@ class SandboxServer:
         *,
         access_log: Callable[[str], None] | None = None,
         on_token_minted: Callable[[str], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._state = SandboxState(
             username,
@@ -361,13 +366,14 @@ class SandboxServer:
             clock=clock,
         )
         self._state.on_token_minted = on_token_minted
-        self._httpd = _HttpServer((host, port), _App(self._state, access_log))
+        self._httpd = _HttpServer((host, port), _App(self._state, access_log), tls)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._httpd.address()
-        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        scheme = "https" if self._httpd.tls else "http"
+        return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
     @property
     def state(self) -> SandboxState:
