@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from iggy_cli import __version__
-from iggy_cli.commands import OutputFormat, StoreKind, pat, sandbox, session
+from iggy_cli.commands import OutputFormat, StoreKind, pat, sandbox, session, status
 from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL, make_settings
 from iggy_cli.context import AppContext, AuthInputs
 from iggy_cli.errors import IggyCliError
@@ -28,6 +28,7 @@ app = typer.Typer(
 app.add_typer(pat.app, name="pat")
 app.command("login")(session.login)
 app.command("logout")(session.logout)
+app.command("status")(status.status)
 app.command("sandbox")(sandbox.sandbox)
 
 

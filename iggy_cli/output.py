@@ -53,6 +53,13 @@ class Output:
     def data(self, payload: Any) -> None:
         print(json.dumps(payload, indent=2, ensure_ascii=False), file=self._stdout, flush=True)
 
+    def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """`Label:  value` lines on stdout, labels aligned."""
+        width = max(len(label) for label, _ in pairs) + 1
+        for label, value in pairs:
+            print(f"{label + ':':<{width}}  {value}", file=self._stdout)
+        self._stdout.flush()
+
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         if _is_terminal(self._stdout):
             self._rich_table(columns, rows)

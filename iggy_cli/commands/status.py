@@ -1,0 +1,85 @@
+"""`iggy status`: the server, the credential in use and where it came from, the token store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from iggy_cli import service
+from iggy_cli.commands import OutputOpt, QuietOpt, app_context
+from iggy_cli.commands.render import expires
+from iggy_cli.expiry import iso_utc
+
+
+def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = False) -> None:
+    """Show whether the server answers, which credential would be used, and where tokens live.
+
+    Exits non-zero when the tool is not usable as it stands (server down, no or bad credential).
+
+    Examples:
+      iggy status
+      iggy status -o json
+    """
+    ctx = app_context(typer_ctx, output, quiet)
+    report = service.status(ctx)
+    if ctx.output.json:
+        ctx.output.data(_as_json(report))
+    elif not ctx.output.quiet:
+        ctx.output.fields(_rows(report, ctx.now()))
+    if report.failure is not None:
+        raise report.failure
+
+
+def _rows(report: service.StatusReport, now: Any) -> list[tuple[str, str]]:
+    server = "answers" if report.reachable else f"not usable: {report.server_problem}"
+    if report.credential_kind is None:
+        credential = report.credential_problem or "none"
+    else:
+        verdict = (
+            f"accepted, user {report.user_id}"
+            if report.user_id is not None
+            else f"not accepted: {report.credential_problem}"
+            if report.credential_problem
+            else "not checked"
+        )
+        credential = f"{report.credential_kind} from {report.credential_source}; {verdict}"
+    store = report.store_backend or f"not usable: {report.store_problem}"
+    if report.session_token_name is None:
+        session = "none"
+    elif report.session_expiry_known:
+        session = f"{report.session_token_name!r}, {expires(report.session_expires_at, now)}"
+    else:
+        session = f"{report.session_token_name!r} (expiry unknown: not on the server or unchecked)"
+    return [
+        ("Server", f"{report.url} ({server})"),
+        ("Credential", credential),
+        ("Store", f"{report.store_kind} ({report.store_chosen_by}): {store}"),
+        ("Session", session),
+    ]
+
+
+def _as_json(report: service.StatusReport) -> dict[str, Any]:
+    return {
+        "url": report.url,
+        "usable": report.usable,
+        "server": {"reachable": report.reachable, "problem": report.server_problem},
+        "credential": {
+            "kind": report.credential_kind,
+            "source": report.credential_source,
+            "user_id": report.user_id,
+            "problem": report.credential_problem,
+        },
+        "store": {
+            "kind": report.store_kind,
+            "chosen_by": report.store_chosen_by,
+            "backend": report.store_backend,
+            "problem": report.store_problem,
+        },
+        "session": {
+            "stored": report.session_stored,
+            "token_name": report.session_token_name,
+            "expiry_known": report.session_expiry_known,
+            "expires_at": iso_utc(report.session_expires_at),
+        },
+    }

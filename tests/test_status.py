@@ -1,0 +1,78 @@
+"""`iggy status`: the server, the credential and its source, the store and why, the session."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import Cli, mint_token
+from fake_servers import closed_port_url
+
+from iggy_cli.sandbox.server import SandboxServer
+
+
+def test_status_after_login(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("login", env=cli.as_admin()).code == 0
+    result = cli("status")
+    assert result.code == 0, result.stderr
+    address = sandbox.url.removeprefix("http://")
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Server:      {sandbox.url} (answers)"
+    assert lines[1] == (
+        f"Credential:  session from session in keyring (iggy-cli-session:{address}); "
+        "accepted, user 0"
+    )
+    assert lines[2] == (
+        "Store:       keyring (the default): OS keyring "
+        "iggy_cli.plaintext_keyring.PlaintextFileKeyring (chosen by PYTHON_KEYRING_BACKEND)"
+    )
+    assert re.fullmatch(
+        r"Session:     'iggy-cli-session', expires \S+ \S+ UTC \(in 15 minutes\)", lines[3]
+    )
+
+
+def test_status_json_with_a_token_from_the_environment(cli: Cli, sandbox: SandboxServer) -> None:
+    token = mint_token(sandbox.url, "robot")
+    result = cli("status", "-o", "json", env={"IGGY_TOKEN": token})
+    assert (result.code, result.stderr) == (0, "")
+    assert result.json == {
+        "url": sandbox.url,
+        "usable": True,
+        "server": {"reachable": True, "problem": None},
+        "credential": {"kind": "token", "source": "IGGY_TOKEN", "user_id": 0, "problem": None},
+        "store": {
+            "kind": "keyring",
+            "chosen_by": "the default",
+            "backend": "OS keyring iggy_cli.plaintext_keyring.PlaintextFileKeyring "
+            "(chosen by PYTHON_KEYRING_BACKEND)",
+            "problem": None,
+        },
+        "session": {"stored": False, "token_name": None, "expiry_known": False, "expires_at": None},
+    }
+
+
+def test_status_not_logged_in_exits_4(cli: Cli) -> None:
+    result = cli("status", "-o", "json")
+    assert result.code == 4
+    body = result.json
+    assert isinstance(body, dict)
+    assert body["usable"] is False and body["server"]["reachable"] is True
+    assert body["credential"]["problem"] == "no credential: not logged in"
+    assert result.stderr.startswith("error: not logged in to http://127.0.0.1:")
+
+
+def test_status_with_a_server_down_and_no_keyring_exits_6(cli: Cli) -> None:
+    url = closed_port_url()
+    env = {
+        "IGGY_URL": url,
+        "IGGY_TOKEN": "A" * 66 + "==",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    result = cli("status", env=env)
+    assert result.code == 6
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Server:      {url} (not usable: cannot reach {url}: connection refused)"
+    assert lines[1] == "Credential:  token from IGGY_TOKEN; not checked"
+    assert lines[2] == (
+        "Store:       keyring (the default): not usable: no OS keyring is available on this machine"
+    )
+    assert "A" * 66 not in result.stdout + result.stderr
