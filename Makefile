@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # and openssl to make a certificate for the https sandbox.
 SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools openssl
 
-.PHONY: setup system-packages test lint demo clean
+.PHONY: setup system-packages test lint demo bench clean
 
 setup: $(STAMP)
 
@@ -28,8 +28,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check iggy_cli tests
-	$(BIN)/ruff check iggy_cli tests
+	$(BIN)/ruff format --check iggy_cli tests benchmarks
+	$(BIN)/ruff check iggy_cli tests benchmarks
 	$(BIN)/mypy
 
 # The Secret Service tier runs on its own, verbosely, so its tests show by name in CI's log.
@@ -39,6 +39,10 @@ test: lint system-packages
 
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+# Start-up figures (not part of the test suite): writes benchmarks/last-run.json.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -67,10 +67,13 @@ def stored_token(ctx: AppContext, name: str) -> Credential:
     service = token_service(ctx.settings.address)
     secret = ctx.store().get(service, name)
     if secret is None:
+        ctx.names.forget(ctx.settings.address, name)
         raise NotFound(
             f"no token named {name!r} is stored for {ctx.settings.address}",
             hint="`iggy pat list` shows which tokens have a stored copy",
         )
+    # perhaps stored by another tool (Iggy's Rust CLI): from now on `pat list` knows
+    ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
     return Credential("token", f"keyring entry {service} / {name}", secret, token_name=name)
 
 

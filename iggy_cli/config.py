@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,7 +160,34 @@ def choose_store(
     return StoreChoice("keyring", "the default")
 
 
-class SessionIndex:
+class _JsonRecords:
+    """A small JSON object in the data folder, keyed by server address; holds no secret."""
+
+    filename = ""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._given_path = path
+
+    @property
+    def path(self) -> Path:
+        # Resolved on first use: most runs never read it, and platformdirs costs an import.
+        return self._given_path or data_dir() / self.filename
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            records = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return records if isinstance(records, dict) else {}
+
+    def _write(self, records: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
+        os.replace(temporary, self.path)
+
+
+class SessionIndex(_JsonRecords):
     """What we know about each server's session besides its secret (which is in the keyring).
 
     Records whether the session token is one `iggy login` minted (and `iggy logout` deletes on
@@ -168,13 +195,7 @@ class SessionIndex:
     with no record, such as one Iggy's Rust CLI made, counts as minted by login.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self._given_path = path
-
-    @property
-    def _path(self) -> Path:
-        # Resolved on first use: most runs never read it, and platformdirs costs an import.
-        return self._given_path or data_dir() / "sessions.json"
+    filename = "sessions.json"
 
     def get(self, address: str) -> dict[str, Any] | None:
         record = self._read().get(address)
@@ -190,15 +211,61 @@ class SessionIndex:
         if records.pop(address, None) is not None:
             self._write(records)
 
-    def _read(self) -> dict[str, Any]:
-        try:
-            records = json.loads(self._path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return records if isinstance(records, dict) else {}
 
-    def _write(self, records: dict[str, Any]) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = self._path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
-        os.replace(temporary, self._path)
+class NameIndex(_JsonRecords):
+    """Token names only, per server: those last seen on the server, and those with a stored copy
+    in each store (`keyring`, `file`).
+
+    A keyring cannot be listed, and opening one costs ~150 ms, so `pat list` reads "stored" here,
+    and TAB completion offers these names without touching the network or the keyring.
+    """
+
+    filename = "names.json"
+    _KEYS = ("seen", "keyring", "file")
+
+    def stored(self, address: str, store: str) -> set[str]:
+        return set(self._entry(self._read(), address).get(store, []))
+
+    def known(self, address: str) -> set[str]:
+        """Every name seen on the server or stored anywhere, for completion."""
+        entry = self._entry(self._read(), address)
+        return {name for names in entry.values() for name in names}
+
+    def add_stored(self, address: str, store: str, name: str) -> None:
+        if store in self._KEYS[1:]:
+            self._change(address, lambda entry: entry[store].append(name))
+
+    def forget(self, address: str, name: str) -> None:
+        def drop(entry: dict[str, list[str]]) -> None:
+            for names in entry.values():
+                while name in names:
+                    names.remove(name)
+
+        self._change(address, drop)
+
+    def saw(self, address: str, names: list[str]) -> None:
+        """The server's list as of now: names seen there, replacing what was seen before."""
+
+        def replace(entry: dict[str, list[str]]) -> None:
+            entry["seen"] = list(names)
+
+        self._change(address, replace)
+
+    def _change(self, address: str, change: Callable[[dict[str, list[str]]], None]) -> None:
+        records = self._read()
+        entry = self._entry(records, address)
+        before = {key: sorted(set(names)) for key, names in entry.items()}
+        change(entry)
+        after = {key: sorted(set(names)) for key, names in entry.items()}
+        if after != before:
+            records[address] = after
+            self._write(records)
+
+    @staticmethod
+    def _entry(records: dict[str, Any], address: str) -> dict[str, list[str]]:
+        entry = records.get(address)
+        entry = entry if isinstance(entry, dict) else {}
+        return {
+            key: [name for name in entry.get(key, []) if isinstance(name, str)]
+            for key in NameIndex._KEYS
+        }

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from iggy_cli.config import SessionIndex, Settings, StoreChoice, UserConfig, choose_store
+from iggy_cli.config import (
+    NameIndex,
+    SessionIndex,
+    Settings,
+    StoreChoice,
+    UserConfig,
+    choose_store,
+)
 from iggy_cli.errors import UsageError
 from iggy_cli.output import Output
 
@@ -55,6 +62,7 @@ class AppContext:
     verbose: bool = False
     store_factory: Callable[[], CredentialStore] | None = None
     sessions: SessionIndex = field(default_factory=SessionIndex)
+    names: NameIndex = field(default_factory=NameIndex)
     config: UserConfig = field(default_factory=UserConfig)
     _store: CredentialStore | None = field(default=None, init=False)
     _store_choice: StoreChoice | None = field(default=None, init=False)

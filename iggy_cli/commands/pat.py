@@ -75,16 +75,14 @@ def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = 
       iggy pat list -o json
     """
     ctx = app_context(typer_ctx, output, quiet)
-    listing = service.list_tokens(ctx)
-    if listing.storage_problem:
-        ctx.output.warning(f"keyring unavailable, STORED shows no: {listing.storage_problem}")
+    rows = service.list_tokens(ctx)
     if ctx.output.json:
-        ctx.output.data([token_row_json(row) for row in listing.rows])
-    elif not listing.rows:
+        ctx.output.data([token_row_json(row) for row in rows])
+    elif not rows:
         ctx.output.message("No tokens.")
     else:
         now = ctx.now()
-        ctx.output.table(TOKEN_COLUMNS, [token_row_cells(row, now) for row in listing.rows])
+        ctx.output.table(TOKEN_COLUMNS, [token_row_cells(row, now) for row in rows])
 
 
 @app.command("delete")
