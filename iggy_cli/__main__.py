@@ -1,3 +1,3 @@
-from iggy_cli.app import main
+from iggy_cli.entry import main
 
 main()

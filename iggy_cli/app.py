@@ -14,22 +14,25 @@ from iggy_cli.commands import OutputFormat, StoreKind, pat, sandbox, session, st
 from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL, make_settings
 from iggy_cli.context import AppContext, AuthInputs
 from iggy_cli.errors import IggyCliError
+from iggy_cli.help import PlainHelpCommand, plain_help
 from iggy_cli.output import Output
 
 app = typer.Typer(
-    name="iggy",
-    help="Manage personal access tokens of Apache Iggy servers; tokens are kept in the OS keyring.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,  # a rich traceback would show local variables: secrets
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
+    **plain_help(
+        name="iggy",
+        help="Manage personal access tokens of Apache Iggy servers; "
+        "tokens are kept in the OS keyring.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,  # a rich traceback would show local variables: secrets
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
 )
-app.add_typer(pat.app, name="pat")
-app.command("login")(session.login)
-app.command("logout")(session.logout)
-app.command("status")(status.status)
-app.command("sandbox")(sandbox.sandbox)
+app.add_typer(pat.app, name="pat", rich_help_panel="Tokens")
+app.command("login", cls=PlainHelpCommand, rich_help_panel="Session")(session.login)
+app.command("logout", cls=PlainHelpCommand, rich_help_panel="Session")(session.logout)
+app.command("status", cls=PlainHelpCommand, rich_help_panel="Session")(status.status)
+app.command("sandbox", cls=PlainHelpCommand, rich_help_panel="Tools")(sandbox.sandbox)
 
 
 def _print_version(value: bool) -> None:

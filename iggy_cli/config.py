@@ -1,4 +1,4 @@
-"""Settings for one run, and the tool's local files; the only module that imports platformdirs."""
+"""Settings for one run, and the tool's local files (config.toml and the JSON indexes)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from iggy_cli.errors import UsageError
+from iggy_cli.paths import config_dir, data_dir
 
 DEFAULT_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT_S = 10.0
-APP_NAME = "iggy-cli"
 STORE_KINDS = ("keyring", "file", "none")
 
 
@@ -68,18 +68,6 @@ def normalize_url(url: str) -> str:
     if parts.query or parts.fragment or parts.username:
         raise UsageError(f"the URL must be only scheme, host, port and path: {url!r}")
     return text
-
-
-def data_dir() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path(APP_NAME, appauthor=False)
-
-
-def config_dir() -> Path:
-    from platformdirs import user_config_path
-
-    return user_config_path(APP_NAME, appauthor=False)
 
 
 def token_file() -> Path:

@@ -32,7 +32,7 @@ RULES = [
     ("commands/*.py", ("httpx", "keyring", "json", "rich", "iggy_cli.client")),
     ("service.py", ("iggy_cli.commands", "iggy_cli.app", "rich", "typer")),
 ]
-ONLY_USERS = {"httpx": {"client.py"}, "rich": {"output.py"}, "platformdirs": {"config.py"}}
+ONLY_USERS = {"httpx": {"client.py"}, "rich": {"output.py"}, "platformdirs": {"paths.py"}}
 
 
 @pytest.mark.parametrize(("pattern", "forbidden"), RULES, ids=[rule[0] for rule in RULES])
@@ -59,3 +59,17 @@ def test_keyring_is_used_only_by_the_stores() -> None:
         if any(name.split(".")[0] == "keyring" for name in imports_of(path))
     }
     assert users == {"credentials.py", "plaintext_keyring.py"}
+
+
+def test_the_tools_folders_agree_with_platformdirs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    from iggy_cli import paths
+
+    for variables in ({}, {"XDG_DATA_HOME": "/x/data", "XDG_CONFIG_HOME": "/x/config"}):
+        for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        assert paths.data_dir() == platformdirs.user_data_path("iggy-cli", appauthor=False)
+        assert paths.config_dir() == platformdirs.user_config_path("iggy-cli", appauthor=False)

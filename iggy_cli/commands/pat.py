@@ -6,21 +6,25 @@ from typing import Annotated
 
 import typer
 
-from iggy_cli import service
 from iggy_cli.commands import OutputOpt, QuietOpt, app_context
 from iggy_cli.commands.render import TOKEN_COLUMNS, expires, token_row_cells, token_row_json
 from iggy_cli.errors import Interrupted, NotFound, StorageError, TokenNotStored
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
+from iggy_cli.help import PlainHelpCommand, plain_help
 
+# Each command imports `service` (and so httpx) when it runs: help and completion never pay.
 app = typer.Typer(
-    help="Create, list, delete and log in with personal access tokens.", no_args_is_help=True
+    **plain_help(
+        help="Create, list, delete and log in with personal access tokens.",
+        no_args_is_help=True,
+    )
 )
 
 NameArg = Annotated[str, typer.Argument(help="Token name, 3 to 30 bytes.", show_default=False)]
 ExpiryArg = Annotated[list[str] | None, typer.Argument(help=EXPIRY_HELP, show_default=False)]
 
 
-@app.command("create")
+@app.command("create", cls=PlainHelpCommand)
 def create(
     typer_ctx: typer.Context,
     name: NameArg,
@@ -31,12 +35,17 @@ def create(
     output: OutputOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Create a token and keep it in the OS keyring (omitted EXPIRY: never expires).
+    """Create a token and store it in the OS keyring.
 
+    Without EXPIRY the token never expires, as with Iggy's own CLI.
+
+    \b
     Examples:
       iggy pat create deploy 30d
       TOKEN=$(iggy pat create ci-job 1h 30m -q --no-store)
     """
+    from iggy_cli import service
+
     ctx = app_context(typer_ctx, output, quiet)
     outcome = service.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
     show_token = outcome.stored_at is None
@@ -66,14 +75,17 @@ def create(
         out.message(f"Created token {name!r}, {ends}. It is shown only this once.")
 
 
-@app.command("list")
+@app.command("list", cls=PlainHelpCommand)
 def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = False) -> None:
-    """List your tokens, when each expires, and whether the keyring holds a copy.
+    """List your tokens with their expiry and whether a copy is stored.
 
+    \b
     Examples:
       iggy pat list
       iggy pat list -o json
     """
+    from iggy_cli import service
+
     ctx = app_context(typer_ctx, output, quiet)
     rows = service.list_tokens(ctx)
     if ctx.output.json:
@@ -85,7 +97,7 @@ def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = 
         ctx.output.table(TOKEN_COLUMNS, [token_row_cells(row, now) for row in rows])
 
 
-@app.command("delete")
+@app.command("delete", cls=PlainHelpCommand)
 def delete(
     typer_ctx: typer.Context,
     names: Annotated[list[str], typer.Argument(help="Token names.", show_default=False)],
@@ -95,10 +107,13 @@ def delete(
 ) -> None:
     """Delete tokens on the server and their keyring copies.
 
+    \b
     Examples:
       iggy pat delete deploy
       iggy pat delete old-ci old-deploy --yes
     """
+    from iggy_cli import service
+
     ctx = app_context(typer_ctx, output, quiet)
     if ctx.interactive and not yes:
         listed = ", ".join(repr(name) for name in names)
@@ -130,7 +145,7 @@ def delete(
         raise NotFound("no token named " + ", ".join(repr(n) for n in missing) + " on the server")
 
 
-@app.command("login")
+@app.command("login", cls=PlainHelpCommand)
 def login(
     typer_ctx: typer.Context,
     name: Annotated[
@@ -139,12 +154,17 @@ def login(
     output: OutputOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Log in with a token and make it this server's session (logout never deletes it).
+    """Log in with a token and make it this server's session.
 
+    `iggy logout` never deletes a token adopted this way.
+
+    \b
     Examples:
       iggy pat login deploy
       IGGY_TOKEN=... iggy pat login
     """
+    from iggy_cli import service
+
     ctx = app_context(typer_ctx, output, quiet)
     outcome = service.pat_login(ctx, name)
     identity = outcome.identity

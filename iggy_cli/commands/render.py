@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iggy_cli.expiry import iso_utc, local_time, relative_words
-from iggy_cli.service import TokenRow
+
+if TYPE_CHECKING:
+    from iggy_cli.service import TokenRow
 
 
 def expires(instant: datetime | None, now: datetime) -> str:

@@ -18,8 +18,11 @@ def sandbox(
         bool, typer.Option("--edge", help="Behave as the 0.9.0-edge server, not the stable one.")
     ] = False,
 ) -> None:
-    """Run a stand-in Iggy server (users and tokens only, in memory) until Ctrl-C.
+    """Run an in-memory stand-in for an Iggy server until Ctrl-C.
 
+    It serves the users and personal-access-token HTTP API only.
+
+    \b
     Examples:
       iggy sandbox
       iggy sandbox --port 3001 --edge

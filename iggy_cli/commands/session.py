@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from iggy_cli import service
 from iggy_cli.commands import OutputOpt, QuietOpt, app_context
 from iggy_cli.commands.render import expires
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
@@ -21,15 +20,19 @@ def login(
     output: OutputOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Log in with a password and keep a session token, as Iggy's own CLI does.
+    """Log in with a password and keep a session token in the keyring.
 
-    Creates the server token 'iggy-cli-session' (replacing an older one), keeps it in the
-    keyring, and later commands sign in with it when given no other credential.
+    As Iggy's own CLI does, this creates the server token 'iggy-cli-session' (replacing
+    an older one) and keeps it in the keyring; later commands sign in with it when given
+    no other credential.
 
+    \b
     Examples:
       iggy -u iggy login
       printf %s "$PASS" | iggy -u admin --password-stdin login 8h
     """
+    from iggy_cli import service
+
     ctx = app_context(typer_ctx, output, quiet)
     chosen = parse_expiry(expiry or [], default=service.SESSION_DEFAULT_EXPIRY)
     outcome = service.login(ctx, chosen)
@@ -57,12 +60,15 @@ def logout(
     output: OutputOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Delete the session token on the server and the session in the keyring.
+    """Delete the session token on the server and in the keyring.
 
+    \b
     Examples:
       iggy logout
       iggy logout --local
     """
+    from iggy_cli import service
+
     ctx = app_context(typer_ctx, output, quiet)
     outcome = service.logout(ctx, local_only=local)
     if ctx.output.json:

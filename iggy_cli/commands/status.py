@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iggy_cli import service
 from iggy_cli.commands import OutputOpt, QuietOpt, app_context
 from iggy_cli.commands.render import expires
 from iggy_cli.expiry import iso_utc
 
+if TYPE_CHECKING:
+    from iggy_cli.service import StatusReport
+
 
 def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = False) -> None:
-    """Show whether the server answers, which credential would be used, and where tokens live.
+    """Show the server, the credential in use and where tokens live.
 
-    Exits non-zero when the tool is not usable as it stands (server down, no or bad credential).
+    Also says whether the server answers and when the session expires. Exits non-zero
+    when the tool is not usable as it stands (server down, no or bad credential).
 
+    \b
     Examples:
       iggy status
       iggy status -o json
     """
+    from iggy_cli import service
+
     ctx = app_context(typer_ctx, output, quiet)
     report = service.status(ctx)
     if ctx.output.json:
@@ -31,7 +37,7 @@ def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt =
         raise report.failure
 
 
-def _rows(report: service.StatusReport, now: Any) -> list[tuple[str, str]]:
+def _rows(report: StatusReport, now: Any) -> list[tuple[str, str]]:
     server = "answers" if report.reachable else f"not usable: {report.server_problem}"
     if report.credential_kind is None:
         credential = report.credential_problem or "none"
@@ -59,7 +65,7 @@ def _rows(report: service.StatusReport, now: Any) -> list[tuple[str, str]]:
     ]
 
 
-def _as_json(report: service.StatusReport) -> dict[str, Any]:
+def _as_json(report: StatusReport) -> dict[str, Any]:
     return {
         "url": report.url,
         "usable": report.usable,

@@ -1,0 +1,158 @@
+"""TAB completion, answered without typer, click, httpx or keyring: it reads the command tree
+from completion_spec.json (generated from the app; a test fails when it drifts) and token names
+from the local names index, so a TAB never waits on the network or asks for a password.
+
+It speaks click's shell-completion protocol, which the scripts in completions/ use:
+`_IGGY_COMPLETE=bash_complete|zsh_complete|fish_complete` with COMP_WORDS and COMP_CWORD.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_URL = "http://localhost:3000"
+URL_OPTIONS = ("--url", "--http-api-url")
+# Where a token name is expected: after these options, and as these commands' arguments.
+NAME_OPTIONS = ("-n", "--token-name")
+NAME_COMMANDS = ("pat delete", "pat login", "pat token", "pat rotate")
+FILE_OPTIONS = ("--ca-cert",)
+
+Candidate = tuple[str, str, str]  # (type, value, help): type is plain or file
+# Generated from the app by completion_scripts.py; a test fails when it drifts.
+SPEC: dict[str, dict[str, dict[str, Any]]] = json.loads(
+    (Path(__file__).parent / "completion_spec.json").read_text()
+)
+
+
+def answer(instruction: str, environ: Mapping[str, str]) -> int:
+    shell = instruction.removesuffix("_complete")
+    if shell not in ("bash", "zsh", "fish"):
+        print(f"error: unknown completion instruction {instruction!r}")
+        return 1
+    words, incomplete = _words(shell, environ)
+    lines = [_format(shell, item) for item in candidates(words, incomplete, environ)]
+    if lines:
+        print("\n".join(lines))
+    return 0
+
+
+def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) -> list[Candidate]:
+    """What may come next after `words` (the program name excluded), starting with `incomplete`."""
+    path, arguments, pending, url = "", 0, None, None
+    for word in words:
+        node = SPEC[path]
+        if pending is not None:
+            if pending in URL_OPTIONS:
+                url = word
+            pending = None
+        elif word.startswith("-"):
+            name, has_value, value = word.partition("=")
+            option = node["options"].get(name)
+            if name in URL_OPTIONS and has_value:
+                url = value
+            if option is not None and option[0] and not has_value:
+                pending = name
+        elif word in node["commands"]:
+            path = f"{path} {word}".strip()
+        else:
+            arguments += 1
+    node = SPEC[path]
+    if pending is not None:
+        return _option_values(node["options"][pending], pending, incomplete, url, environ)
+    if incomplete.startswith("-"):
+        return _matching(
+            [("plain", name, option[2]) for name, option in node["options"].items()], incomplete
+        )
+    if node["commands"]:
+        return _matching(
+            [("plain", name, text) for name, text in node["commands"].items()], incomplete
+        )
+    if path in NAME_COMMANDS:
+        typed = set(words)
+        names = sorted(_token_names(url, environ) - typed)
+        return _matching([("plain", name, "") for name in names], incomplete)
+    return []
+
+
+def _option_values(
+    option: list[Any],
+    name: str,
+    incomplete: str,
+    url: str | None,
+    environ: Mapping[str, str],
+) -> list[Candidate]:
+    choices = option[1]
+    if isinstance(choices, list):
+        return _matching([("plain", str(choice), "") for choice in choices], incomplete)
+    if name in NAME_OPTIONS:
+        return _matching([("plain", n, "") for n in sorted(_token_names(url, environ))], incomplete)
+    if name in FILE_OPTIONS:
+        return [("file", incomplete, "")]
+    return []
+
+
+def _matching(items: list[Candidate], incomplete: str) -> list[Candidate]:
+    return [item for item in items if item[1].startswith(incomplete)]
+
+
+def _token_names(url: str | None, environ: Mapping[str, str]) -> set[str]:
+    from iggy_cli.paths import data_dir
+
+    address = (url or environ.get("IGGY_URL") or DEFAULT_URL).strip().rstrip("/")
+    address = address.removeprefix("http://")
+    try:
+        entry = json.loads((data_dir() / "names.json").read_text()).get(address, {})
+    except (OSError, ValueError, AttributeError):
+        return set()
+    if not isinstance(entry, dict):
+        return set()
+    return {
+        name
+        for names in entry.values()
+        if isinstance(names, list)
+        for name in names
+        if isinstance(name, str)
+    }
+
+
+def _words(shell: str, environ: Mapping[str, str]) -> tuple[list[str], str]:
+    words = _split(environ.get("COMP_WORDS", ""))
+    if shell == "fish":
+        # fish passes the words up to the cursor, and the partial word separately
+        partial = environ.get("COMP_CWORD", "")
+        incomplete = _split(partial)[0] if partial else ""
+        arguments = words[1:]
+        if incomplete and arguments and arguments[-1] == incomplete:
+            arguments.pop()
+        return arguments, incomplete
+    index = int(environ.get("COMP_CWORD", "0") or 0)
+    incomplete = words[index] if index < len(words) else ""
+    return words[1:index], incomplete
+
+
+def _split(text: str) -> list[str]:
+    """shlex.split that keeps a partial last word (an open quote) instead of failing."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    words: list[str] = []
+    try:
+        words.extend(lexer)
+    except ValueError:
+        words.append(lexer.token)
+    return words
+
+
+def _format(shell: str, item: Candidate) -> str:
+    kind, value, help_text = item
+    if shell == "zsh":
+        if help_text:
+            return f"{kind}\n{value.replace(':', chr(92) + ':')}\n{help_text}"
+        return f"{kind}\n{value}\n_"
+    if shell == "fish" and help_text:
+        return f"{kind},{value}\t{help_text}"
+    return f"{kind},{value}"

@@ -1,0 +1,77 @@
+"""Help pages in plain click formatting, without rich.
+
+typer 0.20 imports its rich helpers (~50 ms, markdown parser included) for any option help
+that shows a default, an environment variable or "required", even with rich markup off, and
+then prints a stray backslash before the bracket. These classes format parameters themselves
+so `iggy --help` costs little more than importing typer. Commands are grouped in sections by
+their `rich_help_panel` (typer's public parameter for exactly that).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from typer.core import TyperCommand, TyperGroup
+
+SECTION_ORDER = ("Tokens", "Session", "Tools", "Commands")
+
+
+def _record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
+    if getattr(param, "hidden", False):
+        return None
+    help_text = getattr(param, "help", None) or ""
+    if not isinstance(param, click.Option):
+        return param.make_metavar(ctx), help_text
+    name = ", ".join(param.opts)
+    if not param.is_flag:
+        name += f" {param.make_metavar(ctx)}"
+    extras = []
+    if isinstance(param.envvar, str) and param.show_envvar:
+        extras.append(f"env: {param.envvar}")
+    default = param.default
+    if not param.is_flag and param.show_default is not False and default not in (None, ()):
+        extras.append(f"default: {getattr(default, 'value', default)}")
+    if extras:
+        help_text = f"{help_text}  [{'; '.join(extras)}]".strip()
+    return name, help_text
+
+
+def _format_parameters(
+    command: click.Command, ctx: click.Context, out: click.HelpFormatter
+) -> None:
+    records: dict[str, list[tuple[str, str]]] = {"argument": [], "option": []}
+    for param in command.get_params(ctx):
+        record = _record(param, ctx)
+        if record is not None:
+            records[param.param_type_name].append(record)
+    for title, rows in (("Arguments", records["argument"]), ("Options", records["option"])):
+        if rows:
+            with out.section(title):
+                out.write_dl(rows)
+
+
+class PlainHelpCommand(TyperCommand):
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_parameters(self, ctx, formatter)
+
+
+class PlainHelpGroup(TyperGroup):
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_parameters(self, ctx, formatter)
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            section = getattr(command, "rich_help_panel", None) or "Commands"
+            sections.setdefault(section, []).append((name, command.get_short_help_str(70)))
+        ordered = sorted(sections.items(), key=lambda item: SECTION_ORDER.index(item[0]))
+        for title, rows in ordered:
+            with formatter.section(title):
+                formatter.write_dl(rows)
+
+
+def plain_help(**settings: Any) -> dict[str, Any]:
+    """Typer() settings for a group whose help (and its commands' help) avoids rich."""
+    return {"cls": PlainHelpGroup, "rich_markup_mode": None, **settings}
