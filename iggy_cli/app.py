@@ -1,7 +1,7 @@
 """The `iggy` command: global options, command wiring, and `main()`, the one place where
 errors become messages and exit codes (see errors.EXIT_CODES)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer would eval every annotation string again.
 
 import os
 import sys
@@ -11,11 +11,9 @@ import typer
 
 from iggy_cli import __version__
 from iggy_cli.commands import OutputFormat, StoreKind, pat, sandbox, session, status
-from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL, make_settings
-from iggy_cli.context import AppContext, AuthInputs
+from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL
 from iggy_cli.errors import IggyCliError
 from iggy_cli.help import PlainHelpCommand, plain_help
-from iggy_cli.output import Output
 
 app = typer.Typer(
     **plain_help(
@@ -106,6 +104,10 @@ def global_options(
         ),
     ] = False,
 ) -> None:
+    from iggy_cli.config import make_settings
+    from iggy_cli.context import AppContext, AuthInputs
+    from iggy_cli.output import Output
+
     settings = make_settings(url, timeout, output.value, quiet, ca_cert, insecure)
     ctx = AppContext(
         settings=settings,
@@ -136,6 +138,8 @@ def _debug() -> bool:
 def run(argv: list[str] | None = None, command: typer.Typer = app) -> int:
     """Run the command line and return its exit code; every expected failure is caught here."""
     import click
+
+    from iggy_cli.output import Output
 
     errors = Output(stdout=sys.stdout, stderr=sys.stderr)
     try:

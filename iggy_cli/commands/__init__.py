@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from iggy_cli.context import AppContext
+if TYPE_CHECKING:
+    from iggy_cli.context import AppContext
 
 
 class OutputFormat(StrEnum):
@@ -32,6 +33,8 @@ def app_context(
     typer_ctx: typer.Context, output: OutputFormat | None = None, quiet: bool = False
 ) -> AppContext:
     """The run's AppContext, with -o/-q given after the command taking precedence."""
+    from iggy_cli.context import AppContext
+
     ctx = typer_ctx.find_root().obj
     assert isinstance(ctx, AppContext)
     if output is not None:

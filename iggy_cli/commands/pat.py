@@ -1,6 +1,6 @@
 """`iggy pat create|list|delete|login`: personal access tokens."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer would eval every annotation string again.
 
 from typing import Annotated
 

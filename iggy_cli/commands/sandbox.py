@@ -1,6 +1,6 @@
 """`iggy sandbox`: an in-memory Iggy user/PAT HTTP API in the foreground, for demos and tests."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer would eval every annotation string again.
 
 from typing import Annotated
 

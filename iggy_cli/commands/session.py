@@ -1,6 +1,6 @@
 """`iggy login` and `iggy logout`: this server's login session, kept in the keyring."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer would eval every annotation string again.
 
 from typing import Annotated
 

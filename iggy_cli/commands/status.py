@@ -1,6 +1,6 @@
 """`iggy status`: the server, the credential in use and where it came from, the token store."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer would eval every annotation string again.
 
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +37,7 @@ def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt =
         raise report.failure
 
 
-def _rows(report: StatusReport, now: Any) -> list[tuple[str, str]]:
+def _rows(report: "StatusReport", now: Any) -> list[tuple[str, str]]:
     server = "answers" if report.reachable else f"not usable: {report.server_problem}"
     if report.credential_kind is None:
         credential = report.credential_problem or "none"
@@ -65,7 +65,7 @@ def _rows(report: StatusReport, now: Any) -> list[tuple[str, str]]:
     ]
 
 
-def _as_json(report: StatusReport) -> dict[str, Any]:
+def _as_json(report: "StatusReport") -> dict[str, Any]:
     return {
         "url": report.url,
         "usable": report.usable,
