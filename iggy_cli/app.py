@@ -5,6 +5,7 @@ errors become messages and exit codes (see errors.EXIT_CODES)."""
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -15,22 +16,46 @@ from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL
 from iggy_cli.errors import IggyCliError
 from iggy_cli.help import PlainHelpCommand, plain_help
 
-app = typer.Typer(
-    **plain_help(
-        name="iggy",
-        help="Manage personal access tokens of Apache Iggy servers; "
-        "tokens are kept in the OS keyring.",
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,  # a rich traceback would show local variables: secrets
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
+# (path, function, help section): the command tree, in the order help lists it.
+COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., None], str | None], ...] = (
+    (("pat", "create"), pat.create, None),
+    (("pat", "list"), pat.list_, None),
+    (("pat", "delete"), pat.delete, None),
+    (("pat", "login"), pat.login, None),
+    (("login",), session.login, "Session"),
+    (("logout",), session.logout, "Session"),
+    (("status",), status.status, "Session"),
+    (("sandbox",), sandbox.sandbox, "Tools"),
 )
-app.add_typer(pat.app, name="pat", rich_help_panel="Tokens")
-app.command("login", cls=PlainHelpCommand, rich_help_panel="Session")(session.login)
-app.command("logout", cls=PlainHelpCommand, rich_help_panel="Session")(session.logout)
-app.command("status", cls=PlainHelpCommand, rich_help_panel="Session")(status.status)
-app.command("sandbox", cls=PlainHelpCommand, rich_help_panel="Tools")(sandbox.sandbox)
+
+
+def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
+    """The `iggy` app; with `only`, just the commands under that path.
+
+    typer turns every registered command into a click command on each run (~1 ms apiece,
+    signatures and all), so a run registers only the one it will execute.
+    """
+    root = typer.Typer(
+        **plain_help(
+            name="iggy",
+            help="Manage personal access tokens of Apache Iggy servers; "
+            "tokens are kept in the OS keyring.",
+            no_args_is_help=True,
+            add_completion=False,
+            pretty_exceptions_enable=False,  # a rich traceback would show locals: secrets
+            context_settings={"help_option_names": ["-h", "--help"]},
+        )
+    )
+    root.callback()(global_options)
+    pat_group = typer.Typer(**plain_help(help=pat.PAT_HELP, no_args_is_help=True))
+    for path, function, section in COMMANDS:
+        if only is not None and path[: len(only)] != only[: len(path)]:
+            continue
+        group = pat_group if path[0] == "pat" else root
+        group.command(path[-1], cls=PlainHelpCommand, rich_help_panel=section)(function)
+    if only is None or only[0] == "pat":
+        root.add_typer(pat_group, name="pat", rich_help_panel="Tokens")
+    return root
 
 
 def _print_version(value: bool) -> None:
@@ -39,7 +64,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def global_options(
     typer_ctx: typer.Context,
     url: Annotated[
@@ -135,7 +159,11 @@ def _debug() -> bool:
     return os.environ.get("IGGY_DEBUG", "") not in ("", "0")
 
 
-def run(argv: list[str] | None = None, command: typer.Typer = app) -> int:
+def run(
+    argv: list[str] | None = None,
+    command: typer.Typer | None = None,
+    only: tuple[str, ...] | None = None,
+) -> int:
     """Run the command line and return its exit code; every expected failure is caught here."""
     import click
 
@@ -143,7 +171,8 @@ def run(argv: list[str] | None = None, command: typer.Typer = app) -> int:
 
     errors = Output(stdout=sys.stdout, stderr=sys.stderr)
     try:
-        result = command(args=argv, prog_name="iggy", standalone_mode=False)
+        cli = command if command is not None else make_app(only)
+        result = cli(args=argv, prog_name="iggy", standalone_mode=False)
     except IggyCliError as error:
         errors.error(error.message, error.hint)
         return error.exit_code
@@ -172,5 +201,6 @@ def run(argv: list[str] | None = None, command: typer.Typer = app) -> int:
     return result if isinstance(result, int) else 0
 
 
-def main() -> None:
-    sys.exit(run())
+def main(only: tuple[str, ...] | None = None) -> None:
+    """Run `iggy`; `only` is the command path the arguments name, when the caller knows it."""
+    sys.exit(run(only=only))

@@ -1,5 +1,5 @@
 """TAB completion, answered without typer, click, httpx or keyring: it reads the command tree
-from completion_spec.json (generated from the app; a test fails when it drifts) and token names
+from cli_spec.json (generated from the app; a test fails when it drifts) and token names
 from the local names index, so a TAB never waits on the network or asks for a password.
 
 It speaks click's shell-completion protocol, which the scripts in completions/ use:
@@ -22,10 +22,10 @@ NAME_COMMANDS = ("pat delete", "pat login", "pat token", "pat rotate")
 FILE_OPTIONS = ("--ca-cert",)
 
 Candidate = tuple[str, str, str]  # (type, value, help): type is plain or file
-# Generated from the app by completion_scripts.py; a test fails when it drifts.
+# Generated from the app by cli_spec.py; a test fails when it drifts.
 SPEC: dict[str, dict[str, dict[str, Any]]] = json.loads(
-    (Path(__file__).parent / "completion_spec.json").read_text()
-)
+    (Path(__file__).parent / "cli_spec.json").read_text()
+)["tree"]
 
 
 def answer(instruction: str, environ: Mapping[str, str]) -> int:

@@ -101,13 +101,17 @@ class UserConfig:
         self._write(document)
 
     def _read(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_text()
+        except FileNotFoundError:
+            return {}  # the usual case; spares importing tomllib
+        except OSError as error:
+            raise UsageError(f"cannot read {self.path}: {error}") from None
         import tomllib
 
         try:
-            return tomllib.loads(self.path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, tomllib.TOMLDecodeError) as error:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
             raise UsageError(f"cannot read {self.path}: {error}") from None
 
     def _write(self, document: dict[str, Any]) -> None:

@@ -23,7 +23,9 @@ def _record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | Non
     help_text = getattr(param, "help", None) or ""
     if not isinstance(param, click.Option):
         return param.make_metavar(ctx), help_text
-    name = ", ".join(param.opts)
+    # Short names first, long ones in their declared order (click hands the help option's
+    # names over from a set, so their order would change from run to run).
+    name = ", ".join(sorted(param.opts, key=lambda option: option.startswith("--")))
     if not param.is_flag:
         name += f" {param.make_metavar(ctx)}"
     extras = []

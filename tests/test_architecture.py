@@ -30,7 +30,7 @@ RULES = [
     ("sandbox/*.py", ("iggy_cli.client", "iggy_cli.service", "iggy_cli.commands", "httpx")),
     ("client.py", ("iggy_cli.credentials", "iggy_cli.service", "iggy_cli.commands", "keyring")),
     ("commands/*.py", ("httpx", "keyring", "json", "rich", "iggy_cli.client")),
-    ("service.py", ("iggy_cli.commands", "iggy_cli.app", "rich", "typer")),
+    ("service/*.py", ("iggy_cli.commands", "iggy_cli.app", "rich", "typer")),
 ]
 ONLY_USERS = {"httpx": {"client.py"}, "rich": {"output.py"}, "platformdirs": {"paths.py"}}
 

@@ -1,4 +1,7 @@
-"""`iggy pat create|list|delete|login`: personal access tokens."""
+"""`iggy pat create|list|delete|login`: personal access tokens.
+
+Each command imports its use cases (and so httpx) only when it runs: help and completion never
+pay for it. app.py wires these functions into the command tree."""
 
 # No `from __future__ import annotations`: typer would eval every annotation string again.
 
@@ -10,21 +13,13 @@ from iggy_cli.commands import OutputOpt, QuietOpt, app_context
 from iggy_cli.commands.render import TOKEN_COLUMNS, expires, token_row_cells, token_row_json
 from iggy_cli.errors import Interrupted, NotFound, StorageError, TokenNotStored
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
-from iggy_cli.help import PlainHelpCommand, plain_help
 
-# Each command imports `service` (and so httpx) when it runs: help and completion never pay.
-app = typer.Typer(
-    **plain_help(
-        help="Create, list, delete and log in with personal access tokens.",
-        no_args_is_help=True,
-    )
-)
+PAT_HELP = "Create, list, delete and log in with personal access tokens."
 
 NameArg = Annotated[str, typer.Argument(help="Token name, 3 to 30 bytes.", show_default=False)]
 ExpiryArg = Annotated[list[str] | None, typer.Argument(help=EXPIRY_HELP, show_default=False)]
 
 
-@app.command("create", cls=PlainHelpCommand)
 def create(
     typer_ctx: typer.Context,
     name: NameArg,
@@ -44,10 +39,10 @@ def create(
       iggy pat create deploy 30d
       TOKEN=$(iggy pat create ci-job 1h 30m -q --no-store)
     """
-    from iggy_cli import service
+    from iggy_cli.service import tokens
 
     ctx = app_context(typer_ctx, output, quiet)
-    outcome = service.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
+    outcome = tokens.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
     show_token = outcome.stored_at is None
     out = ctx.output
     if out.json:
@@ -75,7 +70,6 @@ def create(
         out.message(f"Created token {name!r}, {ends}. It is shown only this once.")
 
 
-@app.command("list", cls=PlainHelpCommand)
 def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = False) -> None:
     """List your tokens with their expiry and whether a copy is stored.
 
@@ -84,10 +78,10 @@ def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = 
       iggy pat list
       iggy pat list -o json
     """
-    from iggy_cli import service
+    from iggy_cli.service import tokens
 
     ctx = app_context(typer_ctx, output, quiet)
-    rows = service.list_tokens(ctx)
+    rows = tokens.list_tokens(ctx)
     if ctx.output.json:
         ctx.output.data([token_row_json(row) for row in rows])
     elif not rows:
@@ -97,7 +91,6 @@ def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = 
         ctx.output.table(TOKEN_COLUMNS, [token_row_cells(row, now) for row in rows])
 
 
-@app.command("delete", cls=PlainHelpCommand)
 def delete(
     typer_ctx: typer.Context,
     names: Annotated[list[str], typer.Argument(help="Token names.", show_default=False)],
@@ -112,7 +105,7 @@ def delete(
       iggy pat delete deploy
       iggy pat delete old-ci old-deploy --yes
     """
-    from iggy_cli import service
+    from iggy_cli.service import tokens
 
     ctx = app_context(typer_ctx, output, quiet)
     if ctx.interactive and not yes:
@@ -120,7 +113,7 @@ def delete(
         if not typer.confirm(f"Delete {listed} on {ctx.settings.url}?", default=False, err=True):
             raise Interrupted("nothing deleted")
     results, missing, local_failures = [], [], []
-    for outcome in service.delete_tokens(ctx, names):
+    for outcome in tokens.delete_tokens(ctx, names):
         results.append(
             {
                 "name": outcome.name,
@@ -145,7 +138,6 @@ def delete(
         raise NotFound("no token named " + ", ".join(repr(n) for n in missing) + " on the server")
 
 
-@app.command("login", cls=PlainHelpCommand)
 def login(
     typer_ctx: typer.Context,
     name: Annotated[
@@ -163,10 +155,10 @@ def login(
       iggy pat login deploy
       IGGY_TOKEN=... iggy pat login
     """
-    from iggy_cli import service
+    from iggy_cli.service import sessions
 
     ctx = app_context(typer_ctx, output, quiet)
-    outcome = service.pat_login(ctx, name)
+    outcome = sessions.pat_login(ctx, name)
     identity = outcome.identity
     if ctx.output.json:
         ctx.output.data(

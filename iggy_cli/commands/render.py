@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from iggy_cli.expiry import iso_utc, local_time, relative_words
 
 if TYPE_CHECKING:
-    from iggy_cli.service import TokenRow
+    from iggy_cli.service.tokens import TokenRow
 
 
 def expires(instant: datetime | None, now: datetime) -> str:

@@ -31,11 +31,12 @@ def login(
       iggy -u iggy login
       printf %s "$PASS" | iggy -u admin --password-stdin login 8h
     """
-    from iggy_cli import service
+    from iggy_cli.service import sessions
+    from iggy_cli.service.common import SESSION_DEFAULT_EXPIRY
 
     ctx = app_context(typer_ctx, output, quiet)
-    chosen = parse_expiry(expiry or [], default=service.SESSION_DEFAULT_EXPIRY)
-    outcome = service.login(ctx, chosen)
+    chosen = parse_expiry(expiry or [], default=SESSION_DEFAULT_EXPIRY)
+    outcome = sessions.login(ctx, chosen)
     if ctx.output.json:
         ctx.output.data(
             {
@@ -67,10 +68,10 @@ def logout(
       iggy logout
       iggy logout --local
     """
-    from iggy_cli import service
+    from iggy_cli.service import sessions
 
     ctx = app_context(typer_ctx, output, quiet)
-    outcome = service.logout(ctx, local_only=local)
+    outcome = sessions.logout(ctx, local_only=local)
     if ctx.output.json:
         ctx.output.data(
             {"logged_out": outcome.had_session, "server": outcome.server, "keyring": outcome.local}

@@ -11,7 +11,7 @@ from iggy_cli.commands.render import expires
 from iggy_cli.expiry import iso_utc
 
 if TYPE_CHECKING:
-    from iggy_cli.service import StatusReport
+    from iggy_cli.service.status import StatusReport
 
 
 def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = False) -> None:
@@ -25,10 +25,10 @@ def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt =
       iggy status
       iggy status -o json
     """
-    from iggy_cli import service
+    from iggy_cli.service.status import status as status_of
 
     ctx = app_context(typer_ctx, output, quiet)
-    report = service.status(ctx)
+    report = status_of(ctx)
     if ctx.output.json:
         ctx.output.data(_as_json(report))
     elif not ctx.output.quiet:

@@ -1,9 +1,10 @@
-"""Generates what TAB completion needs from the app itself: completion_spec.json (the command
-tree the fast path reads) and the bash, zsh and fish scripts in completions/.
+"""Generates, from the app itself, what the start-up fast path (entry.py) answers without
+typer: cli_spec.json, holding the command tree for TAB completion and the rendered `--help`
+pages, and the bash, zsh and fish completion scripts in completions/.
 
-    python -m iggy_cli.completion_scripts      # or: make completions
+    python -m iggy_cli.cli_spec      # or: make generate
 
-A test regenerates both and fails when the checked-in files have drifted from the code.
+A test regenerates them and fails when the checked-in files have drifted from the code.
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ COMPLETE_VARIABLE = "_IGGY_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 SCRIPT_NAMES = {"bash": "iggy.bash", "zsh": "_iggy", "fish": "iggy.fish"}
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_FILE = Path(__file__).resolve().parent / "completion_spec.json"
+SPEC_FILE = Path(__file__).resolve().parent / "cli_spec.json"
+# click wraps help to the terminal's width, at most 78 columns; pages are rendered at that
+# width and served only where the terminal is at least that wide (or not a terminal).
+HELP_WIDTH = 78
 
 
 def app_command() -> click.Command:
     import typer
 
-    from iggy_cli.app import app
+    from iggy_cli.app import make_app
 
-    return typer.main.get_command(app)
+    return typer.main.get_command(make_app())
 
 
 def script(shell: str) -> str:
@@ -39,12 +43,12 @@ def script(shell: str) -> str:
     return completion_class(app_command(), {}, PROGRAM, COMPLETE_VARIABLE).source()
 
 
-def spec() -> dict[str, dict[str, Any]]:
+def tree() -> dict[str, dict[str, Any]]:
     """The command tree: {"pat delete": {"commands": {name: help},
     "options": {name: [takes_value, choices, help]}}}."""
     tree: dict[str, dict[str, Any]] = {}
     root = app_command()
-    context = click.Context(root, info_name=PROGRAM)
+    context = _context(root, PROGRAM, None)
 
     def walk(command: click.Command, path: str, ctx: click.Context) -> None:
         commands: dict[str, str] = {}
@@ -54,7 +58,7 @@ def spec() -> dict[str, dict[str, Any]]:
                 if sub is None or sub.hidden:
                     continue
                 commands[name] = sub.get_short_help_str(60)
-                walk(sub, f"{path} {name}".strip(), click.Context(sub, info_name=name, parent=ctx))
+                walk(sub, f"{path} {name}".strip(), _context(sub, name, ctx))
         options: dict[str, list[Any]] = {}
         for param in command.get_params(ctx):
             if not isinstance(param, click.Option) or param.hidden:
@@ -66,6 +70,36 @@ def spec() -> dict[str, dict[str, Any]]:
 
     walk(root, "", context)
     return tree
+
+
+def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    """A context as click makes one when it runs the command (help option names included)."""
+    return click.Context(command, info_name=name, parent=parent, **command.context_settings)
+
+
+def help_pages() -> dict[str, str]:
+    """`iggy [PATH...] --help` for every command path, exactly as the app prints it."""
+    root = app_command()
+    pages: dict[str, str] = {}
+
+    def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
+        name = " ".join([PROGRAM, *path])
+        ctx = _context(command, path[-1] if path else PROGRAM, parent)
+        ctx.terminal_width = HELP_WIDTH
+        pages[" ".join(path)] = command.get_help(ctx) + "\n"
+        assert name
+        if isinstance(command, click.Group):
+            for sub_name in command.list_commands(ctx):
+                sub = command.get_command(ctx, sub_name)
+                if sub is not None and not sub.hidden:
+                    walk(sub, [*path, sub_name], ctx)
+
+    walk(root, [], None)
+    return pages
+
+
+def spec() -> dict[str, Any]:
+    return {"tree": tree(), "help": help_pages(), "help_width": HELP_WIDTH}
 
 
 def spec_source() -> str:

@@ -1,0 +1,74 @@
+"""What the use cases share: name rules, expiry arithmetic, and signing in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime, timedelta
+
+from iggy_cli.auth import Credential
+from iggy_cli.client import IggyClient
+from iggy_cli.context import AppContext
+from iggy_cli.errors import (
+    AuthenticationError,
+    IggyCliError,
+    NotFound,
+    TokenExpired,
+    UsageError,
+)
+from iggy_cli.models import SERVER_DEFAULT_US, Expiry, Identity
+
+SESSION_DEFAULT_EXPIRY = Expiry(15 * 60 * 1_000_000, "15m")
+# Iggy checks PAT names by UTF-8 length: 3..30 bytes to create, 1..255 to delete.
+NEW_NAME_BYTES = (3, 30)
+ANY_NAME_BYTES = (1, 255)
+
+
+def check_token_name(name: str, limits: tuple[int, int] = NEW_NAME_BYTES) -> str:
+    size = len(name.encode("utf-8"))
+    low, high = limits
+    if not low <= size <= high:
+        raise UsageError(f"token name {name!r} is {size} bytes; it must be {low} to {high} bytes")
+    return name
+
+
+def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
+    """When a token created now with this expiry ends (None: never, or the server decides)."""
+    if expiry.never or expiry.microseconds == SERVER_DEFAULT_US:
+        return None
+    return now + timedelta(microseconds=expiry.microseconds)
+
+
+@contextmanager
+def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyClient, Identity]]:
+    """A client logged in with `credential`, logged out again (JWT revoked) when done."""
+    with ctx.client() as client:
+        identity = _log_in(client, credential, ctx.settings.url)
+        try:
+            yield client, identity
+        finally:
+            # The JWT expires by itself; a failed logout must not hide the real outcome.
+            with suppress(IggyCliError):
+                client.logout()
+
+
+def _log_in(client: IggyClient, credential: Credential, url: str) -> Identity:
+    if credential.kind == "password":
+        assert credential.username is not None
+        return client.login_with_password(credential.username, credential.secret)
+    what = f"token {credential.token_name!r}" if credential.token_name else "the token"
+    relogin = "run `iggy login` again" if credential.kind == "session" else None
+    if credential.kind == "session":
+        what = f"your session for {url}"
+    try:
+        return client.login_with_token(credential.secret)
+    except TokenExpired:
+        raise TokenExpired(f"{what} has expired", hint=relogin) from None
+    except NotFound:
+        # A stable server answers an unknown PAT with 404; to the user it is a bad credential.
+        raise AuthenticationError(
+            f"the server does not know {what} (deleted, or removed after it expired)",
+            hint=relogin,
+        ) from None
+    except AuthenticationError as error:
+        raise AuthenticationError(f"{what} was refused: {error.message}", hint=relogin) from None

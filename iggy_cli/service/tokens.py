@@ -1,0 +1,115 @@
+"""`pat create`, `pat list`, `pat delete`: tokens on the server and their stored copies.
+
+Order matters where a secret is at stake: the store is checked before the server mints
+anything, and a minted token that could not be stored is handed back, never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from iggy_cli import auth
+from iggy_cli.context import AppContext
+from iggy_cli.credentials import token_service
+from iggy_cli.errors import (
+    NotFound,
+    StorageError,
+)
+from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
+from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
+
+# --- pat create -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOutcome:
+    minted: MintedToken
+    expires_at: datetime | None
+    stored_at: str | None = None
+    store_error: StorageError | None = None
+
+
+def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> CreateOutcome:
+    """Mint a token and store it; with `keep` false or --store none it is only handed back."""
+    check_token_name(name)
+    keep = keep and (ctx.store_factory is not None or ctx.store_choice.kind != "none")
+    store = ctx.store() if keep else None
+    if store is not None:
+        store.check()
+    credential = auth.require(ctx)
+    with signed_in(ctx, credential) as (client, _):
+        minted = client.create_token(name, expiry.microseconds)
+    ends = expires_at(expiry, ctx.now())
+    if store is None:
+        return CreateOutcome(minted, ends)
+    service = token_service(ctx.settings.address)
+    try:
+        store.set(service, name, minted.token)
+    except StorageError as error:
+        return CreateOutcome(minted, ends, store_error=error)
+    except KeyboardInterrupt:
+        failure = StorageError("storing it was interrupted (Ctrl-C)")
+        return CreateOutcome(minted, ends, store_error=failure)
+    except Exception as error:
+        failure = StorageError(f"storing it failed: {type(error).__name__}")
+        return CreateOutcome(minted, ends, store_error=failure)
+    ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
+    return CreateOutcome(minted, ends, stored_at=f"keyring service {service!r}, user {name!r}")
+
+
+# --- pat list ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    token: PersonalAccessToken
+    expired: bool
+    stored: bool
+
+
+def list_tokens(ctx: AppContext) -> list[TokenRow]:
+    """The server's tokens; "stored" comes from the local names index, not the keyring, which
+    cannot be listed and costs ~150 ms to open."""
+    credential = auth.require(ctx)
+    with signed_in(ctx, credential) as (client, _):
+        tokens = client.list_tokens()
+    address = ctx.settings.address
+    ctx.names.saw(address, [token.name for token in tokens])
+    stored = ctx.names.stored(address, ctx.store_choice.kind)
+    now = ctx.now()
+    return [TokenRow(token, token.is_expired(now), token.name in stored) for token in tokens]
+
+
+# --- pat delete -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteOutcome:
+    name: str
+    deleted_on_server: bool
+    removed_locally: bool
+    local_error: str | None = None
+
+
+def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
+    """Delete each token on the server, then its stored copy; yields as it goes."""
+    for name in names:
+        check_token_name(name, ANY_NAME_BYTES)
+    credential = auth.require(ctx)
+    service = token_service(ctx.settings.address)
+    with signed_in(ctx, credential) as (client, _):
+        for name in names:
+            try:
+                client.delete_token(name)
+                deleted = True
+            except NotFound:
+                deleted = False  # still drop a stale local copy below
+            try:
+                removed, local_error = ctx.store().delete(service, name), None
+            except StorageError as error:
+                removed, local_error = False, error.message
+            if local_error is None:
+                ctx.names.forget(ctx.settings.address, name)
+            yield DeleteOutcome(name, deleted, removed, local_error)
