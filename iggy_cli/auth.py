@@ -6,23 +6,25 @@ username with a password (flags, then environment), then this server's stored se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import SESSION_TOKEN_NAME, session_service, token_service
 from iggy_cli.errors import AuthenticationError, NotFound, StorageError, UsageError
+from iggy_cli.models import masked_repr
 
 CredentialKind = Literal["token", "password", "session"]
 
 
-@dataclass(frozen=True, slots=True)
-class Credential:
+class Credential(NamedTuple):
     kind: CredentialKind
     source: str
-    secret: str = field(repr=False)
+    secret: str
     username: str | None = None
     token_name: str | None = None
+
+    def __repr__(self) -> str:
+        return masked_repr(self, "secret")
 
 
 def resolve(ctx: AppContext, allow_session: bool = True) -> Credential | None:

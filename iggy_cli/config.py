@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from iggy_cli.errors import UsageError
@@ -18,8 +17,7 @@ DEFAULT_TIMEOUT_S = 10.0
 STORE_KINDS = ("keyring", "file", "none")
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     url: str
     timeout_s: float
     output: str
@@ -123,8 +121,7 @@ class UserConfig:
         os.replace(temporary, self.path)
 
 
-@dataclass(frozen=True, slots=True)
-class StoreChoice:
+class StoreChoice(NamedTuple):
     kind: str
     reason: str
 

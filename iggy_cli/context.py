@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from iggy_cli.config import (
     NameIndex,
@@ -21,6 +21,7 @@ from iggy_cli.config import (
     choose_store,
 )
 from iggy_cli.errors import UsageError
+from iggy_cli.models import masked_repr
 from iggy_cli.output import Output
 
 if TYPE_CHECKING:
@@ -28,15 +29,17 @@ if TYPE_CHECKING:
     from iggy_cli.credentials import CredentialStore
 
 
-@dataclass(frozen=True, slots=True)
-class AuthInputs:
+class AuthInputs(NamedTuple):
     """The credential options given on the command line (environment is read separately)."""
 
     username: str | None = None
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None
     password_stdin: bool = False
     token_name: str | None = None
     token_stdin: bool = False
+
+    def __repr__(self) -> str:
+        return masked_repr(self, "password")
 
 
 def _utc_now() -> datetime:

@@ -7,8 +7,8 @@ anything, and a minted token that could not be stored is handed back, never drop
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from iggy_cli import auth
 from iggy_cli.context import AppContext
@@ -23,8 +23,7 @@ from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at
 # --- pat create -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CreateOutcome:
+class CreateOutcome(NamedTuple):
     minted: MintedToken
     expires_at: datetime | None
     stored_at: str | None = None
@@ -62,8 +61,7 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
 # --- pat list ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TokenRow:
+class TokenRow(NamedTuple):
     token: PersonalAccessToken
     expired: bool
     stored: bool
@@ -85,8 +83,7 @@ def list_tokens(ctx: AppContext) -> list[TokenRow]:
 # --- pat delete -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteOutcome:
+class DeleteOutcome(NamedTuple):
     name: str
     deleted_on_server: bool
     removed_locally: bool
