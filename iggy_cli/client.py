@@ -23,6 +23,7 @@ import httpx
 from iggy_cli import errors
 from iggy_cli.models import Identity, MintedToken, PersonalAccessToken
 from iggy_cli.redaction import MASK, mask_json, redact
+from iggy_cli.transport import StdlibTransport, proxy_configured, tls_context
 
 # Error ids of the Iggy server (core/common/src/error/iggy_error.rs), by what they mean to us.
 _ERROR_CLASSES: dict[int, type[errors.IggyCliError]] = {
@@ -57,17 +58,16 @@ class IggyClient:
         self.url = url.rstrip("/")
         self._timeout = timeout
         self._log = log
-        verify: ssl.SSLContext | bool = verify_tls
-        if not self.url.startswith("https://"):
-            verify = False  # no TLS to verify; spares loading the CA bundle (~15 ms)
-        elif verify_tls and ca_cert is not None:
-            verify = _trusting(ca_cert)
+        # Only an https URL needs a TLS context: building one loads a CA bundle (~15 ms).
+        tls = _tls(verify_tls, ca_cert) if self.url.startswith("https://") else None
+        if transport is None and not proxy_configured():
+            transport = StdlibTransport(timeout, tls)
         self._http = httpx.Client(
             base_url=self.url,
             timeout=timeout,
             transport=transport,
             follow_redirects=False,
-            verify=verify,
+            verify=tls if tls is not None else False,
         )
         self._access_token: str | None = None
 
@@ -253,9 +253,9 @@ class IggyClient:
         )
 
 
-def _trusting(ca_cert: str) -> ssl.SSLContext:
+def _tls(verify: bool, ca_cert: str | None) -> ssl.SSLContext:
     try:
-        return ssl.create_default_context(cafile=ca_cert)
+        return tls_context(verify, ca_cert)
     except (OSError, ssl.SSLError) as error:
         raise errors.UsageError(f"cannot use --ca-cert {ca_cert}: {error}") from None
 
