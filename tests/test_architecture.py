@@ -32,7 +32,11 @@ RULES = [
     ("commands/*.py", ("httpx", "keyring", "json", "rich", "iggy_cli.client")),
     ("service/*.py", ("iggy_cli.commands", "iggy_cli.app", "rich", "typer")),
 ]
-ONLY_USERS = {"httpx": {"client.py", "transport.py"}, "rich": {"output.py"}, "platformdirs": {"paths.py"}}
+ONLY_USERS = {
+    "httpx": {"client.py", "transport.py"},
+    "rich": {"output.py"},
+    "platformdirs": {"paths.py"},
+}
 
 
 @pytest.mark.parametrize(("pattern", "forbidden"), RULES, ids=[rule[0] for rule in RULES])

@@ -1,0 +1,99 @@
+"""Import discipline: the fast paths never load the heavy libraries, and a command loads only
+what it uses. Each check runs in a fresh interpreter, so nothing imported by the test suite
+itself can hide an import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import Cli, mint_token
+
+from iggy_cli.sandbox.server import SandboxServer
+
+HEAVY = ("typer", "click", "rich", "httpx", "httpcore", "keyring", "platformdirs")
+
+# Top-level names of the modules really loaded (None entries are imports blocked on purpose).
+LOADED = (
+    "import json; print(json.dumps(sorted({n.split('.')[0] for n, m in sys.modules.items()"
+    " if m is not None})))"
+)
+PROBE = """
+import json, sys, contextlib, io
+sys.argv = ["iggy", *json.loads(sys.argv[1])]
+from iggy_cli import entry
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        entry.main()
+    except SystemExit:
+        pass
+loaded = {name.split(".")[0] for name, module in sys.modules.items() if module is not None}
+print(json.dumps(sorted(loaded)), file=sys.stderr)
+"""
+
+
+def loaded_by(arguments: list[str], env: dict[str, str] | None = None) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(arguments)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_importing_the_entry_module_loads_nothing_heavy() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys, iggy_cli.entry; {LOADED}"],
+        capture_output=True,
+        text=True,
+    )
+    modules = set(json.loads(done.stdout))
+    assert not modules & set(HEAVY)
+
+
+def test_importing_the_app_loads_no_rich_httpx_or_keyring() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys, iggy_cli.app; {LOADED}"],
+        capture_output=True,
+        text=True,
+    )
+    modules = set(json.loads(done.stdout))
+    assert "typer" in modules
+    assert not modules & {"rich", "httpx", "keyring"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "env"),
+    [
+        (["--version"], {}),
+        (["--help"], {"COLUMNS": "120"}),
+        (["pat", "create", "-h"], {"COLUMNS": "120"}),
+        (
+            [],
+            {
+                "_IGGY_COMPLETE": "bash_complete",
+                "COMP_WORDS": "iggy pat delete ",
+                "COMP_CWORD": "3",
+            },
+        ),
+    ],
+    ids=["version", "help", "command-help", "completion"],
+)
+def test_fast_paths_load_nothing_heavy(arguments: list[str], env: dict[str, str]) -> None:
+    assert not loaded_by(arguments, env) & set(HEAVY)
+
+
+def test_pat_list_as_json_loads_no_rich_keyring_or_httpcore(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    token = mint_token(sandbox.url, "probe")
+    env = {**cli.env, "IGGY_TOKEN": token}
+    env.pop("PYTHONPATH")
+    modules = loaded_by(["pat", "list", "-o", "json"], env)
+    assert {"typer", "httpx"} <= modules
+    assert not modules & {"rich", "pygments", "keyring", "httpcore", "h11", "anyio", "platformdirs"}
