@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # and openssl to make a certificate for the https sandbox.
 SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools openssl
 
-.PHONY: setup system-packages test lint demo bench clean
+.PHONY: setup system-packages test lint demo bench generate clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,12 @@ demo: $(STAMP)
 # Start-up figures (not part of the test suite): writes benchmarks/last-run.json.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
+
+# What the start-up fast path serves without the app: help pages, the command tree for TAB
+# completion (iggy_cli/cli_spec.json), and the bash, zsh and fish scripts in completions/.
+# A test fails when these drift from the code.
+generate: $(STAMP)
+	$(BIN)/python -m iggy_cli.cli_spec
 
 clean:
 	rm -rf $(VENV) build *.egg-info
