@@ -6,8 +6,8 @@ STAMP  := $(VENV)/.installed
 
 # Debian packages the tests drive for real: tmux (prompts on a real terminal), and a Secret
 # Service on a private D-Bus (gnome-keyring, dbus) read back with secret-tool (libsecret-tools),
-# and openssl to make a certificate for the https sandbox.
-SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools openssl
+# openssl to make a certificate for the https sandbox, and zsh and fish for TAB completion.
+SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools openssl zsh fish
 
 .PHONY: setup system-packages test lint demo bench generate clean
 

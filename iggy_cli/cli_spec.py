@@ -35,19 +35,19 @@ def app_command() -> click.Command:
     return typer.main.get_command(make_app())
 
 
-def script(shell: str) -> str:
+def script(shell: str, command: click.Command | None = None) -> str:
     from click.shell_completion import get_completion_class
 
     completion_class = get_completion_class(shell)
     assert completion_class is not None
-    return completion_class(app_command(), {}, PROGRAM, COMPLETE_VARIABLE).source()
+    cli = command or app_command()
+    return completion_class(cli, {}, PROGRAM, COMPLETE_VARIABLE).source()
 
 
-def tree() -> dict[str, dict[str, Any]]:
+def tree(root: click.Command) -> dict[str, dict[str, Any]]:
     """The command tree: {"pat delete": {"commands": {name: help},
     "options": {name: [takes_value, choices, help]}}}."""
-    tree: dict[str, dict[str, Any]] = {}
-    root = app_command()
+    nodes: dict[str, dict[str, Any]] = {}
     context = _context(root, PROGRAM, None)
 
     def walk(command: click.Command, path: str, ctx: click.Context) -> None:
@@ -66,10 +66,10 @@ def tree() -> dict[str, dict[str, Any]]:
             choices = list(param.type.choices) if isinstance(param.type, click.Choice) else None
             for name in (*param.opts, *param.secondary_opts):
                 options[name] = [not param.is_flag, choices, param.help or ""]
-        tree[path] = {"commands": commands, "options": options}
+        nodes[path] = {"commands": commands, "options": options}
 
     walk(root, "", context)
-    return tree
+    return nodes
 
 
 def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
@@ -77,9 +77,8 @@ def _context(command: click.Command, name: str, parent: click.Context | None) ->
     return click.Context(command, info_name=name, parent=parent, **command.context_settings)
 
 
-def help_pages() -> dict[str, str]:
+def help_pages(root: click.Command) -> dict[str, str]:
     """`iggy [PATH...] --help` for every command path, exactly as the app prints it."""
-    root = app_command()
     pages: dict[str, str] = {}
 
     def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
@@ -98,12 +97,13 @@ def help_pages() -> dict[str, str]:
     return pages
 
 
-def spec() -> dict[str, Any]:
-    return {"tree": tree(), "help": help_pages(), "help_width": HELP_WIDTH}
+def spec(command: click.Command | None = None) -> dict[str, Any]:
+    root = command or app_command()
+    return {"tree": tree(root), "help": help_pages(root), "help_width": HELP_WIDTH}
 
 
-def spec_source() -> str:
-    return json.dumps(spec(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+def spec_source(command: click.Command | None = None) -> str:
+    return json.dumps(spec(command), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def write_all(root: Path = ROOT) -> list[Path]:

@@ -1,0 +1,161 @@
+"""TAB completion: the generated files match the app, the fast path answers from local data
+only, and the generated scripts work in real bash, zsh and fish."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import BIN, Cli
+
+from iggy_cli import cli_spec
+from iggy_cli.completion import candidates
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_generated_files_match_the_app() -> None:
+    """Fails when a command or option changes without `make generate`."""
+    assert (ROOT / "iggy_cli" / "cli_spec.json").read_text() == cli_spec.spec_source(), (
+        "iggy_cli/cli_spec.json is stale: run `make generate`"
+    )
+    for shell, name in cli_spec.SCRIPT_NAMES.items():
+        assert (ROOT / "completions" / name).read_text() == cli_spec.script(shell), (
+            f"completions/{name} is stale: run `make generate`"
+        )
+
+
+def test_the_drift_check_sees_a_new_command() -> None:
+    import typer
+
+    from iggy_cli.app import make_app
+
+    grown = make_app()
+
+    @grown.command("extra")
+    def extra() -> None:
+        """A command nobody generated for."""
+
+    command = typer.main.get_command(grown)
+    assert "extra" in cli_spec.spec(command)["tree"][""]["commands"]
+    assert (ROOT / "iggy_cli" / "cli_spec.json").read_text() != cli_spec.spec_source(command)
+
+
+def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[str, str]:
+    data = home / "data"
+    (data / "iggy-cli").mkdir(parents=True, exist_ok=True)
+    (data / "iggy-cli" / "names.json").write_text(json.dumps({address: names}))
+    return {"XDG_DATA_HOME": str(data), "IGGY_URL": f"http://{address}"}
+
+
+@pytest.mark.parametrize(
+    ("words", "incomplete", "expected"),
+    [
+        ([], "", ["login", "logout", "pat", "sandbox", "status"]),
+        (["pat"], "", ["create", "delete", "list", "login"]),
+        (["pat"], "l", ["list", "login"]),
+        (["pat", "delete"], "", ["deploy", "old-ci", "seen-only"]),
+        (["pat", "delete", "deploy"], "", ["old-ci", "seen-only"]),
+        (["pat", "login"], "d", ["deploy"]),
+        (["-n"], "", ["deploy", "old-ci", "seen-only"]),
+        (["-o"], "", ["table", "json"]),
+        (["--store"], "f", ["file"]),
+        (["--url", "http://elsewhere:1"], "", ["login", "logout", "pat", "sandbox", "status"]),
+        (["--url", "http://elsewhere:1", "pat", "delete"], "", []),
+        (["pat", "create"], "", []),
+        (["pat", "create", "x"], "--n", ["--no-store"]),
+    ],
+    ids=lambda value: repr(value),
+)
+def test_candidates(tmp_path: Path, words: list[str], incomplete: str, expected: list[str]) -> None:
+    env = write_names(
+        tmp_path, "127.0.0.1:9", {"keyring": ["deploy", "old-ci"], "seen": ["seen-only", "deploy"]}
+    )
+    os.environ["XDG_DATA_HOME"] = env["XDG_DATA_HOME"]
+    try:
+        values = [value for _, value, _ in candidates(words, incomplete, env)]
+    finally:
+        del os.environ["XDG_DATA_HOME"]
+    assert values == expected
+
+
+def require(shell: str) -> str:
+    path = shutil.which(shell)
+    if path is None and os.environ.get("CI"):
+        pytest.fail(f"{shell} is missing: `make test` installs it")
+    if path is None:
+        pytest.skip(f"{shell} is not installed")
+    return path
+
+
+def shell_env(cli: Cli) -> dict[str, str]:
+    env = write_names(cli.home, "127.0.0.1:9", {"keyring": ["deploy", "old-ci"], "seen": []})
+    return {**cli.env, **env, "PATH": f"{BIN}:{os.environ['PATH']}"}
+
+
+def test_bash_completes_commands_and_token_names(cli: Cli) -> None:
+    bash = require("bash")
+    script = ROOT / "completions" / "iggy.bash"
+
+    def complete(line: str) -> list[str]:
+        program = (
+            f"source {script}\n"
+            f"COMP_WORDS=({line})\nCOMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))\n"
+            '[[ "$LINE" == *" " ]] && COMP_WORDS+=("") && COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n'
+            "_iggy_completion iggy\n"
+            'printf "%s\\n" "${COMPREPLY[@]}"\n'
+        )
+        env = {**shell_env(cli), "LINE": line}
+        done = subprocess.run(
+            [bash, "--norc", "--noprofile", "-c", program],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert complete("iggy pa") == ["pat"]
+    assert complete("iggy pat de") == ["delete"]
+    assert complete("iggy pat delete ") == ["deploy", "old-ci"]
+    assert complete("iggy pat delete o") == ["old-ci"]
+    assert complete("iggy -o j") == ["json"]
+
+
+def test_zsh_completes_token_names(cli: Cli) -> None:
+    zsh = require("zsh")
+    script = ROOT / "completions" / "_iggy"
+    # compadd/_describe only work inside the completion system; stand in for them and print.
+    program = (
+        "autoload -Uz compinit && compinit -u\n"
+        f"source {script}\n"
+        'compadd() { shift 4; for w in "${(@P)1}"; do print -r -- "$w"; done }\n'
+        '_describe() { for w in "${(@P)4}"; do print -r -- "${w%%:*}"; done }\n'
+        "words=(iggy pat delete '')\nCURRENT=4\n"
+        "_iggy_completion\n"
+    )
+    done = subprocess.run(
+        [zsh, "-f", "-c", program], capture_output=True, text=True, env=shell_env(cli), timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["deploy", "old-ci"]
+
+
+def test_fish_completes_token_names(cli: Cli) -> None:
+    fish = require("fish")
+    script = ROOT / "completions" / "iggy.fish"
+    program = f"source {script}; complete --do-complete 'iggy pat delete '"
+    done = subprocess.run(
+        [fish, "--no-config", "-c", program],
+        capture_output=True,
+        text=True,
+        env={**shell_env(cli), "HOME": str(cli.home)},
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(line.split("\t")[0] for line in done.stdout.splitlines()) == ["deploy", "old-ci"]
