@@ -11,7 +11,15 @@ from typing import Annotated
 import typer
 
 from iggy_cli import __version__
-from iggy_cli.commands import OutputFormat, StoreKind, pat, sandbox, session, status
+from iggy_cli.commands import (
+    OutputFormat,
+    StoreKind,
+    completion,
+    pat,
+    sandbox,
+    session,
+    status,
+)
 from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL
 from iggy_cli.errors import IggyCliError
 from iggy_cli.help import PlainHelpCommand, plain_help
@@ -26,6 +34,8 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., None], str | None], ...] = 
     (("logout",), session.logout, "Session"),
     (("status",), status.status, "Session"),
     (("sandbox",), sandbox.sandbox, "Tools"),
+    (("completion", "show"), completion.show, None),
+    (("completion", "install"), completion.install, None),
 )
 
 
@@ -47,14 +57,21 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
         )
     )
     root.callback()(global_options)
-    pat_group = typer.Typer(**plain_help(help=pat.PAT_HELP, no_args_is_help=True))
+    groups = {
+        "pat": (typer.Typer(**plain_help(help=pat.PAT_HELP, no_args_is_help=True)), "Tokens"),
+        "completion": (
+            typer.Typer(**plain_help(help=completion.COMPLETION_HELP, no_args_is_help=True)),
+            "Tools",
+        ),
+    }
     for path, function, section in COMMANDS:
         if only is not None and path[: len(only)] != only[: len(path)]:
             continue
-        group = pat_group if path[0] == "pat" else root
+        group = groups[path[0]][0] if len(path) > 1 else root
         group.command(path[-1], cls=PlainHelpCommand, rich_help_panel=section)(function)
-    if only is None or only[0] == "pat":
-        root.add_typer(pat_group, name="pat", rich_help_panel="Tokens")
+    for name, (group, section) in groups.items():
+        if only is None or only[0] == name:
+            root.add_typer(group, name=name, rich_help_panel=section)
     return root
 
 

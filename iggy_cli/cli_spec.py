@@ -36,10 +36,11 @@ def app_command() -> click.Command:
 
 
 def script(shell: str, command: click.Command | None = None) -> str:
-    from click.shell_completion import get_completion_class
+    # click's own classes, named outright: running a typer app swaps typer's into click's
+    # registry, and those speak another protocol than completion.py answers.
+    from click.shell_completion import BashComplete, FishComplete, ZshComplete
 
-    completion_class = get_completion_class(shell)
-    assert completion_class is not None
+    completion_class = {"bash": BashComplete, "zsh": ZshComplete, "fish": FishComplete}[shell]
     cli = command or app_command()
     return completion_class(cli, {}, PROGRAM, COMPLETE_VARIABLE).source()
 

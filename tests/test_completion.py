@@ -55,7 +55,7 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
 @pytest.mark.parametrize(
     ("words", "incomplete", "expected"),
     [
-        ([], "", ["login", "logout", "pat", "sandbox", "status"]),
+        ([], "", ["completion", "login", "logout", "pat", "sandbox", "status"]),
         (["pat"], "", ["create", "delete", "list", "login"]),
         (["pat"], "l", ["list", "login"]),
         (["pat", "delete"], "", ["deploy", "old-ci", "seen-only"]),
@@ -64,7 +64,11 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
         (["-n"], "", ["deploy", "old-ci", "seen-only"]),
         (["-o"], "", ["table", "json"]),
         (["--store"], "f", ["file"]),
-        (["--url", "http://elsewhere:1"], "", ["login", "logout", "pat", "sandbox", "status"]),
+        (
+            ["--url", "http://elsewhere:1"],
+            "",
+            ["completion", "login", "logout", "pat", "sandbox", "status"],
+        ),
         (["--url", "http://elsewhere:1", "pat", "delete"], "", []),
         (["pat", "create"], "", []),
         (["pat", "create", "x"], "--n", ["--no-store"]),
@@ -159,3 +163,31 @@ def test_fish_completes_token_names(cli: Cli) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert sorted(line.split("\t")[0] for line in done.stdout.splitlines()) == ["deploy", "old-ci"]
+
+
+def test_completion_show_prints_the_checked_in_script(cli: Cli) -> None:
+    shown = cli("completion", "show", "fish")
+    assert (shown.code, shown.stderr) == (0, "")
+    assert shown.stdout == (ROOT / "completions" / "iggy.fish").read_text()
+
+
+@pytest.mark.parametrize(
+    ("shell", "where"),
+    [
+        ("bash", "data/bash-completion/completions/iggy"),
+        ("zsh", ".zfunc/_iggy"),
+        ("fish", "config/fish/completions/iggy.fish"),
+    ],
+)
+def test_completion_install_writes_where_the_shell_looks(cli: Cli, shell: str, where: str) -> None:
+    installed = cli("completion", "install", shell)
+    assert installed.code == 0, installed.stderr
+    path = cli.home / where
+    assert installed.stderr.startswith(f"Wrote {path}.\n")
+    assert path.read_text() == (ROOT / "completions" / cli_spec.SCRIPT_NAMES[shell]).read_text()
+
+
+def test_completion_for_an_unknown_shell_is_a_usage_error(cli: Cli) -> None:
+    result = cli("completion", "show", "tcsh")
+    assert result.code == 2
+    assert "'tcsh' is not one of 'bash', 'zsh', 'fish'" in result.stderr
