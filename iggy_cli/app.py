@@ -131,6 +131,9 @@ def global_options(
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify the server's TLS certificate.")
     ] = False,
+    utc: Annotated[
+        bool, typer.Option("--utc", help="Show times in UTC, not the local time zone.")
+    ] = False,
     verbose: Annotated[
         bool,
         typer.Option("-v", "--verbose", help="Show each HTTP exchange on stderr, secrets masked."),
@@ -149,7 +152,7 @@ def global_options(
     from iggy_cli.context import AppContext, AuthInputs
     from iggy_cli.output import Output
 
-    settings = make_settings(url, timeout, output.value, quiet, ca_cert, insecure)
+    settings = make_settings(url, timeout, output.value, quiet, ca_cert, insecure, utc)
     ctx = AppContext(
         settings=settings,
         auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),

@@ -24,6 +24,7 @@ class Settings(NamedTuple):
     quiet: bool
     ca_cert: str | None = None
     verify_tls: bool = True
+    utc: bool = False
 
     @property
     def address(self) -> str:
@@ -38,6 +39,7 @@ def make_settings(
     quiet: bool,
     ca_cert: str | None = None,
     insecure: bool = False,
+    utc: bool = False,
 ) -> Settings:
     if ca_cert is not None and insecure:
         raise UsageError("--ca-cert and --insecure contradict each other; choose one")
@@ -48,6 +50,7 @@ def make_settings(
         quiet=quiet,
         ca_cert=ca_cert,
         verify_tls=not insecure,
+        utc=utc,
     )
 
 

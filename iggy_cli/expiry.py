@@ -11,7 +11,7 @@ keyword with durations is refused here: `1h never` is more likely a typo than a 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from iggy_cli.errors import UsageError
 from iggy_cli.models import NEVER_EXPIRES_US, SERVER_DEFAULT_US, Expiry
@@ -105,11 +105,26 @@ def _span(delta: timedelta) -> str:
     raise AssertionError("unreachable")
 
 
-def local_time(instant: datetime | None) -> str:
-    """The instant in the machine's local time zone, with the zone's name: never ambiguous."""
+def local_time(instant: datetime | None, utc: bool = False) -> str:
+    """The instant in the machine's local time zone (or UTC), with the zone's name, so it is
+    never ambiguous: in a zone with daylight saving, 01:30 EDT and 01:30 EST differ."""
     if instant is None:
         return "never"
-    return instant.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    return instant.astimezone(UTC if utc else None).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def urgency(instant: datetime | None, now: datetime) -> str | None:
+    """How soon a token ends: 'expired', 'day' (within a day), 'week', or None."""
+    if instant is None:
+        return None
+    left = instant - now
+    if left <= timedelta(0):
+        return "expired"
+    if left < timedelta(days=1):
+        return "day"
+    if left < timedelta(days=7):
+        return "week"
+    return None
 
 
 def iso_utc(instant: datetime | None) -> str | None:

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+URGENCY_STYLES = {"expired": "red", "day": "bold yellow", "week": "yellow"}
+
 
 class Output:
     def __init__(
@@ -60,21 +62,32 @@ class Output:
             print(f"{label + ':':<{width}}  {value}", file=self._stdout)
         self._stdout.flush()
 
-    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        urgencies: Sequence[str | None] = (),
+    ) -> None:
+        """Rows as a table: rich, coloured by urgency, on a terminal; plain text otherwise."""
         if _is_terminal(self._stdout):
-            self._rich_table(columns, rows)
+            self._rich_table(columns, rows, urgencies)
         else:
             self._plain_table(columns, rows)
 
-    def _rich_table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    def _rich_table(
+        self, columns: Sequence[str], rows: Sequence[Sequence[str]], urgencies: Sequence[str | None]
+    ) -> None:
         from rich.console import Console
         from rich.table import Table
 
         table = Table(box=None, header_style="bold", pad_edge=False)
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*row)
+        for index, column in enumerate(columns):
+            # Names and dates never break; the relative words wrap at spaces if they must.
+            table.add_column(column, no_wrap=index != 2, overflow="ellipsis")
+        for index, row in enumerate(rows):
+            urgency = urgencies[index] if index < len(urgencies) else None
+            table.add_row(*row, style=URGENCY_STYLES.get(urgency or ""))
+        # rich leaves colour out where NO_COLOR is set (https://no-color.org).
         Console(file=self._stdout).print(table)
 
     def _plain_table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

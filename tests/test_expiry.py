@@ -1,9 +1,10 @@
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from iggy_cli.errors import UsageError
-from iggy_cli.expiry import iso_utc, local_time, parse_expiry, relative_words
+from iggy_cli.expiry import iso_utc, local_time, parse_expiry, relative_words, urgency
 from iggy_cli.models import NEVER_EXPIRES_US, SERVER_DEFAULT_US
 
 S = 1_000_000
@@ -94,13 +95,56 @@ def test_iso_utc_ends_in_z() -> None:
     assert iso_utc(NOW) == "2026-11-29T12:00:00Z"
 
 
-def test_local_time_names_its_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
     import time
 
-    monkeypatch.setenv("TZ", "Asia/Kolkata")
-    time.tzset()
-    try:
-        assert local_time(NOW) == "2026-11-29 17:30:00 IST"
-    finally:
-        monkeypatch.delenv("TZ")
+    def use(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
         time.tzset()
+
+    yield use
+    monkeypatch.delenv("TZ", raising=False)
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("tz", "instant", "shown"),
+    [
+        ("UTC", datetime(2026, 11, 1, 5, 30, tzinfo=UTC), "2026-11-01 05:30:00 UTC"),
+        ("Asia/Kolkata", datetime(2026, 11, 29, 12, 0, tzinfo=UTC), "2026-11-29 17:30:00 IST"),
+        # New York falls back at 06:00 UTC on 2026-11-01: 01:30 happens twice, EDT then EST.
+        ("America/New_York", datetime(2026, 11, 1, 5, 30, tzinfo=UTC), "2026-11-01 01:30:00 EDT"),
+        ("America/New_York", datetime(2026, 11, 1, 6, 30, tzinfo=UTC), "2026-11-01 01:30:00 EST"),
+        ("America/New_York", datetime(2026, 7, 4, 16, 0, tzinfo=UTC), "2026-07-04 12:00:00 EDT"),
+    ],
+    ids=["utc", "kolkata", "new-york-before-fall-back", "new-york-after", "new-york-summer"],
+)
+def test_local_time_names_its_zone(
+    zone: Callable[[str], None], tz: str, instant: datetime, shown: str
+) -> None:
+    zone(tz)
+    assert local_time(instant) == shown
+    assert local_time(instant, utc=True) == instant.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def test_relative_time_across_a_dst_change_counts_real_hours(zone: Callable[[str], None]) -> None:
+    zone("America/New_York")
+    now = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)  # the day before clocks fall back
+    assert relative_words(now + timedelta(hours=48), now) == "in 2 days"
+    assert relative_words(now + timedelta(hours=25), now) == "in 25 hours"
+
+
+@pytest.mark.parametrize(
+    ("offset", "level"),
+    [
+        (-timedelta(seconds=1), "expired"),
+        (timedelta(hours=23), "day"),
+        (timedelta(days=6), "week"),
+        (timedelta(days=8), None),
+    ],
+    ids=["expired", "under-a-day", "under-a-week", "later"],
+)
+def test_urgency(offset: timedelta, level: str | None) -> None:
+    assert urgency(NOW + offset, NOW) == level
+    assert urgency(None, NOW) is None

@@ -92,3 +92,47 @@ def test_delete_asks_and_defaults_to_no(
     term.type("y", "Enter")
     assert "Deleted token 'deploy' and its keyring copy." in term.wait_for("rc=0")
     assert server_tokens(sandbox.url) == {}
+
+
+def test_pat_list_on_an_80_column_terminal(
+    cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
+) -> None:
+    from conftest import mint_token
+
+    long_name = "deploy-production-eu-west-1-ab"  # 30 bytes, the longest a name can be
+    assert len(long_name) == 30
+    assert cli("pat", "create", long_name, "30d", env=cli.as_admin()).code == 0
+    mint_token(sandbox.url, "gone", expiry_us=1)
+    mint_token(sandbox.url, "forever")
+    env = {**cli.env, "IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy", "TZ": "Asia/Kolkata"}
+    term = terminal(f"{BIN}/iggy pat list", env)
+    screen = term.wait_for("rc=0")
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()][:-1]  # no rc=
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].split() == ["NAME", "EXPIRES", "WHEN", "STORED"]
+    # A row may go on below (its WHEN words wrapped), but only at a space, under WHEN.
+    when_column = lines[0].index("WHEN")
+    rows: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        if line.startswith(" "):
+            assert line[:when_column].strip() == "", line
+            rows[list(rows)[-1]] += line.split()
+        else:
+            rows[line.split()[0]] = line.split()
+    assert list(rows) == [long_name, "forever", "gone"]  # each name whole
+    assert rows[long_name][3:] == ["IST", "in", "30", "days", "yes"]
+    assert rows["forever"][1:] == ["never", "never", "no"]
+    assert rows["gone"][3:5] == ["IST", "expired"]
+    assert "ago" in rows["gone"] and "no" in rows["gone"]
+
+
+def test_ctrl_c_at_the_password_prompt_is_quiet_and_changes_nothing(
+    cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
+) -> None:
+    term = terminal(f"{BIN}/iggy -u iggy login", cli.env)
+    term.wait_for("Password for iggy:")
+    term.type("C-c")
+    screen = term.wait_for("rc=130")
+    assert "error" not in screen and "Traceback" not in screen and "Aborted" not in screen
+    assert server_tokens(sandbox.url) == {}
+    assert cli.keyring() == {}

@@ -10,7 +10,13 @@ from typing import Annotated
 import typer
 
 from iggy_cli.commands import OutputOpt, QuietOpt, app_context
-from iggy_cli.commands.render import TOKEN_COLUMNS, expires, token_row_cells, token_row_json
+from iggy_cli.commands.render import (
+    TOKEN_COLUMNS,
+    expires,
+    token_row_cells,
+    token_row_json,
+    token_row_urgency,
+)
 from iggy_cli.errors import Interrupted, NotFound, StorageError, TokenNotStored
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
 
@@ -57,7 +63,7 @@ def create(
         )
     elif show_token:
         out.value(outcome.minted.token)
-    ends = expires(outcome.expires_at, ctx.now())
+    ends = expires(outcome.expires_at, ctx.now(), ctx.settings.utc)
     if outcome.store_error is not None:
         raise TokenNotStored(
             f"token {name!r} was created ({ends}) but not stored: "
@@ -88,7 +94,11 @@ def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = 
         ctx.output.message("No tokens.")
     else:
         now = ctx.now()
-        ctx.output.table(TOKEN_COLUMNS, [token_row_cells(row, now) for row in rows])
+        ctx.output.table(
+            TOKEN_COLUMNS,
+            [token_row_cells(row, now, ctx.settings.utc) for row in rows],
+            [token_row_urgency(row, now) for row in rows],
+        )
 
 
 def delete(
@@ -174,7 +184,7 @@ def login(
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as user {identity.user_id} with {label} "
         f"(from {outcome.source}); the access token "
-        f"{expires(identity.access_token_expires_at, ctx.now())}."
+        f"{expires(identity.access_token_expires_at, ctx.now(), ctx.settings.utc)}."
     )
     ctx.output.message(f"{label.capitalize()} is now this server's session.")
     if outcome.replaced_session:

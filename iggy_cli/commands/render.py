@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from iggy_cli.expiry import iso_utc, local_time, relative_words
+from iggy_cli.expiry import iso_utc, local_time, relative_words, urgency
 
 if TYPE_CHECKING:
     from iggy_cli.service.tokens import TokenRow
 
 
-def expires(instant: datetime | None, now: datetime) -> str:
+def expires(instant: datetime | None, now: datetime, utc: bool = False) -> str:
     """'expires 2026-12-29 01:50:00 UTC (in 30 days)', or 'never expires'."""
     if instant is None:
         return "never expires"
-    return f"expires {local_time(instant)} ({relative_words(instant, now)})"
+    return f"expires {local_time(instant, utc)} ({relative_words(instant, now)})"
 
 
 def token_row_json(row: TokenRow) -> dict[str, Any]:
@@ -28,14 +28,18 @@ def token_row_json(row: TokenRow) -> dict[str, Any]:
     }
 
 
-def token_row_cells(row: TokenRow, now: datetime) -> list[str]:
+def token_row_cells(row: TokenRow, now: datetime, utc: bool = False) -> list[str]:
     expiry_at = row.token.expiry_at
     return [
         row.token.name,
-        local_time(expiry_at),
+        local_time(expiry_at, utc),
         relative_words(expiry_at, now),
         "yes" if row.stored else "no",
     ]
+
+
+def token_row_urgency(row: TokenRow, now: datetime) -> str | None:
+    return urgency(row.token.expiry_at, now)
 
 
 TOKEN_COLUMNS = ("NAME", "EXPIRES", "WHEN", "STORED")

@@ -49,7 +49,8 @@ def login(
         return
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as user {outcome.user_id}; the session "
-        f"{expires(outcome.expires_at, ctx.now())}, kept in {outcome.stored_at}."
+        f"{expires(outcome.expires_at, ctx.now(), ctx.settings.utc)}, "
+        f"kept in {outcome.stored_at}."
     )
 
 

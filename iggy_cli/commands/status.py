@@ -32,12 +32,12 @@ def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt =
     if ctx.output.json:
         ctx.output.data(_as_json(report))
     elif not ctx.output.quiet:
-        ctx.output.fields(_rows(report, ctx.now()))
+        ctx.output.fields(_rows(report, ctx.now(), ctx.settings.utc))
     if report.failure is not None:
         raise report.failure
 
 
-def _rows(report: "StatusReport", now: Any) -> list[tuple[str, str]]:
+def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
     server = "answers" if report.reachable else f"not usable: {report.server_problem}"
     if report.credential_kind is None:
         credential = report.credential_problem or "none"
@@ -54,7 +54,7 @@ def _rows(report: "StatusReport", now: Any) -> list[tuple[str, str]]:
     if report.session_token_name is None:
         session = "none"
     elif report.session_expiry_known:
-        session = f"{report.session_token_name!r}, {expires(report.session_expires_at, now)}"
+        session = f"{report.session_token_name!r}, {expires(report.session_expires_at, now, utc)}"
     else:
         session = f"{report.session_token_name!r} (expiry unknown: not on the server or unchecked)"
     return [
