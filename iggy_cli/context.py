@@ -25,6 +25,8 @@ from iggy_cli.models import masked_repr
 from iggy_cli.output import Output
 
 if TYPE_CHECKING:
+    import httpx
+
     from iggy_cli.client import IggyClient
     from iggy_cli.credentials import CredentialStore
 
@@ -64,6 +66,7 @@ class AppContext:
     store_flag: str | None = None
     verbose: bool = False
     store_factory: Callable[[], CredentialStore] | None = None
+    transport_factory: Callable[[], httpx.BaseTransport] | None = None
     sessions: SessionIndex = field(default_factory=SessionIndex)
     names: NameIndex = field(default_factory=NameIndex)
     config: UserConfig = field(default_factory=UserConfig)
@@ -108,9 +111,11 @@ class AppContext:
 
         log = self.output.trace if self.verbose else None
         settings = self.settings
+        transport = self.transport_factory() if self.transport_factory else None
         return IggyClient(
             settings.url,
             settings.timeout_s,
+            transport=transport,
             log=log,
             ca_cert=settings.ca_cert,
             verify_tls=settings.verify_tls,

@@ -12,6 +12,7 @@
     ├── ServerUnavailable (6)           unreachable, timed out, or not answering as Iggy does
     ├── StorageError (7)                the keyring (or other store) failed
     │   └── TokenNotStored              minted on the server, but could not be stored
+    ├── TokensNeedAttention (8)         pat list --expiring-within/--expired found some
     └── Interrupted (130)
 
 `app.main()` is the only place these become messages and exit codes. Usage errors raised by
@@ -78,6 +79,12 @@ class TokenNotStored(StorageError):
     """A token exists on the server but storing it failed; the caller has already shown it."""
 
 
+class TokensNeedAttention(IggyCliError):
+    """Not a failure of the tool: an alert a CI job can act on (the list was printed)."""
+
+    exit_code = 8
+
+
 class Interrupted(IggyCliError):
     exit_code = 130
 
@@ -91,5 +98,6 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (5, "not found: no such token on the server or in the keyring"),
     (6, "server unreachable, timed out, or not answering as an Iggy server"),
     (7, "keyring failure: no keyring, or storing/reading/deleting failed"),
+    (8, "alert: pat list --expiring-within or --expired found tokens (it lists them)"),
     (130, "interrupted (Ctrl-C)"),
 )

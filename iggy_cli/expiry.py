@@ -57,6 +57,11 @@ def parse_expiry(words: list[str] | tuple[str, ...], default: Expiry | None = No
     return Expiry(_parse_duration_us(text), text)
 
 
+def parse_duration(text: str) -> timedelta:
+    """A span of time such as `7d` or `12h 30m` (no never/default keywords)."""
+    return timedelta(microseconds=_parse_duration_us(text.strip()))
+
+
 def _parse_duration_us(text: str) -> int:
     position, total = 0, 0.0
     for match in _TERM.finditer(text):

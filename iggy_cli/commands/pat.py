@@ -17,10 +17,17 @@ from iggy_cli.commands.render import (
     token_row_json,
     token_row_urgency,
 )
-from iggy_cli.errors import Interrupted, NotFound, StorageError, TokenNotStored
-from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
+from iggy_cli.errors import (
+    Interrupted,
+    NotFound,
+    StorageError,
+    TokenNotStored,
+    TokensNeedAttention,
+    UsageError,
+)
+from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_duration, parse_expiry
 
-PAT_HELP = "Create, list, delete and log in with personal access tokens."
+PAT_HELP = "Create, list, rotate, delete and log in with personal access tokens."
 
 NameArg = Annotated[str, typer.Argument(help="Token name, 3 to 30 bytes.", show_default=False)]
 ExpiryArg = Annotated[list[str] | None, typer.Argument(help=EXPIRY_HELP, show_default=False)]
@@ -76,18 +83,38 @@ def create(
         out.message(f"Created token {name!r}, {ends}. It is shown only this once.")
 
 
-def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = False) -> None:
+def list_(
+    typer_ctx: typer.Context,
+    expiring_within: Annotated[
+        str | None,
+        typer.Option(
+            "--expiring-within",
+            metavar="DURATION",
+            help="Only tokens that expire within DURATION (7d, 12h); exit 8 if any.",
+        ),
+    ] = None,
+    expired: Annotated[
+        bool, typer.Option("--expired", help="Only expired tokens; exit 8 if any.")
+    ] = False,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
     """List your tokens with their expiry and whether a copy is stored.
 
     \b
     Examples:
       iggy pat list
       iggy pat list -o json
+      iggy pat list --expiring-within 7d || echo "rotate soon"
     """
     from iggy_cli.service import tokens
 
+    window = parse_duration(expiring_within) if expiring_within is not None else None
     ctx = app_context(typer_ctx, output, quiet)
     rows = tokens.list_tokens(ctx)
+    filtered = window is not None or expired
+    if filtered:
+        rows = tokens.needing_attention(rows, ctx.now(), window, expired)
     if ctx.output.json:
         ctx.output.data([token_row_json(row) for row in rows])
     elif not rows:
@@ -99,6 +126,8 @@ def list_(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = 
             [token_row_cells(row, now, ctx.settings.utc) for row in rows],
             [token_row_urgency(row, now) for row in rows],
         )
+    if filtered and rows:
+        raise TokensNeedAttention(f"{len(rows)} token(s) need attention")
 
 
 def delete(
@@ -189,3 +218,91 @@ def login(
     ctx.output.message(f"{label.capitalize()} is now this server's session.")
     if outcome.replaced_session:
         ctx.output.message("The previous login session's token was deleted on the server.")
+
+
+def token(
+    typer_ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A stored token's name.", show_default=False)],
+) -> None:
+    """Print the stored raw token NAME and nothing else, for `$(...)`.
+
+    \b
+    Examples:
+      IGGY_TOKEN=$(iggy pat token deploy) ./deploy.sh
+    """
+    from iggy_cli.service import tokens
+
+    ctx = app_context(typer_ctx)
+    ctx.output.value(tokens.stored_token(ctx, name))
+
+
+def prune(
+    typer_ctx: typer.Context,
+    expired: Annotated[
+        bool, typer.Option("--expired", help="Delete expired tokens and their copies.")
+    ] = False,
+    orphans: Annotated[
+        bool,
+        typer.Option("--orphans", help="Remove stored copies of tokens the server lacks."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would go; change nothing.")
+    ] = False,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Delete expired tokens, or stored copies of tokens the server lacks.
+
+    \b
+    Examples:
+      iggy pat prune --expired --dry-run
+      iggy pat prune --expired --orphans
+    """
+    from iggy_cli.service import tokens
+
+    if not (expired or orphans):
+        raise UsageError("say what to prune: --expired, --orphans, or both")
+    ctx = app_context(typer_ctx, output, quiet)
+    outcome = tokens.prune(ctx, expired, orphans, dry_run)
+    if ctx.output.json:
+        ctx.output.data(
+            {"expired": outcome.expired, "orphans": outcome.orphans, "dry_run": outcome.dry_run}
+        )
+        return
+    verb = "Would delete" if dry_run else "Deleted"
+    for name in outcome.expired:
+        ctx.output.message(f"{verb} expired token {name!r}.")
+    verb = "Would remove" if dry_run else "Removed"
+    for name in outcome.orphans:
+        ctx.output.message(f"{verb} the stored copy of {name!r}: the server has no such token.")
+    if not (outcome.expired or outcome.orphans):
+        ctx.output.message("Nothing to prune.")
+
+
+def rotate(
+    typer_ctx: typer.Context,
+    name: NameArg,
+    expiry: ExpiryArg = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Replace a token's secret and keep its name.
+
+    The stored copy works at every moment of the rotation. Without EXPIRY the new token ends when the old one would have.
+
+    \b
+    Examples:
+      iggy pat rotate deploy
+      iggy pat rotate deploy 30d
+    """
+    from iggy_cli.service.rotate import rotate as rotate_token
+
+    ctx = app_context(typer_ctx, output, quiet)
+    lifetime = parse_expiry(expiry) if expiry else None
+    outcome = rotate_token(ctx, name, lifetime)
+    for warning in outcome.warnings:
+        ctx.output.warning(warning)
+    if ctx.output.json:
+        ctx.output.data({"name": name, "rotated": True, "expiry": outcome.expiry.label})
+        return
+    ctx.output.message(f"Rotated {name!r}: a new secret is stored; the old one no longer works.")

@@ -7,7 +7,8 @@ anything, and a minted token that could not be stored is handed back, never drop
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from contextlib import suppress
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from iggy_cli import auth
@@ -80,6 +81,19 @@ def list_tokens(ctx: AppContext) -> list[TokenRow]:
     return [TokenRow(token, token.is_expired(now), token.name in stored) for token in tokens]
 
 
+def needing_attention(
+    rows: list[TokenRow], now: datetime, window: timedelta | None, expired: bool
+) -> list[TokenRow]:
+    """Rows that expire within `window` (not yet expired), and, with `expired`, expired rows."""
+    chosen = []
+    for row in rows:
+        ends = row.token.expiry_at
+        soon = window is not None and ends is not None and now < ends <= now + window
+        if soon or (expired and row.expired):
+            chosen.append(row)
+    return chosen
+
+
 # --- pat delete -------------------------------------------------------------------------------
 
 
@@ -110,3 +124,42 @@ def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
             if local_error is None:
                 ctx.names.forget(ctx.settings.address, name)
             yield DeleteOutcome(name, deleted, removed, local_error)
+
+
+# --- pat token, pat prune -----------------------------------------------------------------------
+
+
+def stored_token(ctx: AppContext, name: str) -> str:
+    """The raw token stored under `name` for this server (no request is sent)."""
+    return auth.stored_token(ctx, check_token_name(name, ANY_NAME_BYTES)).secret
+
+
+class PruneOutcome(NamedTuple):
+    expired: list[str]
+    orphans: list[str]
+    dry_run: bool
+
+
+def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> PruneOutcome:
+    """Delete expired tokens (server and local copy), and local copies of tokens the server
+    no longer has (known from the names index, since a keyring cannot be listed)."""
+    credential = auth.require(ctx)
+    address = ctx.settings.address
+    service = token_service(address)
+    with signed_in(ctx, credential) as (client, _):
+        tokens = client.list_tokens()
+        now = ctx.now()
+        doomed = [token.name for token in tokens if expired and token.is_expired(now)]
+        on_server = {token.name for token in tokens}
+        stored = ctx.names.stored(address, ctx.store_choice.kind) if orphans else set()
+        orphaned = sorted(stored - on_server)
+        if dry_run:
+            return PruneOutcome(doomed, orphaned, True)
+        for name in doomed:
+            with suppress(NotFound):  # the server's cleaner may have been quicker
+                client.delete_token(name)
+    for name in [*doomed, *orphaned]:
+        ctx.store().delete(service, name)
+        ctx.names.forget(address, name)
+    ctx.names.saw(address, sorted(on_server - set(doomed)))
+    return PruneOutcome(doomed, orphaned, False)
