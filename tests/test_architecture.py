@@ -9,8 +9,13 @@ PACKAGE = Path(__file__).parent.parent / "iggy_cli"
 
 
 def imports_of(path: Path) -> set[str]:
+    """What a module imports when it runs (imports only for type checkers are left out)."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            node.body = []
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:

@@ -288,7 +288,8 @@ def rotate(
 ) -> None:
     """Replace a token's secret and keep its name.
 
-    The stored copy works at every moment of the rotation. Without EXPIRY the new token ends when the old one would have.
+    The stored copy works at every moment of the rotation. Without EXPIRY the new
+    token ends when the old one would have.
 
     \b
     Examples:
