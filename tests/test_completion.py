@@ -56,7 +56,7 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
     ("words", "incomplete", "expected"),
     [
         ([], "", ["completion", "login", "logout", "pat", "sandbox", "status"]),
-        (["pat"], "", ["create", "delete", "list", "login"]),
+        (["pat"], "", ["create", "delete", "list", "login", "prune", "rotate", "token"]),
         (["pat"], "l", ["list", "login"]),
         (["pat", "delete"], "", ["deploy", "old-ci", "seen-only"]),
         (["pat", "delete", "deploy"], "", ["old-ci", "seen-only"]),

@@ -1,0 +1,170 @@
+"""pat rotate, with a fault injected at each step: whatever fails, the store ends up holding a
+token that works, and the error says which. The use case runs in-process against a sandbox
+over real sockets; faults come from a transport wrapper (the one seam a server cannot offer)
+and from a store whose writes fail on cue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import mint_token, server_tokens
+
+from iggy_cli.client import IggyClient
+from iggy_cli.config import NameIndex, SessionIndex, UserConfig, make_settings
+from iggy_cli.context import AppContext
+from iggy_cli.credentials import MemoryStore
+from iggy_cli.errors import IggyCliError, StorageError
+from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.service.rotate import rotate
+from iggy_cli.transport import StdlibTransport
+
+SERVICE_PREFIX = "iggy:"
+
+
+class Faults:
+    """Fail the n-th request matching (method, path; a trailing * matches any rest), and the
+    n-th store write."""
+
+    def __init__(self, request: tuple[str, str, int] | None = None, write: int | None = None):
+        self.request = request
+        self.write = write
+        self.seen: dict[tuple[str, str], int] = {}
+        self.writes = 0
+
+
+class FaultyTransport(httpx.BaseTransport):
+    def __init__(self, faults: Faults) -> None:
+        self._faults = faults
+        self._inner = StdlibTransport(timeout=5, tls=None)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._faults.request is not None:
+            method, path, nth = self._faults.request
+            seen = request.url.path
+            matches = seen.startswith(path[:-1]) if path.endswith("*") else seen == path
+            if request.method == method and matches:
+                key = (method, path)
+                self._faults.seen[key] = self._faults.seen.get(key, 0) + 1
+                if self._faults.seen[key] == nth:
+                    return httpx.Response(503, text="injected fault", request=request)
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class FaultyStore(MemoryStore):
+    def __init__(self, faults: Faults) -> None:
+        super().__init__()
+        self._faults = faults
+
+    def set(self, service: str, username: str, secret: str) -> None:
+        self._faults.writes += 1
+        if self._faults.writes == self._faults.write:
+            raise StorageError("the keyring refused the write (injected)")
+        super().set(service, username, secret)
+
+
+def context(tmp_path: Path, url: str, faults: Faults, store: MemoryStore) -> AppContext:
+    return AppContext(
+        settings=make_settings(url, 5.0, "table", False),
+        environ={"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy"},
+        store_factory=lambda: store,
+        transport_factory=lambda: FaultyTransport(faults),
+        sessions=SessionIndex(tmp_path / "sessions.json"),
+        names=NameIndex(tmp_path / "names.json"),
+        config=UserConfig(tmp_path / "config.toml"),
+    )
+
+
+def works(url: str, token: str | None) -> bool:
+    if token is None:
+        return False
+    with IggyClient(url, timeout=5) as client:
+        try:
+            client.login_with_token(token)
+        except IggyCliError:
+            return False
+        client.logout()
+        return True
+
+
+@pytest.fixture
+def setup(sandbox: SandboxServer, tmp_path: Path):  # type: ignore[no-untyped-def]
+    def make(faults: Faults) -> tuple[AppContext, MemoryStore, str, str]:
+        old = mint_token(sandbox.url, "deploy", expiry_us=30 * 86_400 * 1_000_000)
+        store = FaultyStore(faults)
+        service = SERVICE_PREFIX + sandbox.url.removeprefix("http://")
+        MemoryStore.set(store, service, "deploy", old)  # stored before any fault counting
+        return context(tmp_path, sandbox.url, faults, store), store, service, old
+
+    return make
+
+
+def test_rotation_replaces_the_secret_and_keeps_the_name(setup, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
+    ctx, store, service, old = setup(Faults())
+    before = server_tokens(sandbox.url)["deploy"]
+    outcome = rotate(ctx, "deploy", None)
+    new = store.get(service, "deploy")
+    assert outcome.warnings == [] and new != old
+    assert works(sandbox.url, new) and not works(sandbox.url, old)
+    after = server_tokens(sandbox.url)
+    assert list(after) == ["deploy"]  # the stand-in is gone
+    assert before is not None and after["deploy"] is not None
+    assert abs(after["deploy"] - before) < 5_000_000  # ends when the old one would have
+
+
+STEPS = [
+    # (fault, what the store holds afterwards, exit code)
+    ({"request": ("POST", "/personal-access-tokens", 1)}, "old", 6),
+    ({"request": ("POST", "/personal-access-tokens/login", 1)}, "old", 6),
+    ({"write": 1}, "old", 7),
+    ({"request": ("DELETE", "/personal-access-tokens/deploy", 1)}, "old", 6),
+    ({"request": ("POST", "/personal-access-tokens", 2)}, "stand-in", 6),
+    ({"request": ("POST", "/personal-access-tokens/login", 2)}, "stand-in", 6),
+    ({"write": 2}, "stand-in", 7),
+]
+STEP_IDS = [
+    "mint-stand-in",
+    "check-stand-in",
+    "store-stand-in",
+    "delete-old",
+    "mint-new",
+    "check-new",
+    "store-new",
+]
+
+
+@pytest.mark.parametrize(("fault", "holds", "code"), STEPS, ids=STEP_IDS)
+def test_a_failed_step_leaves_a_working_token_stored(
+    setup,  # type: ignore[no-untyped-def]
+    sandbox: SandboxServer,
+    fault: dict[str, object],
+    holds: str,
+    code: int,
+) -> None:
+    ctx, store, service, old = setup(Faults(**fault))  # type: ignore[arg-type]
+    with pytest.raises(IggyCliError) as caught:
+        rotate(ctx, "deploy", None)
+    stored = store.get(service, "deploy")
+    assert works(sandbox.url, stored), caught.value.message
+    assert caught.value.exit_code == code
+    assert caught.value.message.startswith("rotation of 'deploy' failed at ")
+    if holds == "old":
+        assert stored == old
+        assert "the old token" in caught.value.message or "nothing changed" in caught.value.message
+        assert list(server_tokens(sandbox.url)) == ["deploy"]  # no stand-in left behind
+    else:
+        assert stored != old
+        assert "working stand-in named 'rotating-" in caught.value.message
+
+
+def test_a_stand_in_left_behind_is_a_warning(setup, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
+    stand_in = ("DELETE", "/personal-access-tokens/rotating-*", 1)
+    ctx, store, service, _ = setup(Faults(request=stand_in))
+    outcome = rotate(ctx, "deploy", None)
+    assert works(sandbox.url, store.get(service, "deploy"))
+    assert len(outcome.warnings) == 1 and "is still on the server" in outcome.warnings[0]
+    assert sorted(server_tokens(sandbox.url))[0] == "deploy"
