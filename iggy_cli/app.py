@@ -112,9 +112,15 @@ def global_options(
         typer.Option("--token-stdin", help="Read a raw token from stdin [or env: IGGY_TOKEN]."),
     ] = False,
     output: Annotated[
-        OutputFormat, typer.Option("-o", "--output", envvar="IGGY_OUTPUT", help="table or json.")
+        OutputFormat,
+        typer.Option(
+            "-o", "--output", envvar="IGGY_OUTPUT", help="table, json, csv or plain (one per line)."
+        ),
     ] = OutputFormat.table,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the data.")] = False,
+    field: Annotated[
+        str | None, typer.Option("--field", help="Print only this field of the data.")
+    ] = None,
     store: Annotated[
         StoreKind | None,
         typer.Option(
@@ -159,7 +165,7 @@ def global_options(
     ctx = AppContext(
         settings=settings,
         auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),
-        output=Output(settings.output, settings.quiet),
+        output=Output(settings.output, settings.quiet, field=field),
         environ=os.environ,
         store_flag=store.value if store else None,
         verbose=verbose,

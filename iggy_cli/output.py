@@ -14,26 +14,80 @@ from typing import Any, TextIO
 URGENCY_STYLES = {"expired": "red", "day": "bold yellow", "week": "yellow"}
 
 
+Record = dict[str, Any]
+
+
 class Output:
+    """Formats: table (for people), json, csv, plain (one value per line), or one --field.
+
+    The machine formats print data only, on stdout, and keep human notes off stderr; their
+    keys are a contract (README), never changed without a major version.
+    """
+
     def __init__(
         self,
         format: str = "table",
         quiet: bool = False,
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
+        field: str | None = None,
     ) -> None:
         self.format = format
         self.quiet = quiet
+        self.field = field
         self._stdout = stdout or sys.stdout
         self._stderr = stderr or sys.stderr
 
     @property
     def json(self) -> bool:
-        return self.format == "json"
+        return self.format == "json" and self.field is None
+
+    @property
+    def machine(self) -> bool:
+        return self.format != "table" or self.field is not None
+
+    def emit(self, payload: Record | list[Record], primary: tuple[str, ...] = ()) -> bool:
+        """Print `payload` in a machine format and return True; False in table mode, where
+        the command renders it for people. `primary` names the values `plain` prints."""
+        if not self.machine:
+            return False
+        records = payload if isinstance(payload, list) else [payload]
+        flat = [_flatten(record) for record in records]
+        if self.field is not None:
+            for record in flat:
+                if self.field not in record:
+                    from iggy_cli.errors import UsageError
+
+                    known = ", ".join(record) or "none"
+                    raise UsageError(f"no field {self.field!r} here; fields: {known}")
+                self.value(_text(record[self.field]))
+        elif self.format == "json":
+            self.data(payload)
+        elif self.format == "csv":
+            self._csv(flat)
+        else:
+            for record in records:
+                for key in primary:
+                    value = record.get(key)
+                    for item in value if isinstance(value, list) else [value]:
+                        if item is not None:
+                            self.value(_text(item))
+        return True
+
+    def _csv(self, records: list[Record]) -> None:
+        import csv
+
+        columns = list(records[0]) if records else []
+        writer = csv.writer(self._stdout, lineterminator="\n")
+        if columns:
+            writer.writerow(columns)
+        for record in records:
+            writer.writerow([_text(record.get(column)) for column in columns])
+        self._stdout.flush()
 
     def message(self, text: str) -> None:
-        """A human note on stderr: silent with -q and in JSON mode, where stderr stays empty."""
-        if not self.quiet and not self.json:
+        """A human note on stderr: silent with -q and in the machine formats."""
+        if not self.quiet and not self.machine:
             print(text, file=self._stderr, flush=True)
 
     def warning(self, text: str) -> None:
@@ -103,3 +157,24 @@ class Output:
 def _is_terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def _flatten(record: Record, prefix: str = "") -> Record:
+    """Nested objects become dotted keys (`server.reachable`) for csv and --field."""
+    flat: Record = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_text(item) for item in value)
+    return str(value)

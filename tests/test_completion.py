@@ -62,7 +62,7 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
         (["pat", "delete", "deploy"], "", ["old-ci", "seen-only"]),
         (["pat", "login"], "d", ["deploy"]),
         (["-n"], "", ["deploy", "old-ci", "seen-only"]),
-        (["-o"], "", ["table", "json"]),
+        (["-o"], "", ["table", "json", "csv", "plain"]),
         (["--store"], "f", ["file"]),
         (
             ["--url", "http://elsewhere:1"],

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+    csv = "csv"
+    plain = "plain"
 
 
 class StoreKind(StrEnum):
@@ -24,15 +26,22 @@ class StoreKind(StrEnum):
 
 OutputOpt = Annotated[
     OutputFormat | None,
-    typer.Option("-o", "--output", help="table (default) or json.", show_default=False),
+    typer.Option("-o", "--output", help="table (default), json, csv or plain.", show_default=False),
+]
+FieldOpt = Annotated[
+    str | None,
+    typer.Option("--field", help="Print only this field of the data (dotted: server.reachable)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print only the data.")]
 
 
 def app_context(
-    typer_ctx: typer.Context, output: OutputFormat | None = None, quiet: bool = False
+    typer_ctx: typer.Context,
+    output: OutputFormat | None = None,
+    quiet: bool = False,
+    field: str | None = None,
 ) -> AppContext:
-    """The run's AppContext, with -o/-q given after the command taking precedence."""
+    """The run's AppContext, with -o/-q/--field given after the command taking precedence."""
     from iggy_cli.context import AppContext
 
     ctx = typer_ctx.find_root().obj
@@ -41,4 +50,6 @@ def app_context(
         ctx.output.format = output.value
     if quiet:
         ctx.output.quiet = True
+    if field is not None:
+        ctx.output.field = field
     return ctx

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from iggy_cli.commands import OutputOpt, QuietOpt, app_context
+from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, app_context
 from iggy_cli.commands.render import (
     TOKEN_COLUMNS,
     expires,
@@ -42,6 +42,7 @@ def create(
     ] = False,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    field: FieldOpt = None,
 ) -> None:
     """Create a token and store it in the OS keyring.
 
@@ -54,21 +55,18 @@ def create(
     """
     from iggy_cli.service import tokens
 
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     outcome = tokens.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
     show_token = outcome.stored_at is None
     out = ctx.output
-    if out.json:
-        out.data(
-            {
-                "name": name,
-                "expiry_at": iso_utc(outcome.expires_at),
-                "stored": outcome.stored_at is not None,
-                "stored_at": outcome.stored_at,
-                "token": outcome.minted.token if show_token else None,
-            }
-        )
-    elif show_token:
+    payload = {
+        "name": name,
+        "expiry_at": iso_utc(outcome.expires_at),
+        "stored": outcome.stored_at is not None,
+        "stored_at": outcome.stored_at,
+        "token": outcome.minted.token if show_token else None,
+    }
+    if not out.emit(payload, primary=("token",) if show_token else ("name",)) and show_token:
         out.value(outcome.minted.token)
     ends = expires(outcome.expires_at, ctx.now(), ctx.settings.utc)
     if outcome.store_error is not None:
@@ -98,6 +96,7 @@ def list_(
     ] = False,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    field: FieldOpt = None,
 ) -> None:
     """List your tokens with their expiry and whether a copy is stored.
 
@@ -110,13 +109,13 @@ def list_(
     from iggy_cli.service import tokens
 
     window = parse_duration(expiring_within) if expiring_within is not None else None
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     rows = tokens.list_tokens(ctx)
     filtered = window is not None or expired
     if filtered:
         rows = tokens.needing_attention(rows, ctx.now(), window, expired)
-    if ctx.output.json:
-        ctx.output.data([token_row_json(row) for row in rows])
+    if ctx.output.emit([token_row_json(row) for row in rows], primary=("name",)):
+        pass
     elif not rows:
         ctx.output.message("No tokens.")
     else:
@@ -136,6 +135,7 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    field: FieldOpt = None,
 ) -> None:
     """Delete tokens on the server and their keyring copies.
 
@@ -146,7 +146,7 @@ def delete(
     """
     from iggy_cli.service import tokens
 
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     if ctx.interactive and not yes:
         listed = ", ".join(repr(name) for name in names)
         if not typer.confirm(f"Delete {listed} on {ctx.settings.url}?", default=False, err=True):
@@ -169,8 +169,7 @@ def delete(
             ctx.output.message(f"Deleted token {outcome.name!r} {local}.")
         elif outcome.removed_locally:
             ctx.output.message(f"Removed the stale keyring copy of {outcome.name!r}.")
-    if ctx.output.json:
-        ctx.output.data(results)
+    ctx.output.emit(results, primary=("name",))
     if local_failures:
         raise StorageError("could not remove keyring copies of " + "; ".join(local_failures))
     if missing:
@@ -184,6 +183,7 @@ def login(
     ] = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    field: FieldOpt = None,
 ) -> None:
     """Log in with a token and make it this server's session.
 
@@ -196,18 +196,16 @@ def login(
     """
     from iggy_cli.service import sessions
 
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     outcome = sessions.pat_login(ctx, name)
     identity = outcome.identity
-    if ctx.output.json:
-        ctx.output.data(
-            {
-                "user_id": identity.user_id,
-                "token_name": outcome.token_name,
-                "source": outcome.source,
-                "access_token_expires_at": iso_utc(identity.access_token_expires_at),
-            }
-        )
+    payload = {
+        "user_id": identity.user_id,
+        "token_name": outcome.token_name,
+        "source": outcome.source,
+        "access_token_expires_at": iso_utc(identity.access_token_expires_at),
+    }
+    if ctx.output.emit(payload, primary=("user_id",)):
         return
     label = repr(outcome.token_name) if outcome.token_name else "the token"
     ctx.output.message(
@@ -250,6 +248,7 @@ def prune(
     ] = False,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    field: FieldOpt = None,
 ) -> None:
     """Delete expired tokens, or stored copies of tokens the server lacks.
 
@@ -262,12 +261,10 @@ def prune(
 
     if not (expired or orphans):
         raise UsageError("say what to prune: --expired, --orphans, or both")
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     outcome = tokens.prune(ctx, expired, orphans, dry_run)
-    if ctx.output.json:
-        ctx.output.data(
-            {"expired": outcome.expired, "orphans": outcome.orphans, "dry_run": outcome.dry_run}
-        )
+    payload = {"expired": outcome.expired, "orphans": outcome.orphans, "dry_run": outcome.dry_run}
+    if ctx.output.emit(payload, primary=("expired", "orphans")):
         return
     verb = "Would delete" if dry_run else "Deleted"
     for name in outcome.expired:
@@ -285,6 +282,7 @@ def rotate(
     expiry: ExpiryArg = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    field: FieldOpt = None,
 ) -> None:
     """Replace a token's secret and keep its name.
 
@@ -298,12 +296,12 @@ def rotate(
     """
     from iggy_cli.service.rotate import rotate as rotate_token
 
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     lifetime = parse_expiry(expiry) if expiry else None
     outcome = rotate_token(ctx, name, lifetime)
     for warning in outcome.warnings:
         ctx.output.warning(warning)
-    if ctx.output.json:
-        ctx.output.data({"name": name, "rotated": True, "expiry": outcome.expiry.label})
+    payload = {"name": name, "rotated": True, "expiry": outcome.expiry.label}
+    if ctx.output.emit(payload, primary=("name",)):
         return
     ctx.output.message(f"Rotated {name!r}: a new secret is stored; the old one no longer works.")

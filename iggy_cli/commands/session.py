@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from iggy_cli.commands import OutputOpt, QuietOpt, app_context
+from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, app_context
 from iggy_cli.commands.render import expires
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
 
@@ -19,6 +19,7 @@ def login(
     ] = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    field: FieldOpt = None,
 ) -> None:
     """Log in with a password and keep a session token in the keyring.
 
@@ -34,18 +35,16 @@ def login(
     from iggy_cli.service import sessions
     from iggy_cli.service.common import SESSION_DEFAULT_EXPIRY
 
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     chosen = parse_expiry(expiry or [], default=SESSION_DEFAULT_EXPIRY)
     outcome = sessions.login(ctx, chosen)
-    if ctx.output.json:
-        ctx.output.data(
-            {
-                "url": ctx.settings.url,
-                "user_id": outcome.user_id,
-                "session_expires_at": iso_utc(outcome.expires_at),
-                "replaced": outcome.replaced,
-            }
-        )
+    payload = {
+        "url": ctx.settings.url,
+        "user_id": outcome.user_id,
+        "session_expires_at": iso_utc(outcome.expires_at),
+        "replaced": outcome.replaced,
+    }
+    if ctx.output.emit(payload, primary=("user_id",)):
         return
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as user {outcome.user_id}; the session "
@@ -61,6 +60,7 @@ def logout(
     ] = False,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    field: FieldOpt = None,
 ) -> None:
     """Delete the session token on the server and in the keyring.
 
@@ -71,12 +71,14 @@ def logout(
     """
     from iggy_cli.service import sessions
 
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     outcome = sessions.logout(ctx, local_only=local)
-    if ctx.output.json:
-        ctx.output.data(
-            {"logged_out": outcome.had_session, "server": outcome.server, "keyring": outcome.local}
-        )
+    payload = {
+        "logged_out": outcome.had_session,
+        "server": outcome.server,
+        "keyring": outcome.local,
+    }
+    if ctx.output.emit(payload, primary=("logged_out",)):
         return
     if not outcome.had_session:
         ctx.output.message(f"Not logged in to {ctx.settings.url}; nothing to do.")

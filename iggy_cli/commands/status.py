@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iggy_cli.commands import OutputOpt, QuietOpt, app_context
+from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, app_context
 from iggy_cli.commands.render import expires
 from iggy_cli.expiry import iso_utc
 
@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from iggy_cli.service.status import StatusReport
 
 
-def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt = False) -> None:
+def status(
+    typer_ctx: typer.Context,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    field: FieldOpt = None,
+) -> None:
     """Show the server, the credential in use and where tokens live.
 
     Also says whether the server answers and when the session expires. Exits non-zero
@@ -27,10 +32,10 @@ def status(typer_ctx: typer.Context, output: OutputOpt = None, quiet: QuietOpt =
     """
     from iggy_cli.service.status import status as status_of
 
-    ctx = app_context(typer_ctx, output, quiet)
+    ctx = app_context(typer_ctx, output, quiet, field)
     report = status_of(ctx)
-    if ctx.output.json:
-        ctx.output.data(_as_json(report))
+    if ctx.output.emit(_as_json(report), primary=("usable",)):
+        pass
     elif not ctx.output.quiet:
         ctx.output.fields(_rows(report, ctx.now(), ctx.settings.utc))
     if report.failure is not None:
