@@ -144,3 +144,13 @@ def test_a_ci_flow_in_bash_without_a_terminal(cli: Cli, sandbox: SandboxServer) 
     assert done.stdout.strip().endswith("FLOW-OK")
     assert server_tokens(sandbox.url) == {}
     assert cli.keyring() == {}
+
+
+def test_rotating_the_session_token_keeps_the_session_working(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    assert cli("pat", "create", "deploy", env=cli.as_admin()).code == 0
+    assert cli("pat", "login", "deploy").code == 0
+    assert cli("pat", "rotate", "deploy").code == 0  # signed in with the session itself
+    listed = cli("pat", "list", "-o", "plain")
+    assert (listed.code, listed.stdout) == (0, "deploy\n")

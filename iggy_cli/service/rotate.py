@@ -23,7 +23,12 @@ from typing import NamedTuple
 from iggy_cli import auth
 from iggy_cli.client import IggyClient
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import CredentialStore, token_service
+from iggy_cli.credentials import (
+    SESSION_TOKEN_NAME,
+    CredentialStore,
+    session_service,
+    token_service,
+)
 from iggy_cli.errors import IggyCliError, NotFound, UsageError
 from iggy_cli.models import NEVER_EXPIRES_US, Expiry, MintedToken
 from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, signed_in
@@ -77,6 +82,7 @@ def rotate(ctx: AppContext, name: str, expiry: Expiry | None) -> RotateOutcome:
         except IggyCliError as error:
             _forget_on_server(client, stand_in_name)
             raise fail("storing the stand-in", error, "the stored copy is the old token") from None
+        _follow_session(ctx, store, old_secret, stand_in.token)
         # 3
         try:
             client.delete_token(name)
@@ -103,6 +109,7 @@ def rotate(ctx: AppContext, name: str, expiry: Expiry | None) -> RotateOutcome:
             store.set(service, name, final.token)
         except IggyCliError as error:
             raise fail(f"storing the new {name!r}", error, keeps) from None
+        _follow_session(ctx, store, stand_in.token, final.token)
         ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
         # 6
         try:
@@ -113,6 +120,16 @@ def rotate(ctx: AppContext, name: str, expiry: Expiry | None) -> RotateOutcome:
                 f"delete it with `iggy pat delete {stand_in_name}`"
             )
     return RotateOutcome(name, lifetime, warnings)
+
+
+def _follow_session(
+    ctx: AppContext, store: CredentialStore, previous: str | None, new: str
+) -> None:
+    """If this server's session is the token being rotated (`pat login NAME`), keep it so."""
+    service = session_service(ctx.settings.address)
+    with suppress(IggyCliError):
+        if previous is not None and store.get(service, SESSION_TOKEN_NAME) == previous:
+            store.set(service, SESSION_TOKEN_NAME, new)
 
 
 def _remaining(expiry_at_us: int | None, ctx: AppContext) -> Expiry:
