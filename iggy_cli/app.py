@@ -140,6 +140,9 @@ def global_options(
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify the server's TLS certificate.")
     ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour, even on a terminal [env: NO_COLOR].")
+    ] = False,
     utc: Annotated[
         bool, typer.Option("--utc", help="Show times in UTC, not the local time zone.")
     ] = False,
@@ -172,6 +175,8 @@ def global_options(
     )
     if debug:
         os.environ["IGGY_DEBUG"] = "1"  # read by run() once the command has failed
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # the convention rich follows (https://no-color.org)
     if insecure:
         ctx.output.warning(
             "TLS verification is off (--insecure): anyone on the path can read your credentials"

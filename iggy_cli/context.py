@@ -76,6 +76,9 @@ class AppContext:
 
     @property
     def interactive(self) -> bool:
+        """Someone can answer a prompt: stdin is a terminal and this is not a CI job."""
+        if self.environ.get("CI", "").lower() not in ("", "0", "false"):
+            return False
         isatty = getattr(self.stdin, "isatty", None)
         return bool(isatty and isatty())
 

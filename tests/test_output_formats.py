@@ -1,0 +1,149 @@
+"""The output contract: each format for each command that prints data, and the README's JSON
+examples checked against real output (same keys, same types)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Cli, mint_token
+
+from iggy_cli.sandbox.server import SandboxServer
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def golden(command: str) -> Any:
+    text = README.read_text()
+    match = re.search(rf"<!-- golden: {command} -->\n```json\n(.+?)\n```", text, re.S)
+    assert match, f"README has no golden example for {command}"
+    return json.loads(match.group(1))
+
+
+def same_shape(example: Any, real: Any, where: str = "$") -> None:
+    if isinstance(example, dict):
+        assert isinstance(real, dict) and list(real) == list(example), f"{where}: keys differ"
+        for key in example:
+            same_shape(example[key], real[key], f"{where}.{key}")
+    elif isinstance(example, list):
+        assert isinstance(real, list), f"{where}: want a list"
+        for item in real if example else []:
+            same_shape(example[0], item, f"{where}[]")
+    elif example is None:
+        assert real is None or isinstance(real, str), f"{where}: {real!r}"
+    else:
+        assert type(real) is type(example), f"{where}: {type(real).__name__}"
+
+
+def test_the_readme_json_examples_match_real_output(cli: Cli, sandbox: SandboxServer) -> None:
+    admin = cli.as_admin()
+    runs = [
+        ("login", ("login",), admin),
+        ("pat create", ("pat", "create", "deploy", "30d"), {}),
+        ("pat list", ("-n", "deploy", "pat", "list"), {}),
+        ("pat login", ("pat", "login", "deploy"), {}),
+        ("pat rotate", ("pat", "rotate", "deploy"), admin),
+        ("status", ("status",), {}),
+        ("pat delete", ("pat", "delete", "deploy"), admin),
+        ("logout", ("logout",), {}),
+    ]
+    mint_token(sandbox.url, "old-ci", expiry_us=1)
+    runs.insert(5, ("pat prune", ("pat", "prune", "--expired", "--orphans"), admin))
+    assert cli("login", env=admin).code == 0
+    for command, args, env in runs:
+        result = cli(*args, "-o", "json", env=env)
+        assert (result.code, result.stderr) == (0, ""), (command, result.stderr)
+        same_shape(golden(command), result.json, command)
+
+
+def token_setup(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "deploy", env=cli.as_admin()).code == 0
+    mint_token(sandbox.url, "forever")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdout"),
+    [
+        (("pat", "list", "-o", "plain"), "deploy\nforever\n"),
+        (("pat", "list", "--field", "stored"), "true\nfalse\n"),
+        (("pat", "list", "--field", "expiry_at"), "\n\n"),
+        (("pat", "delete", "forever", "-o", "plain"), "forever\n"),
+        (("pat", "delete", "forever", "--field", "deleted"), "true\n"),
+        (("status", "-o", "plain"), "true\n"),
+        (("status", "--field", "credential.kind"), "password\n"),
+        (("pat", "prune", "--expired", "-o", "plain"), ""),
+        (("pat", "rotate", "deploy", "-o", "plain"), "deploy\n"),
+        (("login", "-o", "plain"), "0\n"),
+        (("login", "--field", "replaced"), "false\n"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
+)
+def test_plain_and_field(
+    cli: Cli, sandbox: SandboxServer, args: tuple[str, ...], stdout: str
+) -> None:
+    token_setup(cli, sandbox)
+    result = cli(*args, env=cli.as_admin())
+    assert (result.code, result.stdout, result.stderr) == (0, stdout, "")
+
+
+@pytest.mark.parametrize(
+    ("args", "header"),
+    [
+        (("pat", "list"), ["name", "expiry_at", "expiry_at_us", "expired", "stored"]),
+        (("pat", "delete", "forever"), ["name", "deleted", "removed_local_copy"]),
+        (("login",), ["url", "user_id", "session_expires_at", "replaced"]),
+        (("pat", "prune", "--expired"), ["expired", "orphans", "dry_run"]),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
+)
+def test_csv(cli: Cli, sandbox: SandboxServer, args: tuple[str, ...], header: list[str]) -> None:
+    token_setup(cli, sandbox)
+    result = cli(*args, "-o", "csv", env=cli.as_admin())
+    assert (result.code, result.stderr) == (0, "")
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == header and len(rows) >= 2
+
+
+def test_status_csv_flattens_nested_fields(cli: Cli) -> None:
+    result = cli("status", "-o", "csv", env=cli.as_admin())
+    header, row = list(csv.reader(io.StringIO(result.stdout)))
+    assert header[:4] == ["url", "usable", "server.reachable", "server.problem"]
+    assert row[1:3] == ["true", "true"]
+
+
+def test_create_plain_prints_the_token_only_when_it_is_not_stored(cli: Cli) -> None:
+    stored = cli("pat", "create", "deploy", "-o", "plain", env=cli.as_admin())
+    assert (stored.code, stored.stdout, stored.stderr) == (0, "deploy\n", "")
+    shown = cli(
+        "pat", "create", "ci-job", "--no-store", "-o", "plain", env=cli.as_admin(), shows_token=True
+    )
+    assert shown.code == 0 and len(shown.stdout.strip()) == 68 and shown.stderr == ""
+
+
+def test_an_unknown_field_is_a_usage_error(cli: Cli) -> None:
+    result = cli("status", "--field", "colour", env=cli.as_admin())
+    assert result.code == 2
+    assert result.stderr.startswith("error: no field 'colour' here; fields: url, usable, ")
+
+
+def test_piped_tables_are_plain_at_any_width(cli: Cli, sandbox: SandboxServer) -> None:
+    token_setup(cli, sandbox)
+    for columns in ("40", "200"):
+        result = cli("pat", "list", env={**cli.as_admin(), "COLUMNS": columns})
+        assert "\x1b[" not in result.stdout  # no colour or markup when piped
+        lines = result.stdout.splitlines()
+        assert [line.split()[0] for line in lines] == ["NAME", "deploy", "forever"]
+
+
+def test_ci_never_prompts(cli: Cli) -> None:
+    result = cli("-u", "iggy", "pat", "list", env={"CI": "true"})
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        "error: no password for iggy",
+        "hint: set IGGY_PASSWORD or pipe it with --password-stdin",
+    ]
