@@ -15,6 +15,7 @@ from iggy_cli.commands import (
     OutputFormat,
     StoreKind,
     completion,
+    contexts,
     pat,
     sandbox,
     session,
@@ -37,6 +38,12 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., None], str | None], ...] = 
     (("logout",), session.logout, "Session"),
     (("status",), status.status, "Session"),
     (("sandbox",), sandbox.sandbox, "Tools"),
+    (("context", "create"), contexts.create, None),
+    (("context", "list"), contexts.list_, None),
+    (("context", "use"), contexts.use, None),
+    (("context", "show"), contexts.show, None),
+    (("context", "delete"), contexts.delete, None),
+    (("context", "import"), contexts.import_, None),
     (("completion", "show"), completion.show, None),
     (("completion", "install"), completion.install, None),
 )
@@ -62,6 +69,10 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
     root.callback()(global_options)
     groups = {
         "pat": (typer.Typer(**plain_help(help=pat.PAT_HELP, no_args_is_help=True)), "Tokens"),
+        "context": (
+            typer.Typer(**plain_help(help=contexts.CONTEXT_HELP, no_args_is_help=True)),
+            "Session",
+        ),
         "completion": (
             typer.Typer(**plain_help(help=completion.COMPLETION_HELP, no_args_is_help=True)),
             "Tools",
@@ -86,6 +97,12 @@ def _print_version(value: bool) -> None:
 
 def global_options(
     typer_ctx: typer.Context,
+    context: Annotated[
+        str | None,
+        typer.Option(
+            "--context", help="Use this named server profile [env: IGGY_CONTEXT].", metavar="NAME"
+        ),
+    ] = None,
     url: Annotated[
         str,
         typer.Option("--url", "--http-api-url", envvar="IGGY_URL", help="Iggy HTTP API address."),
@@ -160,10 +177,26 @@ def global_options(
         ),
     ] = False,
 ) -> None:
-    from iggy_cli.config import make_settings
+    from click.core import ParameterSource
+
+    from iggy_cli.config import UserConfig, choose_context, make_settings
     from iggy_cli.context import AppContext, AuthInputs
     from iggy_cli.output import Output
 
+    # Precedence: flag > environment > context > default.
+    config = UserConfig()
+    profile = choose_context(context, os.environ, config)
+    given = profile.settings
+
+    def defaulted(name: str) -> bool:
+        return typer_ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None)
+
+    if defaulted("url") and given.get("url"):
+        url = str(given["url"])
+    if defaulted("timeout") and given.get("timeout"):
+        timeout = float(given["timeout"])
+    ca_cert = ca_cert or given.get("ca_cert")
+    insecure = insecure or bool(given.get("insecure"))
     settings = make_settings(url, timeout, output.value, quiet, ca_cert, insecure, utc)
     ctx = AppContext(
         settings=settings,
@@ -171,6 +204,8 @@ def global_options(
         output=Output(settings.output, settings.quiet, field=field),
         environ=os.environ,
         store_flag=store.value if store else None,
+        config=config,
+        profile=profile,
         verbose=verbose,
     )
     if debug:

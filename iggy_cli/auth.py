@@ -9,7 +9,12 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import SESSION_TOKEN_NAME, session_service, token_service
+from iggy_cli.credentials import (
+    SESSION_TOKEN_NAME,
+    password_service,
+    session_service,
+    token_service,
+)
 from iggy_cli.errors import AuthenticationError, NotFound, StorageError, UsageError
 from iggy_cli.models import masked_repr
 
@@ -97,7 +102,9 @@ def stored_session(ctx: AppContext) -> Credential | None:
 
 def _password_credential(ctx: AppContext) -> Credential | None:
     inputs = ctx.auth
-    username = inputs.username or ctx.environ.get("IGGY_USERNAME")
+    username = (
+        inputs.username or ctx.environ.get("IGGY_USERNAME") or ctx.profile.settings.get("username")
+    )
     if not username:
         if inputs.password is not None or inputs.password_stdin:
             raise UsageError("a password needs a username: add -u USER (or set IGGY_USERNAME)")
@@ -109,6 +116,8 @@ def _password_credential(ctx: AppContext) -> Credential | None:
         return Credential("password", "--password-stdin", password, username=username)
     if from_env := ctx.environ.get("IGGY_PASSWORD"):
         return Credential("password", "IGGY_PASSWORD", from_env, username=username)
+    if ctx.profile.name is not None and (stored := _stored_password(ctx, username)):
+        return Credential("password", "password in keyring (imported)", stored, username=username)
     if inputs.username is not None:
         # A username typed on the command line means "log in as this user": ask, or say how.
         if ctx.interactive:
@@ -118,3 +127,11 @@ def _password_credential(ctx: AppContext) -> Credential | None:
             hint="set IGGY_PASSWORD or pipe it with --password-stdin",
         )
     return None  # IGGY_USERNAME alone: a stored session, if any, is still the better guess
+
+
+def _stored_password(ctx: AppContext, username: str) -> str | None:
+    """A password `iggy context import` moved to the keyring, if any (contexts only)."""
+    try:
+        return ctx.store().get(password_service(ctx.settings.address), username)
+    except StorageError:
+        return None

@@ -20,6 +20,8 @@ URL_OPTIONS = ("--url", "--http-api-url")
 NAME_OPTIONS = ("-n", "--token-name")
 NAME_COMMANDS = ("pat delete", "pat login", "pat token", "pat rotate")
 FILE_OPTIONS = ("--ca-cert",)
+CONTEXT_OPTIONS = ("--context",)
+CONTEXT_COMMANDS = ("context use", "context show", "context delete")
 
 Candidate = tuple[str, str, str]  # (type, value, help): type is plain or file
 # Generated from the app by cli_spec.py; a test fails when it drifts.
@@ -75,6 +77,8 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
         typed = set(words)
         names = sorted(_token_names(url, environ) - typed)
         return _matching([("plain", name, "") for name in names], incomplete)
+    if path in CONTEXT_COMMANDS and arguments == 0:
+        return _matching([("plain", name, "") for name in _context_names()], incomplete)
     return []
 
 
@@ -92,6 +96,8 @@ def _option_values(
         return _matching([("plain", n, "") for n in sorted(_token_names(url, environ))], incomplete)
     if name in FILE_OPTIONS:
         return [("file", incomplete, "")]
+    if name in CONTEXT_OPTIONS:
+        return _matching([("plain", n, "") for n in _context_names()], incomplete)
     return []
 
 
@@ -117,6 +123,23 @@ def _token_names(url: str | None, environ: Mapping[str, str]) -> set[str]:
         for name in names
         if isinstance(name, str)
     }
+
+
+def _context_names() -> list[str]:
+    """Context names from config.toml, read only when a context is being completed."""
+    from iggy_cli.paths import config_dir
+
+    try:
+        text = (config_dir() / "config.toml").read_text()
+    except OSError:
+        return []
+    import tomllib
+
+    try:
+        contexts = tomllib.loads(text).get("contexts", {})
+    except tomllib.TOMLDecodeError:
+        return []
+    return sorted(contexts) if isinstance(contexts, dict) else []
 
 
 def _words(shell: str, environ: Mapping[str, str]) -> tuple[list[str], str]:

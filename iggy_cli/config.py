@@ -77,10 +77,17 @@ def token_file() -> Path:
 
 
 class UserConfig:
-    """config.toml under the platformdirs config folder: per-server choices, never a secret.
+    """config.toml under the platformdirs config folder: per-server choices and named server
+    profiles (contexts), never a secret.
 
-    [servers."localhost:3000"]
-    store = "file"
+        current_context = "prod"
+
+        [servers."localhost:3000"]
+        store = "file"
+
+        [contexts.prod]
+        url = "https://iggy.example.com:3000"
+        username = "admin"
     """
 
     def __init__(self, path: Path | None = None) -> None:
@@ -100,6 +107,41 @@ class UserConfig:
         servers = document.setdefault("servers", {})
         servers.setdefault(address, {})[key] = value
         self._write(document)
+
+    def contexts(self) -> dict[str, dict[str, Any]]:
+        found = self._read().get("contexts", {})
+        if not isinstance(found, dict):
+            return {}
+        return {name: entry for name, entry in found.items() if isinstance(entry, dict)}
+
+    def current_context(self) -> str | None:
+        name = self._read().get("current_context")
+        return name if isinstance(name, str) else None
+
+    def put_context(self, name: str, profile: dict[str, Any], make_current: bool) -> None:
+        document = self._read()
+        document.setdefault("contexts", {})[name] = profile
+        if make_current:
+            document["current_context"] = name
+        self._write(document)
+
+    def use_context(self, name: str | None) -> None:
+        document = self._read()
+        if name is None:
+            document.pop("current_context", None)
+        else:
+            document["current_context"] = name
+        self._write(document)
+
+    def delete_context(self, name: str) -> bool:
+        document = self._read()
+        if name not in document.get("contexts", {}):
+            return False
+        del document["contexts"][name]
+        if document.get("current_context") == name:
+            del document["current_context"]
+        self._write(document)
+        return True
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -130,11 +172,16 @@ class StoreChoice(NamedTuple):
 
 
 def choose_store(
-    flag: str | None, environ: Mapping[str, str], config: UserConfig, address: str
+    flag: str | None,
+    environ: Mapping[str, str],
+    config: UserConfig,
+    address: str,
+    profile: Mapping[str, Any] | None = None,
+    context_name: str | None = None,
 ) -> StoreChoice:
-    """Where tokens live: --store > IGGY_STORE > this server's remembered choice > keyring.
-
-    A --store flag is remembered for the server, so the next command needs no flag.
+    """Where tokens live: --store > IGGY_STORE > the context's > this server's remembered
+    choice > keyring. A --store flag is remembered for the server, so the next command needs
+    no flag.
     """
     if flag is not None:
         if config.server(address).get("store") != flag:
@@ -146,6 +193,8 @@ def choose_store(
                 f"IGGY_STORE must be one of {', '.join(STORE_KINDS)}, not {from_env!r}"
             )
         return StoreChoice(from_env, "IGGY_STORE")
+    if profile and profile.get("store") in STORE_KINDS:
+        return StoreChoice(str(profile["store"]), f"context {context_name!r}")
     remembered = config.server(address).get("store")
     if remembered in STORE_KINDS:
         return StoreChoice(str(remembered), f"remembered for {address} in {config.path}")
@@ -261,3 +310,26 @@ class NameIndex(_JsonRecords):
             key: [name for name in entry.get(key, []) if isinstance(name, str)]
             for key in NameIndex._KEYS
         }
+
+
+class Profile(NamedTuple):
+    """The context in force for a run, if any: its name and its settings."""
+
+    name: str | None
+    settings: dict[str, Any]
+
+
+def choose_context(flag: str | None, environ: Mapping[str, str], config: UserConfig) -> Profile:
+    """--context > IGGY_CONTEXT > the current context in config.toml > none."""
+    name = flag or environ.get("IGGY_CONTEXT") or None
+    if name is None:
+        name = config.current_context()
+        if name is None:
+            return Profile(None, {})
+    contexts = config.contexts()
+    if name not in contexts:
+        raise UsageError(
+            f"no context named {name!r}",
+            hint="`iggy context list` shows them; `iggy context create` makes one",
+        )
+    return Profile(name, contexts[name])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from iggy_cli.config import (
     NameIndex,
+    Profile,
     SessionIndex,
     Settings,
     StoreChoice,
@@ -70,6 +71,7 @@ class AppContext:
     sessions: SessionIndex = field(default_factory=SessionIndex)
     names: NameIndex = field(default_factory=NameIndex)
     config: UserConfig = field(default_factory=UserConfig)
+    profile: Profile = field(default_factory=lambda: Profile(None, {}))
     _store: CredentialStore | None = field(default=None, init=False)
     _store_choice: StoreChoice | None = field(default=None, init=False)
     _stdin_secret: str | None = field(default=None, init=False, repr=False)
@@ -86,7 +88,12 @@ class AppContext:
     def store_choice(self) -> StoreChoice:
         if self._store_choice is None:
             self._store_choice = choose_store(
-                self.store_flag, self.environ, self.config, self.settings.address
+                self.store_flag,
+                self.environ,
+                self.config,
+                self.settings.address,
+                self.profile.settings,
+                self.profile.name,
             )
         return self._store_choice
 

@@ -37,6 +37,11 @@ def session_service(address: str) -> str:
     return f"{SESSION_TOKEN_NAME}:{address}"
 
 
+def password_service(address: str) -> str:
+    """Where a password imported from Iggy's contexts lives (username = the user's name)."""
+    return f"iggy-cli-password:{address}"
+
+
 class CredentialStore(Protocol):
     """A place for raw tokens, addressed like the OS keyring: (service, username)."""
 

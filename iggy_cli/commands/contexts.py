@@ -1,0 +1,179 @@
+"""`iggy context create|list|use|delete|show|import`: named server profiles (no secrets)."""
+
+# No `from __future__ import annotations`: typer would eval every annotation string again.
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, StoreKind, app_context
+from iggy_cli.errors import NotFound, UsageError
+
+CONTEXT_HELP = "Named server profiles: URL, username, store, timeout, TLS (never a secret)."
+PROFILE_KEYS = ("url", "username", "store", "timeout", "ca_cert", "insecure")
+
+NameArg = Annotated[str, typer.Argument(help="The context's name.", show_default=False)]
+
+
+def create(
+    typer_ctx: typer.Context,
+    name: NameArg,
+    url: Annotated[str, typer.Option("--url", help="The server's HTTP API address.")],
+    username: Annotated[
+        str | None, typer.Option("--username", "-u", help="Log in as this user.")
+    ] = None,
+    store: Annotated[
+        StoreKind | None, typer.Option("--store", help="keyring, file or none.")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Seconds to wait for the server.", min=0.001)
+    ] = None,
+    ca_cert: Annotated[str | None, typer.Option("--ca-cert", help="CA certificate (PEM).")] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Do not verify TLS (warns on use).")
+    ] = False,
+    use: Annotated[bool, typer.Option("--use", help="Make it the current context.")] = False,
+) -> None:
+    """Create (or replace) a context.
+
+    \\b
+    Examples:
+      iggy context create prod --url https://iggy.example.com:3000 -u admin --use
+      iggy context create local --url http://localhost:3000 --store file
+    """
+    from iggy_cli.config import normalize_url
+
+    ctx = app_context(typer_ctx)
+    profile: dict[str, Any] = {"url": normalize_url(url)}
+    optional = {
+        "username": username,
+        "store": store.value if store else None,
+        "timeout": timeout,
+        "ca_cert": ca_cert,
+        "insecure": insecure or None,
+    }
+    profile.update({key: value for key, value in optional.items() if value is not None})
+    _check_name(name)
+    ctx.config.put_context(name, profile, make_current=use)
+    ctx.output.message(f"Saved context {name!r}" + (" and made it current." if use else "."))
+
+
+def list_(
+    typer_ctx: typer.Context,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    field: FieldOpt = None,
+) -> None:
+    """List the contexts; the current one is marked.
+
+    \\b
+    Examples:
+      iggy context list
+      iggy context list -o plain
+    """
+    ctx = app_context(typer_ctx, output, quiet, field)
+    current = ctx.config.current_context()
+    records: list[dict[str, Any]] = [
+        {"name": name, "current": name == current, **{k: p.get(k) for k in PROFILE_KEYS}}
+        for name, p in sorted(ctx.config.contexts().items())
+    ]
+    if ctx.output.emit(records, primary=("name",)):
+        return
+    if not records:
+        ctx.output.message("No contexts. Create one with `iggy context create NAME --url URL`.")
+        return
+    rows = [
+        [("* " if r["current"] else "  ") + str(r["name"]), str(r["url"]), str(r["username"] or "")]
+        for r in records
+    ]
+    ctx.output.table(("  NAME", "URL", "USERNAME"), rows)
+
+
+def use(typer_ctx: typer.Context, name: NameArg) -> None:
+    """Make NAME the current context (`none` for no context).
+
+    \\b
+    Examples:
+      iggy context use prod
+    """
+    ctx = app_context(typer_ctx)
+    if name == "none":
+        ctx.config.use_context(None)
+        ctx.output.message("No context is current now.")
+        return
+    if name not in ctx.config.contexts():
+        raise NotFound(f"no context named {name!r}", hint="`iggy context list` shows them")
+    ctx.config.use_context(name)
+    ctx.output.message(f"Context {name!r} is current now.")
+
+
+def delete(typer_ctx: typer.Context, name: NameArg) -> None:
+    """Delete a context (tokens stay where they are).
+
+    \\b
+    Examples:
+      iggy context delete staging
+    """
+    ctx = app_context(typer_ctx)
+    if not ctx.config.delete_context(name):
+        raise NotFound(f"no context named {name!r}", hint="`iggy context list` shows them")
+    ctx.output.message(f"Deleted context {name!r}.")
+
+
+def show(
+    typer_ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="Default: the one in force.", show_default=False)
+    ] = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    field: FieldOpt = None,
+) -> None:
+    """Show a context's settings.
+
+    \\b
+    Examples:
+      iggy context show
+      iggy context show prod -o json
+    """
+    ctx = app_context(typer_ctx, output, quiet, field)
+    chosen = name or ctx.profile.name
+    contexts = ctx.config.contexts()
+    if chosen is None or chosen not in contexts:
+        raise NotFound(
+            "no context is in force" if chosen is None else f"no context named {chosen!r}"
+        )
+    record = {"name": chosen, **{key: contexts[chosen].get(key) for key in PROFILE_KEYS}}
+    if ctx.output.emit(record, primary=("url",)):
+        return
+    ctx.output.fields([(key, "" if value is None else str(value)) for key, value in record.items()])
+
+
+def import_(
+    typer_ctx: typer.Context,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Iggy's contexts.toml [default: $IGGY_HOME or ~/.iggy]."),
+    ] = None,
+) -> None:
+    """Import the contexts of Iggy's own CLI; secrets found there go to the keyring.
+
+    \\b
+    Examples:
+      iggy context import
+      iggy context import --file ./contexts.toml
+    """
+    from iggy_cli.service.contexts import import_iggy_contexts
+
+    ctx = app_context(typer_ctx)
+    outcome = import_iggy_contexts(ctx, file)
+    for line in outcome:
+        ctx.output.message(line)
+
+
+def _check_name(name: str) -> None:
+    if not name or name == "none" or not all(ch.isalnum() or ch in "-_." for ch in name):
+        raise UsageError(
+            f"bad context name {name!r}: use letters, digits, '-', '_' or '.' (not 'none')"
+        )

@@ -1,0 +1,102 @@
+"""Importing the contexts of Iggy's own CLI (`~/.iggy/contexts.toml`, or `$IGGY_HOME`).
+
+Iggy keeps a context per TOML table, with `http_api_url`, `username`/`credentials_username`,
+and possibly secrets in plain text: `password`/`credentials_password` and `token` (see
+core/cli/src/commands/binary_context/common.rs and core/common/src/types/args/mod.rs). The
+active one is named in `.active_context` beside it. Secrets are moved: stored in the keyring,
+then removed from Iggy's file, where a `token_name` lets Iggy's CLI find the token in the same
+keyring entry (`iggy:<address>`, username = the name).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from iggy_cli.config import normalize_url
+from iggy_cli.context import AppContext
+from iggy_cli.credentials import password_service, token_service
+from iggy_cli.errors import NotFound, UsageError
+
+SECRET_KEYS = ("password", "credentials_password", "token")
+
+
+def iggy_contexts_file(environ: dict[str, str] | Any) -> Path:
+    home = environ.get("IGGY_HOME") or os.path.expanduser("~/.iggy")
+    return Path(home) / "contexts.toml"
+
+
+def import_iggy_contexts(ctx: AppContext, file: Path | None) -> list[str]:
+    import tomllib
+
+    path = file or iggy_contexts_file(ctx.environ)
+    try:
+        document = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise NotFound(f"no contexts file at {path}", hint="point at one with --file") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+    active = _active_context(path)
+    report: list[str] = []
+    moved_any = False
+    for name, entry in sorted(document.items()):
+        if not isinstance(entry, dict):
+            continue
+        if not entry.get("http_api_url"):
+            report.append(f"Skipped {name!r}: it has no http_api_url (only HTTP is supported).")
+            continue
+        url = normalize_url(str(entry["http_api_url"]))
+        address = url.removeprefix("http://")
+        username = entry.get("username") or entry.get("credentials_username")
+        profile: dict[str, Any] = {"url": url}
+        if username:
+            profile["username"] = str(username)
+        moved = _move_secrets(ctx, entry, address, name, username)
+        moved_any = moved_any or bool(moved)
+        ctx.config.put_context(name, profile, make_current=name == active)
+        what = f"; moved its {' and '.join(moved)} to the keyring" if moved else ""
+        report.append(f"Imported context {name!r} ({url}){what}.")
+    if moved_any:
+        _rewrite_without_secrets(path, document)
+        report.append(f"Removed the moved secrets from {path}.")
+    return report
+
+
+def _move_secrets(
+    ctx: AppContext, entry: dict[str, Any], address: str, name: str, username: Any
+) -> list[str]:
+    moved = []
+    store = ctx.store()
+    if token := entry.get("token"):
+        token_name = str(entry.get("token_name") or f"imported-{name}")[:30]
+        store.set(token_service(address), token_name, str(token))
+        ctx.names.add_stored(address, ctx.store_choice.kind, token_name)
+        entry["token_name"] = token_name
+        moved.append(f"token (as {token_name!r})")
+    password = entry.get("password") or entry.get("credentials_password")
+    if password and username:
+        store.set(password_service(address), str(username), str(password))
+        moved.append("password")
+    return moved
+
+
+def _rewrite_without_secrets(path: Path, document: dict[str, Any]) -> None:
+    import tomli_w
+
+    for entry in document.values():
+        if isinstance(entry, dict):
+            for key in SECRET_KEYS:
+                entry.pop(key, None)
+    temporary = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(tomli_w.dumps(document))
+    os.replace(temporary, path)
+
+
+def _active_context(path: Path) -> str | None:
+    try:
+        return (path.parent / ".active_context").read_text().strip() or None
+    except OSError:
+        return None
