@@ -17,20 +17,21 @@ from iggy_cli.sandbox.server import SandboxServer
 
 
 class Terminal:
-    def __init__(self, command: str, env: dict[str, str]) -> None:
+    def __init__(self, command: str, env: dict[str, str], width: int = 80) -> None:
         assert shutil.which("tmux"), "tmux is missing: `make test` installs it (Debian: tmux)"
         self.name = f"iggy-test-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         script = f"export {exports}; {command}; echo rc=$?; sleep 60"
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", script],
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", "24", script],
             check=True,
         )
 
-    def screen(self) -> str:
-        """The visible lines (tmux drops trailing spaces)."""
+    def screen(self, escapes: bool = False) -> str:
+        """The visible lines (tmux drops trailing spaces); with `escapes`, colours too."""
+        flags = ["-p", "-e"] if escapes else ["-p"]
         done = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+            ["tmux", "capture-pane", *flags, "-t", self.name], capture_output=True, text=True
         )
         return done.stdout
 
@@ -54,8 +55,8 @@ class Terminal:
 def terminal(cli: Cli) -> Iterator[type[Terminal]]:
     opened: list[Terminal] = []
 
-    def open_terminal(command: str, env: dict[str, str]) -> Terminal:
-        terminal = Terminal(command, env)
+    def open_terminal(command: str, env: dict[str, str], width: int = 80) -> Terminal:
+        terminal = Terminal(command, env, width)
         opened.append(terminal)
         return terminal
 
@@ -136,3 +137,25 @@ def test_ctrl_c_at_the_password_prompt_is_quiet_and_changes_nothing(
     assert "error" not in screen and "Traceback" not in screen and "Aborted" not in screen
     assert server_tokens(sandbox.url) == {}
     assert cli.keyring() == {}
+
+
+@pytest.mark.parametrize("width", [40, 200])
+def test_colour_on_a_terminal_only_and_never_with_no_color(
+    cli: Cli, sandbox: SandboxServer, terminal: type[Terminal], width: int
+) -> None:
+    from conftest import mint_token
+
+    mint_token(sandbox.url, "gone", expiry_us=1)
+    mint_token(sandbox.url, "later", expiry_us=30 * 86_400_000_000)
+    env = {**cli.env, "IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy", "TERM": "xterm-256color"}
+    coloured = terminal(f"{BIN}/iggy pat list", env, width)  # type: ignore[call-arg]
+    coloured.wait_for("rc=0")
+    assert "\x1b[31m" in coloured.screen(escapes=True)  # the expired row is red
+    plain = terminal(f"{BIN}/iggy --no-color pat list", env, width)  # type: ignore[call-arg]
+    plain.wait_for("rc=0")
+    screen = plain.screen(escapes=True)
+    assert not any(f"\x1b[{code}m" in screen for code in range(31, 38))  # no colour at all
+    lines = plain.screen().splitlines()
+    assert any(line.startswith("gone") for line in lines)
+    assert any(line.startswith("later") for line in lines)
+    assert all(len(line) <= width for line in lines)

@@ -54,6 +54,8 @@ def test_the_readme_json_examples_match_real_output(cli: Cli, sandbox: SandboxSe
     ]
     mint_token(sandbox.url, "old-ci", expiry_us=1)
     runs.insert(5, ("pat prune", ("pat", "prune", "--expired", "--orphans"), admin))
+    runs.append(("context list", ("context", "list"), {}))
+    cli("context", "create", "prod", "--url", sandbox.url, "-u", "iggy")
     assert cli("login", env=admin).code == 0
     for command, args, env in runs:
         result = cli(*args, "-o", "json", env=env)
@@ -147,3 +149,38 @@ def test_ci_never_prompts(cli: Cli) -> None:
         "error: no password for iggy",
         "hint: set IGGY_PASSWORD or pipe it with --password-stdin",
     ]
+
+
+COMMANDS = [
+    ("pat", "list"),
+    ("pat", "create", "made", "--no-store"),
+    ("pat", "delete", "forever"),
+    ("pat", "login", "deploy"),
+    ("pat", "rotate", "deploy"),
+    ("pat", "prune", "--expired"),
+    ("login",),
+    ("status",),
+    ("logout",),
+    ("context", "list"),
+    ("context", "show", "here"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "plain"])
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_every_data_command_in_every_format(
+    cli: Cli, sandbox: SandboxServer, args: tuple[str, ...], fmt: str
+) -> None:
+    token_setup(cli, sandbox)
+    assert cli("context", "create", "here", "--url", sandbox.url).code == 0
+    assert cli("login", env=cli.as_admin()).code == 0
+    result = cli(*args, "-o", fmt, env=cli.as_admin(), shows_token="--no-store" in args)
+    assert (result.code, result.stderr) == (0, ""), result.stderr
+    if fmt == "json":
+        json.loads(result.stdout)
+    elif fmt == "csv":
+        header = next(csv.reader(io.StringIO(result.stdout)))
+        assert header and all(header)
+    else:  # one value per line, or none (prune with nothing to prune)
+        assert "{" not in result.stdout
+        assert result.stdout == "" or result.stdout.endswith("\n")
