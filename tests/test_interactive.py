@@ -21,7 +21,9 @@ class Terminal:
         assert shutil.which("tmux"), "tmux is missing: `make test` installs it (Debian: tmux)"
         self.name = f"iggy-test-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-        script = f"export {exports}; {command}; echo rc=$?; sleep 60"
+        # A person at a terminal, not a CI job: CI=true (set by .ci/run) would rightly refuse
+        # every prompt, and tmux passes the test runner's environment on to the session.
+        script = f"unset CI; export {exports}; {command}; echo rc=$?; sleep 60"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", "24", script],
             check=True,
