@@ -96,12 +96,13 @@ def relative_words(instant: datetime | None, now: datetime) -> str:
 
 def _span(delta: timedelta) -> str:
     """The span in the largest unit that still reads exactly enough, rounded to the nearest:
-    a 30-day token just created is 'in 30 days', and 1h29m is '89 minutes', not '1 hour'."""
+    a 30-day token just created is 'in 30 days', and 1h30m is '90 minutes', not '1 hour'.
+    Each unit takes over at twice its size, so rounding is never off by more than a quarter."""
     seconds = delta.total_seconds()
     for unit, size, below in (
         ("second", 1, 90),
-        ("minute", 60, 90 * 60),
-        ("hour", 3_600, 36 * 3_600),
+        ("minute", 60, 2 * 3_600),
+        ("hour", 3_600, 2 * 86_400),
         ("day", 86_400, None),
     ):
         if below is None or seconds < below - 0.5:
