@@ -13,7 +13,6 @@ import json
 import ssl
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeGuard
 from urllib.parse import quote
@@ -21,7 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from iggy_cli import errors
-from iggy_cli.models import Identity, MintedToken, PersonalAccessToken
+from iggy_cli.models import Identity, MintedToken, PersonalAccessToken, datetime_from_us
 from iggy_cli.redaction import MASK, mask_json, redact
 from iggy_cli.transport import StdlibTransport, proxy_configured, tls_context
 
@@ -150,7 +149,7 @@ class IggyClient:
         return Identity(
             user_id=user_id,
             access_token=token,
-            access_token_expires_at=datetime.fromtimestamp(expiry, UTC),
+            access_token_expires_at=datetime_from_us(expiry * 1_000_000),
         )
 
     def _request(

@@ -55,9 +55,14 @@ def make_settings(
 
 
 def normalize_url(url: str) -> str:
+    """The URL as the tool uses it: scheme and host in lower case, no trailing slash, and
+    never a user or password (they would travel in logs, keyring names and messages)."""
     text = url.strip().rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise UsageError(f"not a URL: {url!r}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise UsageError(
             f"not an HTTP URL: {url!r}",
             hint="use a URL like http://localhost:3000 (--url or IGGY_URL)",
@@ -66,9 +71,15 @@ def normalize_url(url: str) -> str:
         parts.port  # noqa: B018  # raises for a port out of range or not a number
     except ValueError:
         raise UsageError(f"bad port in URL {url!r}") from None
-    if parts.query or parts.fragment or parts.username:
+    if "@" in parts.netloc:
+        raise UsageError(
+            "the URL must not hold a user or password",
+            hint="give the user with -u and the password with IGGY_PASSWORD or --password-stdin",
+        )
+    if parts.query or parts.fragment:
         raise UsageError(f"the URL must be only scheme, host, port and path: {url!r}")
-    return text
+    netloc = parts.netloc.lower()
+    return parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl()
 
 
 def token_file() -> Path:

@@ -60,7 +60,7 @@ class AppContext:
     settings: Settings
     auth: AuthInputs = field(default_factory=AuthInputs)
     output: Output = field(default_factory=Output)
-    environ: Mapping[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)  # holds secrets
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     now: Callable[[], datetime] = _utc_now
     ask: Callable[[str, bool], str] = _ask

@@ -36,7 +36,8 @@ for _names, _us in (
 _NEVER_WORDS = {"none", "never", "unlimited", "never_expire"}
 _DEFAULT_WORDS = {"default", "server_default"}
 _TERM = re.compile(r"(\d+)\s*([A-Za-z]+)")
-_MAX_LIFETIME_US = NEVER_EXPIRES_US - 1
+# A thousand years: far beyond any real need, and short of what a datetime can hold (year 9999).
+_MAX_LIFETIME_US = 1000 * 31_557_600 * _US_PER_SECOND
 
 EXPIRY_HELP = (
     "Lifetime as words that are summed: 30d, '1h 30m', 2weeks, 90min; "

@@ -18,7 +18,11 @@ SERVER_DEFAULT_US = 0
 def datetime_from_us(microseconds: int) -> datetime:
     """A UTC datetime from microseconds since the Unix epoch (exact: no float rounding)."""
     seconds, micros = divmod(microseconds, 1_000_000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=micros)
+    try:
+        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=micros)
+    except (OverflowError, ValueError, OSError):
+        # Another tool may have asked for a lifetime past year 9999: show the latest instant.
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def masked_repr(value: tuple[Any, ...], *secret_fields: str) -> str:

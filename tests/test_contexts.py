@@ -98,15 +98,15 @@ def test_import_moves_iggys_secrets_to_the_keyring(cli: Cli, sandbox: SandboxSer
     contexts.write_text(
         f'[default]\nhttp_api_url = "{sandbox.url}"\nusername = "iggy"\npassword = "iggy"\n'
         f'token = "{token}"\ntoken_name = "rust-cli"\n\n'
-        '[tcp-only]\ntcp_server_address = "127.0.0.1:8090"\n'
+        '[tcp-only]\ntcp_server_address = "127.0.0.1:8090"\ntoken = "not-moved"\n'
     )
     (iggy_home / ".active_context").write_text("default")
     imported = cli("context", "import", env={"IGGY_URL": None})
     assert imported.code == 0, imported.stderr
     assert imported.stderr.splitlines() == [
+        "Skipped 'tcp-only': it has no http_api_url (only HTTP is supported).",
         f"Imported context 'default' ({sandbox.url}); moved its token (as 'rust-cli') and "
         "password to the keyring.",
-        "Skipped 'tcp-only': it has no http_api_url (only HTTP is supported).",
         f"Removed the moved secrets from {contexts}.",
     ]
     address = sandbox.url.removeprefix("http://")
@@ -120,6 +120,7 @@ def test_import_moves_iggys_secrets_to_the_keyring(cli: Cli, sandbox: SandboxSer
         "username": "iggy",
         "token_name": "rust-cli",
     }
+    assert left["tcp-only"]["token"] == "not-moved"  # not imported, so not removed
     assert stat.S_IMODE(os.stat(contexts).st_mode) == 0o600
     # the imported context is current; its user's password now comes from the keyring
     env = {"IGGY_URL": None}

@@ -66,7 +66,15 @@ def create(
         "stored_at": outcome.stored_at,
         "token": outcome.minted.token if show_token else None,
     }
-    if not out.emit(payload, primary=("token",) if show_token else ("name",)) and show_token:
+    # A token that was not stored exists nowhere else: whatever the format or --field, and
+    # even when --field is wrong, it reaches stdout once.
+    try:
+        emitted = out.emit(payload, primary=("token",) if show_token else ("name",))
+    except UsageError:
+        if show_token:
+            out.value(outcome.minted.token)
+        raise
+    if show_token and not (emitted and out.field in (None, "token")):
         out.value(outcome.minted.token)
     ends = expires(outcome.expires_at, ctx.now(), ctx.settings.utc)
     if outcome.store_error is not None:

@@ -48,7 +48,8 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
             yield client, identity
         finally:
             # The JWT expires by itself; a failed logout must not hide the real outcome.
-            with suppress(IggyCliError):
+            # Ctrl-C here is swallowed too: a token minted in this block must still be kept.
+            with suppress(IggyCliError, KeyboardInterrupt):
                 client.logout()
 
 

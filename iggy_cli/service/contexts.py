@@ -19,8 +19,6 @@ from iggy_cli.context import AppContext
 from iggy_cli.credentials import password_service, token_service
 from iggy_cli.errors import NotFound, UsageError
 
-SECRET_KEYS = ("password", "credentials_password", "token")
-
 
 def iggy_contexts_file(environ: dict[str, str] | Any) -> Path:
     home = environ.get("IGGY_HOME") or os.path.expanduser("~/.iggy")
@@ -35,38 +33,45 @@ def import_iggy_contexts(ctx: AppContext, file: Path | None) -> list[str]:
         document = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise NotFound(f"no contexts file at {path}", hint="point at one with --file") from None
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, ValueError) as error:  # TOMLDecodeError and UnicodeDecodeError included
         raise UsageError(f"cannot read {path}: {error}") from None
     active = _active_context(path)
     report: list[str] = []
-    moved_any = False
+    # Every URL is checked before anything moves, so a bad one cannot stop it half-way.
+    chosen: list[tuple[str, dict[str, Any], str]] = []
     for name, entry in sorted(document.items()):
         if not isinstance(entry, dict):
             continue
         if not entry.get("http_api_url"):
             report.append(f"Skipped {name!r}: it has no http_api_url (only HTTP is supported).")
             continue
-        url = normalize_url(str(entry["http_api_url"]))
+        try:
+            chosen.append((name, entry, normalize_url(str(entry["http_api_url"]))))
+        except UsageError as error:
+            raise UsageError(f"context {name!r} in {path}: {error.message}") from None
+    moved_keys: dict[str, list[str]] = {}
+    for name, entry, url in chosen:
         address = url.removeprefix("http://")
         username = entry.get("username") or entry.get("credentials_username")
         profile: dict[str, Any] = {"url": url}
         if username:
             profile["username"] = str(username)
-        moved = _move_secrets(ctx, entry, address, name, username)
-        moved_any = moved_any or bool(moved)
+        moved, keys = _move_secrets(ctx, entry, address, name, username)
+        moved_keys[name] = keys
         ctx.config.put_context(name, profile, make_current=name == active)
         what = f"; moved its {' and '.join(moved)} to the keyring" if moved else ""
         report.append(f"Imported context {name!r} ({url}){what}.")
-    if moved_any:
-        _rewrite_without_secrets(path, document)
+    if any(moved_keys.values()):
+        _rewrite_without(path, document, moved_keys)
         report.append(f"Removed the moved secrets from {path}.")
     return report
 
 
 def _move_secrets(
     ctx: AppContext, entry: dict[str, Any], address: str, name: str, username: Any
-) -> list[str]:
-    moved = []
+) -> tuple[list[str], list[str]]:
+    """Store the entry's secrets; returns what moved (for people) and which keys (to remove)."""
+    moved, keys = [], []
     store = ctx.store()
     if token := entry.get("token"):
         token_name = str(entry.get("token_name") or f"imported-{name}")[:30]
@@ -74,20 +79,24 @@ def _move_secrets(
         ctx.names.add_stored(address, ctx.store_choice.kind, token_name)
         entry["token_name"] = token_name
         moved.append(f"token (as {token_name!r})")
-    password = entry.get("password") or entry.get("credentials_password")
-    if password and username:
-        store.set(password_service(address), str(username), str(password))
-        moved.append("password")
-    return moved
+        keys.append("token")
+    if username:
+        for key in ("password", "credentials_password"):
+            if entry.get(key):
+                store.set(password_service(address), str(username), str(entry[key]))
+                keys.append(key)
+        if "password" in keys or "credentials_password" in keys:
+            moved.append("password")
+    return moved, keys
 
 
-def _rewrite_without_secrets(path: Path, document: dict[str, Any]) -> None:
+def _rewrite_without(path: Path, document: dict[str, Any], moved: dict[str, list[str]]) -> None:
+    """Iggy's file again, minus exactly the secrets that are now in the keyring."""
     import tomli_w
 
-    for entry in document.values():
-        if isinstance(entry, dict):
-            for key in SECRET_KEYS:
-                entry.pop(key, None)
+    for name, keys in moved.items():
+        for key in keys:
+            document[name].pop(key, None)
     temporary = path.with_name(f".{path.name}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:

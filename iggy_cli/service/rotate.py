@@ -89,7 +89,7 @@ def rotate(ctx: AppContext, name: str, expiry: Expiry | None) -> RotateOutcome:
         except NotFound:
             pass
         except IggyCliError as error:
-            holds = _put_back(store, service, name, old_secret, client, stand_in_name)
+            holds = _put_back(ctx, store, service, name, old_secret, client, stand_in)
             raise fail("deleting the old token", error, holds) from None
         # 4
         keeps = (
@@ -155,19 +155,23 @@ def _forget_on_server(client: IggyClient, name: str) -> None:
 
 
 def _put_back(
+    ctx: AppContext,
     store: CredentialStore,
     service: str,
     name: str,
     old: str | None,
     client: IggyClient,
-    stand_in: str,
+    stand_in: MintedToken,
 ) -> str:
-    """After the old token survived a failed delete: store it again, drop the stand-in."""
+    """After the old token survived a failed delete: store it again (and the session, if it
+    followed the stand-in), then drop the stand-in."""
+    keeps = f"the stored copy is a working stand-in named {stand_in.name!r}"
     if old is None:
-        return f"the stored copy is a working stand-in named {stand_in!r}"
+        return keeps
     try:
         store.set(service, name, old)
     except IggyCliError:
-        return f"the stored copy is a working stand-in named {stand_in!r}"
-    _forget_on_server(client, stand_in)
+        return keeps
+    _follow_session(ctx, store, stand_in.token, old)
+    _forget_on_server(client, stand_in.name)
     return "the stored copy is the old token again"

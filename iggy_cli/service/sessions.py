@@ -18,6 +18,7 @@ from iggy_cli.errors import (
 )
 from iggy_cli.models import Expiry, Identity
 from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
+from iggy_cli.service.tokens import where_stored
 
 # --- login, logout, pat login -----------------------------------------------------------------
 
@@ -66,7 +67,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
         identity.user_id,
         expires_at(expiry, ctx.now()),
         replaced,
-        stored_at=f"keyring service {service!r}",
+        stored_at=f"{where_stored(ctx)} {service!r}",
     )
 
 

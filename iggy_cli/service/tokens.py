@@ -56,7 +56,15 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
         failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
     ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
-    return CreateOutcome(minted, ends, stored_at=f"keyring service {service!r}, user {name!r}")
+    return CreateOutcome(minted, ends, stored_at=f"{where_stored(ctx)} {service!r}, user {name!r}")
+
+
+def where_stored(ctx: AppContext) -> str:
+    if ctx.store_choice.kind == "file" and ctx.store_factory is None:
+        from iggy_cli.config import token_file
+
+        return f"token file {token_file()}, service"
+    return "keyring service"
 
 
 # --- pat list ---------------------------------------------------------------------------------
