@@ -179,13 +179,21 @@ def global_options(
 ) -> None:
     from click.core import ParameterSource
 
-    from iggy_cli.config import UserConfig, choose_context, make_settings
+    from iggy_cli.config import Profile, UserConfig, choose_context, make_settings
     from iggy_cli.context import AppContext, AuthInputs
+    from iggy_cli.errors import UsageError
     from iggy_cli.output import Output
 
     # Precedence: flag > environment > context > default.
     config = UserConfig()
-    profile = choose_context(context, os.environ, config)
+    try:
+        profile = choose_context(context, os.environ, config)
+    except UsageError as error:
+        if typer_ctx.invoked_subcommand != "context":
+            raise
+        # `iggy context ...` must still work to mend a stale IGGY_CONTEXT or current context.
+        Output().warning(f"{error.message}; going on without a context")
+        profile = Profile(None, {})
     given = profile.settings
 
     def defaulted(name: str) -> bool:
@@ -195,8 +203,9 @@ def global_options(
         url = str(given["url"])
     if defaulted("timeout") and given.get("timeout"):
         timeout = float(given["timeout"])
-    ca_cert = ca_cert or given.get("ca_cert")
-    insecure = insecure or bool(given.get("insecure"))
+    if ca_cert is None and not insecure:  # a TLS flag replaces both of the context's settings
+        ca_cert = given.get("ca_cert")
+        insecure = bool(given.get("insecure"))
     settings = make_settings(url, timeout, output.value, quiet, ca_cert, insecure, utc)
     ctx = AppContext(
         settings=settings,

@@ -131,7 +131,7 @@ def _context_names() -> list[str]:
 
     try:
         text = (config_dir() / "config.toml").read_text()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: not UTF-8
         return []
     import tomllib
 

@@ -115,9 +115,14 @@ class UserConfig:
 
     def remember(self, address: str, key: str, value: str) -> None:
         document = self._read()
-        servers = document.setdefault("servers", {})
-        servers.setdefault(address, {})[key] = value
+        self._table(document, "servers").setdefault(address, {})[key] = value
         self._write(document)
+
+    def _table(self, document: dict[str, Any], key: str) -> dict[str, Any]:
+        table = document.setdefault(key, {})
+        if not isinstance(table, dict):
+            raise UsageError(f"{self.path} is damaged: {key!r} should be a table")
+        return table
 
     def contexts(self) -> dict[str, dict[str, Any]]:
         found = self._read().get("contexts", {})
@@ -131,7 +136,7 @@ class UserConfig:
 
     def put_context(self, name: str, profile: dict[str, Any], make_current: bool) -> None:
         document = self._read()
-        document.setdefault("contexts", {})[name] = profile
+        self._table(document, "contexts")[name] = profile
         if make_current:
             document["current_context"] = name
         self._write(document)
@@ -146,9 +151,10 @@ class UserConfig:
 
     def delete_context(self, name: str) -> bool:
         document = self._read()
-        if name not in document.get("contexts", {}):
+        contexts = self._table(document, "contexts")
+        if name not in contexts:
             return False
-        del document["contexts"][name]
+        del contexts[name]
         if document.get("current_context") == name:
             del document["current_context"]
         self._write(document)
@@ -159,7 +165,7 @@ class UserConfig:
             text = self.path.read_text()
         except FileNotFoundError:
             return {}  # the usual case; spares importing tomllib
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: not UTF-8
             raise UsageError(f"cannot read {self.path}: {error}") from None
         import tomllib
 
@@ -318,7 +324,7 @@ class NameIndex(_JsonRecords):
         entry = records.get(address)
         entry = entry if isinstance(entry, dict) else {}
         return {
-            key: [name for name in entry.get(key, []) if isinstance(name, str)]
+            key: [name for name in _list(entry.get(key)) if isinstance(name, str)]
             for key in NameIndex._KEYS
         }
 
@@ -343,4 +349,34 @@ def choose_context(flag: str | None, environ: Mapping[str, str], config: UserCon
             f"no context named {name!r}",
             hint="`iggy context list` shows them; `iggy context create` makes one",
         )
-    return Profile(name, contexts[name])
+    return Profile(name, _checked_profile(name, contexts[name]))
+
+
+_PROFILE_TYPES: dict[str, tuple[type, ...]] = {
+    "url": (str,),
+    "username": (str,),
+    "store": (str,),
+    "timeout": (int, float),
+    "ca_cert": (str,),
+    "insecure": (bool,),
+}
+
+
+def _checked_profile(name: str, profile: dict[str, Any]) -> dict[str, Any]:
+    """A context edited by hand may hold anything: refuse wrong types by name."""
+    for key, kinds in _PROFILE_TYPES.items():
+        value = profile.get(key)
+        # bool is an int in Python: true/false is no timeout, and "false" is no bool.
+        right_type = isinstance(value, kinds) and isinstance(value, bool) == (bool in kinds)
+        if value is not None and not right_type:
+            raise UsageError(f"context {name!r}: {key} has the wrong type ({value!r})")
+    if profile.get("store") not in (None, *STORE_KINDS):
+        raise UsageError(f"context {name!r}: store must be one of {', '.join(STORE_KINDS)}")
+    timeout = profile.get("timeout")
+    if timeout is not None and not timeout > 0:
+        raise UsageError(f"context {name!r}: timeout must be a positive number of seconds")
+    return profile
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

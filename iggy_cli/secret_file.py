@@ -47,6 +47,10 @@ class SecretFile:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             entries: Entries = json.loads(self.path.read_text()) if self.path.exists() else {}
+            if not isinstance(entries, dict) or not all(
+                isinstance(users, dict) for users in entries.values()
+            ):
+                raise ValueError(f"{self.path} is damaged: not an object of objects")
             yield entries
             if write:
                 self._replace(entries)

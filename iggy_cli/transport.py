@@ -19,6 +19,7 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 # A kept-alive connection the server has closed fails like this before any answer; the
 # request is sent again once on a fresh connection, as httpcore does.
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+_IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS"})
 
 
 def proxy_configured() -> bool:
@@ -38,7 +39,9 @@ class StdlibTransport(httpx.BaseTransport):
         try:
             return self._send(origin, request, body)
         except _STALE:
-            if not reused:
+            # Sent again only where a repeat is harmless: never a POST, which mints tokens.
+            if not reused or request.method not in _IDEMPOTENT:
+                self._drop(origin)
                 raise httpx.ReadError("the server closed the connection") from None
             self._drop(origin)
             return self._send(origin, request, body)
@@ -75,6 +78,10 @@ class StdlibTransport(httpx.BaseTransport):
         except ssl.SSLError as error:
             self._drop(origin)
             raise httpx.ConnectError(str(error)) from None
+        except (http.client.HTTPException, UnicodeError) as error:
+            # A garbled status line, a cut-short body, a header that is not Latin-1.
+            self._drop(origin)
+            raise httpx.RemoteProtocolError(f"{type(error).__name__}: {error}") from None
         except OSError as error:
             self._drop(origin)
             raise httpx.ConnectError(str(error) or type(error).__name__) from None

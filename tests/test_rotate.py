@@ -168,3 +168,15 @@ def test_a_stand_in_left_behind_is_a_warning(setup, sandbox: SandboxServer) -> N
     assert works(sandbox.url, store.get(service, "deploy"))
     assert len(outcome.warnings) == 1 and "is still on the server" in outcome.warnings[0]
     assert sorted(server_tokens(sandbox.url))[0] == "deploy"
+
+
+def test_a_put_back_old_token_takes_the_session_back_too(setup, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
+    from iggy_cli.credentials import SESSION_TOKEN_NAME, session_service
+
+    ctx, store, _, old = setup(Faults(request=("DELETE", "/personal-access-tokens/deploy", 1)))
+    session = session_service(sandbox.url.removeprefix("http://"))
+    MemoryStore.set(store, session, SESSION_TOKEN_NAME, old)  # as after `pat login deploy`
+    with pytest.raises(IggyCliError, match="the stored copy is the old token again"):
+        rotate(ctx, "deploy", None)
+    assert store.get(session, SESSION_TOKEN_NAME) == old
+    assert works(sandbox.url, old)

@@ -101,17 +101,24 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
 
 
 def _delete_session_token(ctx: AppContext) -> str:
-    credential = auth.resolve(ctx)
-    if credential is None:
-        return "not deleted: no credential to sign in with"
-    try:
-        with signed_in(ctx, credential) as (client, _):
-            client.delete_token(SESSION_TOKEN_NAME)
-    except NotFound:
-        return f"{SESSION_TOKEN_NAME!r} was already gone"
-    except AuthenticationError as error:
-        return f"not deleted ({error.message}); an expired token is removed by the server's cleaner"
-    return f"deleted token {SESSION_TOKEN_NAME!r}"
+    """Delete the session's server token, signed in as the session itself, so the token named
+    'iggy-cli-session' that goes is this session's user's; explicit credentials are the fallback
+    when the session token no longer signs in (expired, say)."""
+    candidates = [auth.stored_session(ctx), auth.resolve(ctx, allow_session=False)]
+    problem = "no credential to sign in with"
+    for credential in candidates:
+        if credential is None:
+            continue
+        try:
+            with signed_in(ctx, credential) as (client, _):
+                client.delete_token(SESSION_TOKEN_NAME)
+        except NotFound:
+            return f"{SESSION_TOKEN_NAME!r} was already gone"
+        except AuthenticationError as error:
+            problem = error.message
+            continue
+        return f"deleted token {SESSION_TOKEN_NAME!r}"
+    return f"not deleted ({problem}); an expired token is removed by the server's cleaner"
 
 
 @dataclass(frozen=True, slots=True)
