@@ -46,23 +46,19 @@ def loaded_by(arguments: list[str], env: dict[str, str] | None = None) -> set[st
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
 
 
-def test_importing_the_entry_module_loads_nothing_heavy() -> None:
+def loaded_on_import(module: str) -> set[str]:
     done = subprocess.run(
-        [sys.executable, "-c", f"import sys, iggy_cli.entry; {LOADED}"],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-c", f"import sys, {module}; {LOADED}"], capture_output=True, text=True
     )
-    modules = set(json.loads(done.stdout))
-    assert not modules & set(HEAVY)
+    return set(json.loads(done.stdout))
+
+
+def test_importing_the_entry_module_loads_nothing_heavy() -> None:
+    assert not loaded_on_import("iggy_cli.entry") & set(HEAVY)
 
 
 def test_importing_the_app_loads_no_rich_httpx_or_keyring() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", f"import sys, iggy_cli.app; {LOADED}"],
-        capture_output=True,
-        text=True,
-    )
-    modules = set(json.loads(done.stdout))
+    modules = loaded_on_import("iggy_cli.app")
     assert "typer" in modules
     assert not modules & {"rich", "httpx", "keyring"}
 
