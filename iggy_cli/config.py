@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 
 from iggy_cli.errors import UsageError
 from iggy_cli.paths import config_dir, data_dir
+from iggy_cli.secret_file import replace_file
 
 DEFAULT_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT_S = 10.0
@@ -178,9 +178,7 @@ class UserConfig:
         import tomli_w
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(tomli_w.dumps(document))
-        os.replace(temporary, self.path)
+        replace_file(self.path, tomli_w.dumps(document))
 
 
 class StoreChoice(NamedTuple):
@@ -240,9 +238,7 @@ class _JsonRecords:
 
     def _write(self, records: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
-        os.replace(temporary, self.path)
+        replace_file(self.path, json.dumps(records, indent=1, sort_keys=True) + "\n")
 
 
 class SessionIndex(_JsonRecords):

@@ -58,14 +58,20 @@ class SecretFile:
             os.close(lock)
 
     def _replace(self, entries: Entries) -> None:
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(descriptor, "w") as file:
-                json.dump(entries, file, indent=1, sort_keys=True)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        replace_file(self.path, json.dumps(entries, indent=1, sort_keys=True), mode=0o600)
+
+
+def replace_file(path: Path, text: str, mode: int = 0o666) -> None:
+    """Write `text` to `path` all at once: a temporary file beside it, synced, then renamed,
+    so a crash or a full disk leaves the old file whole. `mode` is filtered by the umask."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -18,6 +18,7 @@ from iggy_cli.config import normalize_url
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import password_service, token_service
 from iggy_cli.errors import NotFound, UsageError
+from iggy_cli.secret_file import replace_file
 
 
 def iggy_contexts_file(environ: dict[str, str] | Any) -> Path:
@@ -97,11 +98,7 @@ def _rewrite_without(path: Path, document: dict[str, Any], moved: dict[str, list
     for name, keys in moved.items():
         for key in keys:
             document[name].pop(key, None)
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(tomli_w.dumps(document))
-    os.replace(temporary, path)
+    replace_file(path, tomli_w.dumps(document), mode=0o600)
 
 
 def _active_context(path: Path) -> str | None:

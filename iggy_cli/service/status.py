@@ -7,7 +7,6 @@ from datetime import datetime
 
 from iggy_cli import auth
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import SESSION_TOKEN_NAME, session_service
 from iggy_cli.errors import (
     AuthenticationError,
     IggyCliError,
@@ -105,10 +104,7 @@ def _stored_session_name(ctx: AppContext, store_problem: str | None) -> tuple[st
     if store_problem is not None:
         return None, False
     try:
-        stored = ctx.store().get(session_service(ctx.settings.address), SESSION_TOKEN_NAME)
-    except StorageError:
+        session = auth.stored_session(ctx)
+    except IggyCliError:  # an unreadable store reads as no session here
         return None, False
-    if stored is None:
-        return None, False
-    record = ctx.sessions.get(ctx.settings.address) or {}
-    return str(record.get("token_name") or SESSION_TOKEN_NAME), True
+    return (session.token_name, True) if session is not None else (None, False)
