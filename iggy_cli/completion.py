@@ -106,12 +106,13 @@ def _matching(items: list[Candidate], incomplete: str) -> list[Candidate]:
 
 
 def _token_names(url: str | None, environ: Mapping[str, str]) -> set[str]:
-    from iggy_cli.paths import data_dir
+    from iggy_cli.local_state import read_bytes
+    from iggy_cli.paths import data_file
 
     address = (url or environ.get("IGGY_URL") or DEFAULT_URL).strip().rstrip("/")
     address = address.removeprefix("http://")
     try:
-        entry = json.loads((data_dir() / "names.json").read_text()).get(address, {})
+        entry = json.loads(read_bytes(data_file("names.json")) or b"{}").get(address, {})
     except (OSError, ValueError, AttributeError):
         return set()
     if not isinstance(entry, dict):
@@ -127,10 +128,11 @@ def _token_names(url: str | None, environ: Mapping[str, str]) -> set[str]:
 
 def _context_names() -> list[str]:
     """Context names from config.toml, read only when a context is being completed."""
-    from iggy_cli.paths import config_dir
+    from iggy_cli.local_state import read_bytes
+    from iggy_cli.paths import config_file
 
     try:
-        text = (config_dir() / "config.toml").read_text()
+        text = (read_bytes(config_file("config.toml")) or b"").decode("utf-8")
     except (OSError, ValueError):  # ValueError: not UTF-8
         return []
     import tomllib

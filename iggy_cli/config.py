@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from iggy_cli import local_state
 from iggy_cli.errors import UsageError
-from iggy_cli.paths import config_dir, data_dir
-from iggy_cli.secret_file import replace_file
+from iggy_cli.paths import config_file, data_file
 
 DEFAULT_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT_S = 10.0
@@ -82,9 +81,9 @@ def normalize_url(url: str) -> str:
     return parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl()
 
 
-def token_file() -> Path:
+def token_file() -> str:
     """Where `--store file` keeps tokens."""
-    return data_dir() / "tokens.json"
+    return data_file("tokens.json")
 
 
 class UserConfig:
@@ -101,12 +100,12 @@ class UserConfig:
         username = "admin"
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: str | None = None) -> None:
         self._given_path = path
 
     @property
-    def path(self) -> Path:
-        return self._given_path or config_dir() / "config.toml"
+    def path(self) -> str:
+        return self._given_path or config_file("config.toml")
 
     def server(self, address: str) -> dict[str, Any]:
         servers = self._read().get("servers", {})
@@ -114,9 +113,10 @@ class UserConfig:
         return entry if isinstance(entry, dict) else {}
 
     def remember(self, address: str, key: str, value: str) -> None:
-        document = self._read()
-        self._table(document, "servers").setdefault(address, {})[key] = value
-        self._write(document)
+        def put(document: dict[str, Any]) -> None:
+            self._table(document, "servers").setdefault(address, {})[key] = value
+
+        self._update(put)
 
     def _table(self, document: dict[str, Any], key: str) -> dict[str, Any]:
         table = document.setdefault(key, {})
@@ -135,50 +135,68 @@ class UserConfig:
         return name if isinstance(name, str) else None
 
     def put_context(self, name: str, profile: dict[str, Any], make_current: bool) -> None:
-        document = self._read()
-        self._table(document, "contexts")[name] = profile
-        if make_current:
-            document["current_context"] = name
-        self._write(document)
+        def put(document: dict[str, Any]) -> None:
+            self._table(document, "contexts")[name] = profile
+            if make_current:
+                document["current_context"] = name
+
+        self._update(put)
 
     def use_context(self, name: str | None) -> None:
-        document = self._read()
-        if name is None:
-            document.pop("current_context", None)
-        else:
-            document["current_context"] = name
-        self._write(document)
+        def choose(document: dict[str, Any]) -> None:
+            if name is None:
+                document.pop("current_context", None)
+            else:
+                document["current_context"] = name
+
+        self._update(choose)
 
     def delete_context(self, name: str) -> bool:
-        document = self._read()
-        contexts = self._table(document, "contexts")
-        if name not in contexts:
-            return False
-        del contexts[name]
-        if document.get("current_context") == name:
-            del document["current_context"]
-        self._write(document)
-        return True
+        def drop(document: dict[str, Any]) -> bool:
+            contexts = self._table(document, "contexts")
+            if name not in contexts:
+                return False
+            del contexts[name]
+            if document.get("current_context") == name:
+                del document["current_context"]
+            return True
+
+        return bool(self._update(drop))
 
     def _read(self) -> dict[str, Any]:
         try:
-            text = self.path.read_text()
-        except FileNotFoundError:
+            return self._parse(local_state.read_bytes(self.path))
+        except OSError as error:
+            raise UsageError(f"cannot read {self.path}: {error.strerror or error}") from None
+
+    def _parse(self, data: bytes | None) -> dict[str, Any]:
+        if data is None:
             return {}  # the usual case; spares importing tomllib
-        except (OSError, ValueError) as error:  # ValueError: not UTF-8
-            raise UsageError(f"cannot read {self.path}: {error}") from None
         import tomllib
 
         try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
+            return tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise UsageError(f"cannot read {self.path}: {error}") from None
 
-    def _write(self, document: dict[str, Any]) -> None:
+    def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+        """Read-modify-write config.toml under its lock, so parallel runs lose nothing."""
         import tomli_w
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(self.path, tomli_w.dumps(document))
+        outcome: list[Any] = []
+
+        def apply(current: bytes | None) -> bytes | None:
+            document = self._parse(current)
+            before = tomli_w.dumps(document)
+            outcome.append(change(document))
+            after = tomli_w.dumps(document)
+            return None if after == before else after.encode("utf-8")
+
+        try:
+            local_state.update(self.path, apply)
+        except OSError as error:
+            raise UsageError(f"cannot write {self.path}: {error.strerror or error}") from None
+        return outcome[0]
 
 
 class StoreChoice(NamedTuple):
@@ -221,24 +239,27 @@ class _JsonRecords:
 
     filename = ""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: str | None = None) -> None:
         self._given_path = path
 
     @property
-    def path(self) -> Path:
-        # Resolved on first use: most runs never read it, and platformdirs costs an import.
-        return self._given_path or data_dir() / self.filename
+    def path(self) -> str:
+        # Resolved on first use: most runs never read it.
+        return self._given_path or data_file(self.filename)
 
     def _read(self) -> dict[str, Any]:
         try:
-            records = json.loads(self.path.read_text())
-        except (OSError, ValueError):
+            return local_state.JsonState(self.path).load()
+        except OSError:
             return {}
-        return records if isinstance(records, dict) else {}
 
-    def _write(self, records: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        replace_file(self.path, json.dumps(records, indent=1, sort_keys=True) + "\n")
+    def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+        try:
+            return local_state.JsonState(self.path).update(change)
+        except OSError as error:
+            from iggy_cli.errors import StorageError
+
+            raise StorageError(f"cannot write {self.path}: {error.strerror or error}") from None
 
 
 class SessionIndex(_JsonRecords):
@@ -256,14 +277,13 @@ class SessionIndex(_JsonRecords):
         return record if isinstance(record, dict) else None
 
     def put(self, address: str, token_name: str | None, owned: bool) -> None:
-        records = self._read()
-        records[address] = {"token_name": token_name, "owned": owned}
-        self._write(records)
+        def put(records: dict[str, Any]) -> None:
+            records[address] = {"token_name": token_name, "owned": owned}
+
+        self._update(put)
 
     def remove(self, address: str) -> None:
-        records = self._read()
-        if records.pop(address, None) is not None:
-            self._write(records)
+        self._update(lambda records: records.pop(address, None))
 
 
 class NameIndex(_JsonRecords):
@@ -306,14 +326,21 @@ class NameIndex(_JsonRecords):
         self._change(address, replace)
 
     def _change(self, address: str, change: Callable[[dict[str, list[str]]], None]) -> None:
-        records = self._read()
-        entry = self._entry(records, address)
-        before = {key: sorted(set(names)) for key, names in entry.items()}
-        change(entry)
-        after = {key: sorted(set(names)) for key, names in entry.items()}
-        if after != before:
-            records[address] = after
-            self._write(records)
+        """Best effort: the index is a cache of names, rebuilt by `pat list`; failing to
+        update it must not fail a command whose real work (a token stored) is done."""
+
+        def apply(records: dict[str, Any]) -> None:
+            entry = self._entry(records, address)
+            before = {key: sorted(set(names)) for key, names in entry.items()}
+            change(entry)
+            after = {key: sorted(set(names)) for key, names in entry.items()}
+            if after != before:
+                records[address] = after
+
+        from iggy_cli.errors import StorageError
+
+        with contextlib.suppress(StorageError):
+            self._update(apply)
 
     @staticmethod
     def _entry(records: dict[str, Any], address: str) -> dict[str, list[str]]:

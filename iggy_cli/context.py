@@ -111,7 +111,7 @@ class AppContext:
         if kind == "file":
             path = token_file()
             self.output.warning(f"tokens are kept unencrypted in {path} (--store file)")
-            return credentials.FileStore(path)
+            return credentials.FileStore(path, self.output.warning)
         if kind == "none":
             return credentials.NoStore()
         return credentials.KeyringStore()

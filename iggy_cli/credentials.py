@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from iggy_cli import local_state
 from iggy_cli.errors import StorageError, UsageError
 from iggy_cli.secret_file import SecretFile
 
@@ -84,13 +84,17 @@ class MemoryStore:
 class FileStore:
     """`--store file`: tokens in an unencrypted file that only its owner can read."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str, warn: Callable[[str], None] | None = None) -> None:
         self.path = path
-        self._file = SecretFile(path)
+        self._file = SecretFile(path, warn)
         self.description = f"file {path} (unencrypted, mode 0600)"
 
     def check(self) -> None:
-        self._guard("open", lambda: self._file.get("", ""))
+        def usable() -> None:
+            with local_state.locked(self.path):  # the folder exists and is writable
+                self._file.get("", "")
+
+        self._guard("open", usable)
 
     def get(self, service: str, username: str) -> str | None:
         return self._guard("read", lambda: self._file.get(service, username))

@@ -12,7 +12,6 @@ keyring's discovery; it is used only when named outright:
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, PasswordDeleteError
@@ -40,4 +39,4 @@ def _file() -> SecretFile:
     value = os.environ.get(FILE_VARIABLE)
     if not value:
         raise KeyringError(f"PlaintextFileKeyring needs {FILE_VARIABLE} set to a file path")
-    return SecretFile(Path(value))
+    return SecretFile(value)

@@ -80,5 +80,5 @@ def test_the_tools_folders_agree_with_platformdirs(monkeypatch: pytest.MonkeyPat
             monkeypatch.delenv(name, raising=False)
         for name, value in variables.items():
             monkeypatch.setenv(name, value)
-        assert paths.data_dir() == platformdirs.user_data_path("iggy-cli", appauthor=False)
-        assert paths.config_dir() == platformdirs.user_config_path("iggy-cli", appauthor=False)
+        assert paths.data_dir() == platformdirs.user_data_dir("iggy-cli", appauthor=False)
+        assert paths.config_dir() == platformdirs.user_config_dir("iggy-cli", appauthor=False)

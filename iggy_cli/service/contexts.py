@@ -14,11 +14,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from iggy_cli import local_state
 from iggy_cli.config import normalize_url
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import password_service, token_service
 from iggy_cli.errors import NotFound, UsageError
-from iggy_cli.secret_file import replace_file
 
 
 def iggy_contexts_file(environ: dict[str, str] | Any) -> Path:
@@ -98,7 +98,7 @@ def _rewrite_without(path: Path, document: dict[str, Any], moved: dict[str, list
     for name, keys in moved.items():
         for key in keys:
             document[name].pop(key, None)
-    replace_file(path, tomli_w.dumps(document), mode=0o600)
+    local_state.replace(str(path), tomli_w.dumps(document).encode())
 
 
 def _active_context(path: Path) -> str | None:
