@@ -7,7 +7,6 @@ import json
 import os
 import stat
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
