@@ -15,15 +15,16 @@ from iggy_cli.commands import (
     OutputFormat,
     StoreKind,
     completion,
+    config,
     contexts,
     pat,
     sandbox,
     session,
     status,
 )
-from iggy_cli.config import DEFAULT_TIMEOUT_S, DEFAULT_URL
 from iggy_cli.errors import IggyCliError
 from iggy_cli.help import PlainHelpCommand, plain_help
+from iggy_cli.settings import DEFAULT_TIMEOUT_S, DEFAULT_URL
 
 # (path, function, help section): the command tree, in the order help lists it.
 COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., None], str | None], ...] = (
@@ -38,6 +39,9 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., None], str | None], ...] = 
     (("logout",), session.logout, "Session"),
     (("status",), status.status, "Session"),
     (("sandbox",), sandbox.sandbox, "Tools"),
+    (("config", "set"), config.set_, None),
+    (("config", "unset"), config.unset, None),
+    (("config", "show"), config.show, None),
     (("context", "create"), contexts.create, None),
     (("context", "list"), contexts.list_, None),
     (("context", "use"), contexts.use, None),
@@ -73,6 +77,10 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
             typer.Typer(**plain_help(help=contexts.CONTEXT_HELP, no_args_is_help=True)),
             "Session",
         ),
+        "config": (
+            typer.Typer(**plain_help(help=config.CONFIG_HELP, no_args_is_help=True)),
+            "Session",
+        ),
         "completion": (
             typer.Typer(**plain_help(help=completion.COMPLETION_HELP, no_args_is_help=True)),
             "Tools",
@@ -104,9 +112,14 @@ def global_options(
         ),
     ] = None,
     url: Annotated[
-        str,
-        typer.Option("--url", "--http-api-url", envvar="IGGY_URL", help="Iggy HTTP API address."),
-    ] = DEFAULT_URL,
+        str | None,
+        typer.Option(
+            "--url",
+            "--http-api-url",
+            help=f"Iggy HTTP API address [env: IGGY_URL; default: {DEFAULT_URL}].",
+            show_default=False,
+        ),
+    ] = None,
     username: Annotated[
         str | None,
         typer.Option("-u", "--username", help="Log in as this user [env: IGGY_USERNAME]."),
@@ -129,11 +142,14 @@ def global_options(
         typer.Option("--token-stdin", help="Read a raw token from stdin [or env: IGGY_TOKEN]."),
     ] = False,
     output: Annotated[
-        OutputFormat,
+        OutputFormat | None,
         typer.Option(
-            "-o", "--output", envvar="IGGY_OUTPUT", help="table, json, csv or plain (one per line)."
+            "-o",
+            "--output",
+            help="table (default), json, csv or plain (one per line) [env: IGGY_OUTPUT].",
+            show_default=False,
         ),
-    ] = OutputFormat.table,
+    ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the data.")] = False,
     field: Annotated[
         str | None, typer.Option("--field", help="Print only this field of the data.")
@@ -142,14 +158,21 @@ def global_options(
         StoreKind | None,
         typer.Option(
             "--store",
-            help="Where tokens live: keyring (default), file (unencrypted, 0600), or none. "
-            "Remembered for the server [env: IGGY_STORE].",
+            help="Where tokens live: keyring (default), file (unencrypted, 0600), or none "
+            "[env: IGGY_STORE].",
             show_default=False,
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds to wait for the server.", min=0.001)
-    ] = DEFAULT_TIMEOUT_S,
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help=f"Seconds a request may take in all [env: IGGY_TIMEOUT; default: "
+            f"{DEFAULT_TIMEOUT_S:g}].",
+            show_default=False,
+        ),
+    ] = None,
     ca_cert: Annotated[
         str | None,
         typer.Option("--ca-cert", help="Trust this CA certificate (PEM) for https URLs."),
@@ -177,51 +200,54 @@ def global_options(
         ),
     ] = False,
 ) -> None:
-    from click.core import ParameterSource
-
-    from iggy_cli.config import Profile, UserConfig, choose_context, make_settings
+    from iggy_cli.config import UserConfig
     from iggy_cli.context import AppContext, AuthInputs
-    from iggy_cli.errors import UsageError
     from iggy_cli.output import Output
+    from iggy_cli.settings import Flags, check_utf8, resolve
 
-    # Precedence: flag > environment > context > default.
+    for what, given in (("--username", username), ("--password", password)):
+        if given is not None:
+            check_utf8(given, what)
     config = UserConfig()
-    try:
-        profile = choose_context(context, os.environ, config)
-    except UsageError as error:
-        if typer_ctx.invoked_subcommand != "context":
-            raise
+    flags = Flags(
+        context=context,
+        url=url,
+        username=username,
+        timeout=timeout,
+        store=store.value if store else None,
+        ca_cert=ca_cert,
+        insecure=insecure,
+        output=output.value if output else None,
+    )
+    settings, notices = resolve(
+        flags,
+        os.environ,
+        config.view(),
+        quiet=quiet,
+        utc=utc,
         # `iggy context ...` must still work to mend a stale IGGY_CONTEXT or current context.
-        Output().warning(f"{error.message}; going on without a context")
-        profile = Profile(None, {})
-    given = profile.settings
-
-    def defaulted(name: str) -> bool:
-        return typer_ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None)
-
-    if defaulted("url") and given.get("url"):
-        url = str(given["url"])
-    if defaulted("timeout") and given.get("timeout"):
-        timeout = float(given["timeout"])
-    if ca_cert is None and not insecure:  # a TLS flag replaces both of the context's settings
-        ca_cert = given.get("ca_cert")
-        insecure = bool(given.get("insecure"))
-    settings = make_settings(url, timeout, output.value, quiet, ca_cert, insecure, utc)
+        ignore_missing_context=typer_ctx.invoked_subcommand == "context",
+    )
     ctx = AppContext(
         settings=settings,
         auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),
         output=Output(settings.output, settings.quiet, field=field),
         environ=os.environ,
-        store_flag=store.value if store else None,
         config=config,
-        profile=profile,
         verbose=verbose,
     )
+    # Commands that reach no server need no word on which one would have been used.
+    offline = typer_ctx.invoked_subcommand in ("context", "config", "completion", "sandbox")
+    for notice in notices:
+        if notice.startswith("no context named"):
+            ctx.output.warning(notice)
+        elif not offline or typer_ctx.invoked_subcommand == "config":
+            ctx.output.notice(notice)
     if debug:
         os.environ["IGGY_DEBUG"] = "1"  # read by run() once the command has failed
     if no_color:
         os.environ["NO_COLOR"] = "1"  # the convention rich follows (https://no-color.org)
-    if insecure:
+    if not settings.verify_tls:
         ctx.output.warning(
             "TLS verification is off (--insecure): anyone on the path can read your credentials"
         )

@@ -65,7 +65,7 @@ def require(ctx: AppContext) -> Credential:
 
 
 def ask_password(ctx: AppContext, username: str | None = None) -> Credential:
-    user = username or ctx.environ.get("IGGY_USERNAME") or ctx.prompt("Username")
+    user = username or ctx.settings.username or ctx.prompt("Username")
     password = ctx.prompt(f"Password for {user}", hidden=True)
     return Credential("password", "prompt", password, username=user)
 
@@ -102,9 +102,7 @@ def stored_session(ctx: AppContext) -> Credential | None:
 
 def _password_credential(ctx: AppContext) -> Credential | None:
     inputs = ctx.auth
-    username = (
-        inputs.username or ctx.environ.get("IGGY_USERNAME") or ctx.profile.settings.get("username")
-    )
+    username = ctx.settings.username
     if not username:
         if inputs.password is not None or inputs.password_stdin:
             raise UsageError("a password needs a username: add -u USER (or set IGGY_USERNAME)")
@@ -116,9 +114,9 @@ def _password_credential(ctx: AppContext) -> Credential | None:
         return Credential("password", "--password-stdin", password, username=username)
     if from_env := ctx.environ.get("IGGY_PASSWORD"):
         return Credential("password", "IGGY_PASSWORD", from_env, username=username)
-    if ctx.profile.name is not None and (stored := _stored_password(ctx, username)):
+    if ctx.settings.context is not None and (stored := _stored_password(ctx, username)):
         return Credential("password", "password in keyring (imported)", stored, username=username)
-    if inputs.username is not None:
+    if ctx.settings.origin("username") == "--username":
         # A username typed on the command line means "log in as this user": ask, or say how.
         if ctx.interactive:
             return ask_password(ctx, username)

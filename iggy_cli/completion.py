@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-DEFAULT_URL = "http://localhost:3000"
 URL_OPTIONS = ("--url", "--http-api-url")
 # Where a token name is expected: after these options, and as these commands' arguments.
 NAME_OPTIONS = ("-n", "--token-name")
@@ -44,19 +43,19 @@ def answer(instruction: str, environ: Mapping[str, str]) -> int:
 
 def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) -> list[Candidate]:
     """What may come next after `words` (the program name excluded), starting with `incomplete`."""
-    path, arguments, pending, url = "", 0, None, None
+    path, arguments, pending = "", 0, None
+    given: dict[str, str] = {}  # the options that choose the server: --url, --context
     for word in words:
         node = SPEC[path]
         if pending is not None:
-            if pending in URL_OPTIONS:
-                url = word
+            given[_server_option(pending)] = word
             pending = None
         elif word.startswith("-"):
             name, has_value, value = word.partition("=")
-            option = node["options"].get(name)
-            if name in URL_OPTIONS and has_value:
-                url = value
-            if option is not None and option[0] and not has_value:
+            option = _option(node, path, name)
+            if has_value:
+                given[_server_option(name)] = value
+            elif option is not None and option[0]:
                 pending = name
         elif word in node["commands"]:
             path = f"{path} {word}".strip()
@@ -64,7 +63,9 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
             arguments += 1
     node = SPEC[path]
     if pending is not None:
-        return _option_values(node["options"][pending], pending, incomplete, url, environ)
+        option = _option(node, path, pending)
+        assert option is not None
+        return _option_values(option, pending, incomplete, given, environ)
     if incomplete.startswith("-"):
         return _matching(
             [("plain", name, option[2]) for name, option in node["options"].items()], incomplete
@@ -75,25 +76,39 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
         )
     if path in NAME_COMMANDS:
         typed = set(words)
-        names = sorted(_token_names(url, environ) - typed)
+        names = sorted(_token_names(given, environ) - typed)
         return _matching([("plain", name, "") for name in names], incomplete)
     if path in CONTEXT_COMMANDS and arguments == 0:
         return _matching([("plain", name, "") for name in _context_names()], incomplete)
     return []
 
 
+def _option(node: dict[str, Any], path: str, name: str) -> list[Any] | None:
+    """The option as the command at `path` knows it, else as a global option (accepted after
+    the command too), unless the command has an option of that name itself."""
+    option = node["options"].get(name)
+    if option is None and path:
+        option = SPEC[""]["options"].get(name)
+    return option  # type: ignore[no-any-return]
+
+
+def _server_option(name: str) -> str:
+    return "--url" if name in URL_OPTIONS else name
+
+
 def _option_values(
     option: list[Any],
     name: str,
     incomplete: str,
-    url: str | None,
+    given: Mapping[str, str],
     environ: Mapping[str, str],
 ) -> list[Candidate]:
     choices = option[1]
     if isinstance(choices, list):
         return _matching([("plain", str(choice), "") for choice in choices], incomplete)
     if name in NAME_OPTIONS:
-        return _matching([("plain", n, "") for n in sorted(_token_names(url, environ))], incomplete)
+        names = sorted(_token_names(given, environ))
+        return _matching([("plain", n, "") for n in names], incomplete)
     if name in FILE_OPTIONS:
         return [("file", incomplete, "")]
     if name in CONTEXT_OPTIONS:
@@ -105,43 +120,30 @@ def _matching(items: list[Candidate], incomplete: str) -> list[Candidate]:
     return [item for item in items if item[1].startswith(incomplete)]
 
 
-def _token_names(url: str | None, environ: Mapping[str, str]) -> set[str]:
-    from iggy_cli.local_state import read_bytes
-    from iggy_cli.paths import data_file
+def _token_names(given: Mapping[str, str], environ: Mapping[str, str]) -> set[str]:
+    """Names known for the server the command line would use, resolved exactly as a run
+    resolves it (settings.py): --url, --context, IGGY_URL, the current context."""
+    from iggy_cli.config import NameIndex, UserConfig
+    from iggy_cli.errors import IggyCliError
+    from iggy_cli.settings import Flags, resolve
 
-    address = (url or environ.get("IGGY_URL") or DEFAULT_URL).strip().rstrip("/")
-    address = address.removeprefix("http://")
+    flags = Flags(context=given.get("--context"), url=given.get("--url"))
     try:
-        entry = json.loads(read_bytes(data_file("names.json")) or b"{}").get(address, {})
-    except (OSError, ValueError, AttributeError):
-        return set()
-    if not isinstance(entry, dict):
-        return set()
-    return {
-        name
-        for names in entry.values()
-        if isinstance(names, list)
-        for name in names
-        if isinstance(name, str)
-    }
+        settings, _ = resolve(flags, environ, UserConfig().view(), ignore_missing_context=True)
+        return NameIndex().known(settings.keyring)
+    except (IggyCliError, OSError):
+        return set()  # a TAB never prints an error
 
 
 def _context_names() -> list[str]:
     """Context names from config.toml, read only when a context is being completed."""
-    from iggy_cli.local_state import read_bytes
-    from iggy_cli.paths import config_file
+    from iggy_cli.config import UserConfig
+    from iggy_cli.errors import IggyCliError
 
     try:
-        text = (read_bytes(config_file("config.toml")) or b"").decode("utf-8")
-    except (OSError, ValueError):  # ValueError: not UTF-8
+        return sorted(UserConfig().contexts())
+    except (IggyCliError, OSError):
         return []
-    import tomllib
-
-    try:
-        contexts = tomllib.loads(text).get("contexts", {})
-    except tomllib.TOMLDecodeError:
-        return []
-    return sorted(contexts) if isinstance(contexts, dict) else []
 
 
 def _words(shell: str, environ: Mapping[str, str]) -> tuple[list[str], str]:

@@ -1,84 +1,26 @@
-"""Settings for one run, and the tool's local files (config.toml and the JSON indexes)."""
+"""The tool's own files besides tokens: config.toml (contexts and remembered choices) and the
+JSON indexes (names, sessions). All of them are read and written through local_state.
+
+config.toml is for people to read and edit, but tomllib costs ~19 ms to import, which TAB
+completion cannot afford on every key press; so each read also leaves a JSON copy of the
+parsed document beside it (`.config.toml.json`), stamped with the file's inode, size and
+modification time, and a later read whose stamp still matches uses the copy.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+import os
 
 from iggy_cli import local_state
 from iggy_cli.errors import UsageError
 from iggy_cli.paths import config_file, data_file
+from iggy_cli.settings import ConfigView
 
-DEFAULT_URL = "http://localhost:3000"
-DEFAULT_TIMEOUT_S = 10.0
-STORE_KINDS = ("keyring", "file", "none")
-
-
-class Settings(NamedTuple):
-    url: str
-    timeout_s: float
-    output: str
-    quiet: bool
-    ca_cert: str | None = None
-    verify_tls: bool = True
-    utc: bool = False
-
-    @property
-    def address(self) -> str:
-        """The keyring's name for this server, as Iggy's CLI spells it: the URL minus `http://`."""
-        return self.url.removeprefix("http://")
-
-
-def make_settings(
-    url: str,
-    timeout_s: float,
-    output: str,
-    quiet: bool,
-    ca_cert: str | None = None,
-    insecure: bool = False,
-    utc: bool = False,
-) -> Settings:
-    if ca_cert is not None and insecure:
-        raise UsageError("--ca-cert and --insecure contradict each other; choose one")
-    return Settings(
-        url=normalize_url(url),
-        timeout_s=timeout_s,
-        output=output,
-        quiet=quiet,
-        ca_cert=ca_cert,
-        verify_tls=not insecure,
-        utc=utc,
-    )
-
-
-def normalize_url(url: str) -> str:
-    """The URL as the tool uses it: scheme and host in lower case, no trailing slash, and
-    never a user or password (they would travel in logs, keyring names and messages)."""
-    text = url.strip().rstrip("/")
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        raise UsageError(f"not a URL: {url!r}") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"not an HTTP URL: {url!r}",
-            hint="use a URL like http://localhost:3000 (--url or IGGY_URL)",
-        )
-    try:
-        parts.port  # noqa: B018  # raises for a port out of range or not a number
-    except ValueError:
-        raise UsageError(f"bad port in URL {url!r}") from None
-    if "@" in parts.netloc:
-        raise UsageError(
-            "the URL must not hold a user or password",
-            hint="give the user with -u and the password with IGGY_PASSWORD or --password-stdin",
-        )
-    if parts.query or parts.fragment:
-        raise UsageError(f"the URL must be only scheme, host, port and path: {url!r}")
-    netloc = parts.netloc.lower()
-    return parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl()
+TYPE_CHECKING = False  # TAB completion reads through here: typing costs ~7 ms to import
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
 def token_file() -> str:
@@ -112,11 +54,26 @@ class UserConfig:
         entry = servers.get(address) if isinstance(servers, dict) else None
         return entry if isinstance(entry, dict) else {}
 
-    def remember(self, address: str, key: str, value: str) -> None:
+    def remember(self, address: str, key: str, value: Any) -> None:
         def put(document: dict[str, Any]) -> None:
             self._table(document, "servers").setdefault(address, {})[key] = value
 
         self._update(put)
+
+    def forget(self, address: str, key: str) -> bool:
+        def drop(document: dict[str, Any]) -> bool:
+            servers = self._table(document, "servers")
+            entry = servers.get(address)
+            if not isinstance(entry, dict) or key not in entry:
+                return False
+            del entry[key]
+            if not entry:
+                del servers[address]
+            if not servers:
+                del document["servers"]
+            return True
+
+        return bool(self._update(drop))
 
     def _table(self, document: dict[str, Any], key: str) -> dict[str, Any]:
         table = document.setdefault(key, {})
@@ -124,14 +81,11 @@ class UserConfig:
             raise UsageError(f"{self.path} is damaged: {key!r} should be a table")
         return table
 
-    def contexts(self) -> dict[str, dict[str, Any]]:
-        found = self._read().get("contexts", {})
-        if not isinstance(found, dict):
-            return {}
-        return {name: entry for name, entry in found.items() if isinstance(entry, dict)}
+    def contexts(self, document: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        return _tables((self._read() if document is None else document).get("contexts"))
 
-    def current_context(self) -> str | None:
-        name = self._read().get("current_context")
+    def current_context(self, document: dict[str, Any] | None = None) -> str | None:
+        name = (self._read() if document is None else document).get("current_context")
         return name if isinstance(name, str) else None
 
     def put_context(self, name: str, profile: dict[str, Any], make_current: bool) -> None:
@@ -163,21 +117,26 @@ class UserConfig:
 
         return bool(self._update(drop))
 
+    def view(self) -> ConfigView:
+        """The parts settings are resolved from."""
+        document = self._read()
+        for key in ("servers", "contexts"):
+            if key in document:
+                self._table(document, key)  # a damaged file is said so, not half-read
+        return ConfigView(
+            current_context=self.current_context(document),
+            contexts=self.contexts(document),
+            servers=_tables(document.get("servers")),
+        )
+
     def _read(self) -> dict[str, Any]:
         try:
-            return self._parse(local_state.read_bytes(self.path))
+            return read_config(self.path)
         except OSError as error:
             raise UsageError(f"cannot read {self.path}: {error.strerror or error}") from None
 
     def _parse(self, data: bytes | None) -> dict[str, Any]:
-        if data is None:
-            return {}  # the usual case; spares importing tomllib
-        import tomllib
-
-        try:
-            return tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise UsageError(f"cannot read {self.path}: {error}") from None
+        return parse_config(self.path, data)
 
     def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
         """Read-modify-write config.toml under its lock, so parallel runs lose nothing."""
@@ -197,41 +156,6 @@ class UserConfig:
         except OSError as error:
             raise UsageError(f"cannot write {self.path}: {error.strerror or error}") from None
         return outcome[0]
-
-
-class StoreChoice(NamedTuple):
-    kind: str
-    reason: str
-
-
-def choose_store(
-    flag: str | None,
-    environ: Mapping[str, str],
-    config: UserConfig,
-    address: str,
-    profile: Mapping[str, Any] | None = None,
-    context_name: str | None = None,
-) -> StoreChoice:
-    """Where tokens live: --store > IGGY_STORE > the context's > this server's remembered
-    choice > keyring. A --store flag is remembered for the server, so the next command needs
-    no flag.
-    """
-    if flag is not None:
-        if config.server(address).get("store") != flag:
-            config.remember(address, "store", flag)
-        return StoreChoice(flag, "--store")
-    if from_env := environ.get("IGGY_STORE"):
-        if from_env not in STORE_KINDS:
-            raise UsageError(
-                f"IGGY_STORE must be one of {', '.join(STORE_KINDS)}, not {from_env!r}"
-            )
-        return StoreChoice(from_env, "IGGY_STORE")
-    if profile and profile.get("store") in STORE_KINDS:
-        return StoreChoice(str(profile["store"]), f"context {context_name!r}")
-    remembered = config.server(address).get("store")
-    if remembered in STORE_KINDS:
-        return StoreChoice(str(remembered), f"remembered for {address} in {config.path}")
-    return StoreChoice("keyring", "the default")
 
 
 class _JsonRecords:
@@ -352,53 +276,44 @@ class NameIndex(_JsonRecords):
         }
 
 
-class Profile(NamedTuple):
-    """The context in force for a run, if any: its name and its settings."""
+def parse_config(path: str, data: bytes | None) -> dict[str, Any]:
+    if data is None:
+        return {}  # the usual case; spares importing tomllib
+    import tomllib
 
-    name: str | None
-    settings: dict[str, Any]
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
 
 
-def choose_context(flag: str | None, environ: Mapping[str, str], config: UserConfig) -> Profile:
-    """--context > IGGY_CONTEXT > the current context in config.toml > none."""
-    name = flag or environ.get("IGGY_CONTEXT") or None
-    if name is None:
-        name = config.current_context()
-        if name is None:
-            return Profile(None, {})
-    contexts = config.contexts()
-    if name not in contexts:
-        raise UsageError(
-            f"no context named {name!r}",
-            hint="`iggy context list` shows them; `iggy context create` makes one",
+def read_config(path: str) -> dict[str, Any]:
+    """config.toml parsed, from its JSON copy when that is current (see the module's doc)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return {}
+    stamp = [info.st_ino, info.st_size, info.st_mtime_ns]
+    copy_path = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.json")
+    copy = local_state.JsonState(copy_path).load()
+    if copy.get("stamp") == stamp and isinstance(copy.get("document"), dict):
+        document: dict[str, Any] = copy["document"]
+        return document
+    document = parse_config(path, local_state.read_bytes(path))
+    with contextlib.suppress(OSError, TypeError, ValueError):  # TypeError: a TOML date
+        import json
+
+        json.dumps(document)
+        local_state.JsonState(copy_path).update(
+            lambda current: current.update(stamp=stamp, document=document)
         )
-    return Profile(name, _checked_profile(name, contexts[name]))
+    return document
 
 
-_PROFILE_TYPES: dict[str, tuple[type, ...]] = {
-    "url": (str,),
-    "username": (str,),
-    "store": (str,),
-    "timeout": (int, float),
-    "ca_cert": (str,),
-    "insecure": (bool,),
-}
-
-
-def _checked_profile(name: str, profile: dict[str, Any]) -> dict[str, Any]:
-    """A context edited by hand may hold anything: refuse wrong types by name."""
-    for key, kinds in _PROFILE_TYPES.items():
-        value = profile.get(key)
-        # bool is an int in Python: true/false is no timeout, and "false" is no bool.
-        right_type = isinstance(value, kinds) and isinstance(value, bool) == (bool in kinds)
-        if value is not None and not right_type:
-            raise UsageError(f"context {name!r}: {key} has the wrong type ({value!r})")
-    if profile.get("store") not in (None, *STORE_KINDS):
-        raise UsageError(f"context {name!r}: store must be one of {', '.join(STORE_KINDS)}")
-    timeout = profile.get("timeout")
-    if timeout is not None and not timeout > 0:
-        raise UsageError(f"context {name!r}: timeout must be a positive number of seconds")
-    return profile
+def _tables(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        return {}
+    return {name: entry for name, entry in value.items() if isinstance(entry, dict)}
 
 
 def _list(value: Any) -> list[Any]:

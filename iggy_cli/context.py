@@ -12,24 +12,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from iggy_cli.config import (
-    NameIndex,
-    Profile,
-    SessionIndex,
-    Settings,
-    StoreChoice,
-    UserConfig,
-    choose_store,
-)
+from iggy_cli.config import NameIndex, SessionIndex, UserConfig
 from iggy_cli.errors import UsageError
 from iggy_cli.models import masked_repr
 from iggy_cli.output import Output
+from iggy_cli.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
 
     from iggy_cli.client import IggyClient
     from iggy_cli.credentials import CredentialStore
+
+
+class StoreChoice(NamedTuple):
+    """Where tokens live in this run, and why (in words)."""
+
+    kind: str
+    reason: str
 
 
 class AuthInputs(NamedTuple):
@@ -64,16 +64,13 @@ class AppContext:
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     now: Callable[[], datetime] = _utc_now
     ask: Callable[[str, bool], str] = _ask
-    store_flag: str | None = None
     verbose: bool = False
     store_factory: Callable[[], CredentialStore] | None = None
     transport_factory: Callable[[], httpx.BaseTransport] | None = None
     sessions: SessionIndex = field(default_factory=SessionIndex)
     names: NameIndex = field(default_factory=NameIndex)
     config: UserConfig = field(default_factory=UserConfig)
-    profile: Profile = field(default_factory=lambda: Profile(None, {}))
     _store: CredentialStore | None = field(default=None, init=False)
-    _store_choice: StoreChoice | None = field(default=None, init=False)
     _stdin_secret: str | None = field(default=None, init=False, repr=False)
 
     @property
@@ -86,16 +83,8 @@ class AppContext:
 
     @property
     def store_choice(self) -> StoreChoice:
-        if self._store_choice is None:
-            self._store_choice = choose_store(
-                self.store_flag,
-                self.environ,
-                self.config,
-                self.settings.address,
-                self.profile.settings,
-                self.profile.name,
-            )
-        return self._store_choice
+        origin = self.settings.origins.get("store")
+        return StoreChoice(self.settings.store, origin or "the default")
 
     def store(self) -> CredentialStore:
         """Where tokens live, built on first use (a keyring backend costs ~150 ms to find)."""

@@ -93,6 +93,12 @@ class Output:
     def warning(self, text: str) -> None:
         print(f"warning: {text}", file=self._stderr, flush=True)
 
+    def notice(self, text: str) -> None:
+        """Something surprising about this run's settings; shown in every format (stderr)
+        unless -q, since a script is as likely to be surprised by it as a person."""
+        if not self.quiet:
+            print(f"notice: {text}", file=self._stderr, flush=True)
+
     def trace(self, text: str) -> None:
         """A line of -v detail on stderr (already masked by the caller)."""
         print(text, file=self._stderr, flush=True)

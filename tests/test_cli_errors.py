@@ -30,7 +30,10 @@ def one_error_line(stderr: str) -> str:
         (("pat", "create", "deploy", "3", "fortnights"), "unknown time unit 'fortnights'"),
         (("pat", "delete", "a" * 256), "it must be 1 to 255 bytes"),
         (("--url", "ftp://example", "pat", "list"), "not an HTTP URL"),
-        (("--timeout", "0", "pat", "list"), "Invalid value for '--timeout'"),
+        (
+            ("--timeout", "0", "pat", "list"),
+            "--timeout must be more than 0 and at most 3600 seconds",
+        ),
         (("pat", "create"), "Missing argument 'NAME'"),
         (("pat", "frobnicate"), "No such command 'frobnicate'"),
         (("-o", "xml", "pat", "list"), "Invalid value for '-o' / '--output'"),

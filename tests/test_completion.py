@@ -55,7 +55,11 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
 @pytest.mark.parametrize(
     ("words", "incomplete", "expected"),
     [
-        ([], "", ["completion", "context", "login", "logout", "pat", "sandbox", "status"]),
+        (
+            [],
+            "",
+            ["completion", "config", "context", "login", "logout", "pat", "sandbox", "status"],
+        ),
         (["pat"], "", ["create", "delete", "list", "login", "prune", "rotate", "token"]),
         (["pat"], "l", ["list", "login"]),
         (["pat", "delete"], "", ["deploy", "old-ci", "seen-only"]),
@@ -67,7 +71,7 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
         (
             ["--url", "http://elsewhere:1"],
             "",
-            ["completion", "context", "login", "logout", "pat", "sandbox", "status"],
+            ["completion", "config", "context", "login", "logout", "pat", "sandbox", "status"],
         ),
         (["--url", "http://elsewhere:1", "pat", "delete"], "", []),
         (["pat", "create"], "", []),

@@ -12,12 +12,13 @@ import pytest
 from conftest import mint_token, server_tokens
 
 from iggy_cli.client import IggyClient
-from iggy_cli.config import NameIndex, SessionIndex, UserConfig, make_settings
+from iggy_cli.config import NameIndex, SessionIndex, UserConfig
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import MemoryStore
 from iggy_cli.errors import IggyCliError, StorageError
 from iggy_cli.sandbox.server import SandboxServer
 from iggy_cli.service.rotate import rotate
+from iggy_cli.settings import Settings, normalize_url
 from iggy_cli.transport import StdlibTransport
 
 SERVICE_PREFIX = "iggy:"
@@ -69,13 +70,13 @@ class FaultyStore(MemoryStore):
 
 def context(tmp_path: Path, url: str, faults: Faults, store: MemoryStore) -> AppContext:
     return AppContext(
-        settings=make_settings(url, 5.0, "table", False),
+        settings=Settings(normalize_url(url), timeout_s=5.0, username="iggy"),
         environ={"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy"},
         store_factory=lambda: store,
         transport_factory=lambda: FaultyTransport(faults),
-        sessions=SessionIndex(tmp_path / "sessions.json"),
-        names=NameIndex(tmp_path / "names.json"),
-        config=UserConfig(tmp_path / "config.toml"),
+        sessions=SessionIndex(str(tmp_path / "sessions.json")),
+        names=NameIndex(str(tmp_path / "names.json")),
+        config=UserConfig(str(tmp_path / "config.toml")),
     )
 
 

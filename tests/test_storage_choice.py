@@ -16,7 +16,7 @@ def mode(path: object) -> int:
     return stat.S_IMODE(Path(str(path)).stat().st_mode)
 
 
-def test_store_file_keeps_tokens_private_and_is_remembered(
+def test_store_file_keeps_tokens_private_and_is_remembered_when_asked(
     cli: Cli, sandbox: SandboxServer
 ) -> None:
     address = sandbox.url.removeprefix("http://")
@@ -29,9 +29,12 @@ def test_store_file_keeps_tokens_private_and_is_remembered(
     assert created.stderr.count("warning:") == 1
     assert mode(token_file) == 0o600 and mode(token_file.parent) == 0o700
     assert cli.keyring() == {}
-    config = tomllib.loads((cli.home / "config" / "iggy-cli" / "config.toml").read_text())
-    assert config == {"servers": {address: {"store": "file"}}}
-    assert "deploy" not in (cli.home / "config" / "iggy-cli" / "config.toml").read_text()
+    config_toml = cli.home / "config" / "iggy-cli" / "config.toml"
+    assert not config_toml.exists()  # a flag is for this run only: nothing remembered
+
+    remembered = cli("config", "set", "store", "file")
+    assert remembered.code == 0, remembered.stderr
+    assert tomllib.loads(config_toml.read_text()) == {"servers": {address: {"store": "file"}}}
 
     listed = cli("-n", "deploy", "pat", "list", "-o", "json")  # no flag: remembered
     assert listed.code == 0, listed.stderr
@@ -43,6 +46,10 @@ def test_store_file_keeps_tokens_private_and_is_remembered(
     back = cli("--store", "keyring", "pat", "list", "-o", "json", env=cli.as_admin())
     assert (back.code, back.stderr) == (0, "")
     assert back.json[0]["stored"] is False  # type: ignore[index]
+    assert tomllib.loads(config_toml.read_text()) == {"servers": {address: {"store": "file"}}}
+
+    assert cli("config", "unset", "store").code == 0
+    assert tomllib.loads(config_toml.read_text()) == {}
 
 
 def test_store_none_prints_new_tokens_and_keeps_nothing(cli: Cli, sandbox: SandboxServer) -> None:

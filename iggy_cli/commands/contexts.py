@@ -42,7 +42,7 @@ def create(
       iggy context create prod --url https://iggy.example.com:3000 -u admin --use
       iggy context create local --url http://localhost:3000 --store file
     """
-    from iggy_cli.config import normalize_url
+    from iggy_cli.settings import normalize_url
 
     ctx = app_context(typer_ctx)
     profile: dict[str, Any] = {"url": normalize_url(url)}
@@ -138,7 +138,7 @@ def show(
       iggy context show prod -o json
     """
     ctx = app_context(typer_ctx, output, quiet, field)
-    chosen = name or ctx.profile.name
+    chosen = name or ctx.settings.context
     contexts = ctx.config.contexts()
     if chosen is None or chosen not in contexts:
         raise NotFound(

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from iggy_cli import local_state
-from iggy_cli.config import normalize_url
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import password_service, token_service
 from iggy_cli.errors import NotFound, UsageError
+from iggy_cli.settings import normalize_url
 
 
 def iggy_contexts_file(environ: dict[str, str] | Any) -> Path:
