@@ -305,6 +305,6 @@ def run(
     return result if isinstance(result, int) else 0
 
 
-def main(only: tuple[str, ...] | None = None) -> None:
+def main(arguments: list[str] | None = None, only: tuple[str, ...] | None = None) -> None:
     """Run `iggy`; `only` is the command path the arguments name, when the caller knows it."""
-    sys.exit(run(only=only))
+    sys.exit(run(arguments, only=only))

@@ -35,8 +35,10 @@ def main() -> None:
 
             sys.exit(answer(instruction, os.environ))
     from iggy_cli.app import main as run_app
+    from iggy_cli.arguments import hoist_global_options
 
-    run_app(only=command_path(arguments, spec["tree"]))
+    arguments = hoist_global_options(arguments, spec["tree"])
+    run_app(arguments, only=command_path(arguments, spec["tree"]))
 
 
 def command_path(arguments: list[str], tree: dict[str, Any]) -> tuple[str, ...] | None:

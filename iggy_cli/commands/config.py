@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, app_context
+from iggy_cli.commands import app_context
 from iggy_cli.errors import UsageError
 
 CONFIG_HELP = "Remember a setting for the server in force, and show where settings come from."
@@ -53,9 +53,6 @@ def unset(typer_ctx: typer.Context, key: KeyArg) -> None:
 
 def show(
     typer_ctx: typer.Context,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Show this run's settings and where each comes from.
 
@@ -64,7 +61,7 @@ def show(
       iggy config show
       iggy --context prod config show -o json
     """
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     settings = ctx.settings
     values: dict[str, Any] = {
         "context": settings.context,

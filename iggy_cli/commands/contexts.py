@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, StoreKind, app_context
+from iggy_cli.commands import StoreKind, app_context
 from iggy_cli.errors import NotFound, UsageError
 
 CONTEXT_HELP = "Named server profiles: URL, username, store, timeout, TLS (never a secret)."
@@ -61,9 +61,6 @@ def create(
 
 def list_(
     typer_ctx: typer.Context,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """List the contexts; the current one is marked.
 
@@ -72,7 +69,7 @@ def list_(
       iggy context list
       iggy context list -o plain
     """
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     current = ctx.config.current_context()
     records: list[dict[str, Any]] = [
         {"name": name, "current": name == current, **{k: p.get(k) for k in PROFILE_KEYS}}
@@ -126,9 +123,6 @@ def show(
     name: Annotated[
         str | None, typer.Argument(help="Default: the one in force.", show_default=False)
     ] = None,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Show a context's settings.
 
@@ -137,7 +131,7 @@ def show(
       iggy context show
       iggy context show prod -o json
     """
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     chosen = name or ctx.settings.context
     contexts = ctx.config.contexts()
     if chosen is None or chosen not in contexts:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, app_context
+from iggy_cli.commands import app_context
 from iggy_cli.commands.render import (
     TOKEN_COLUMNS,
     expires,
@@ -40,9 +40,6 @@ def create(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Print the token instead of storing it.")
     ] = False,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Create a token and store it in the OS keyring.
 
@@ -55,7 +52,7 @@ def create(
     """
     from iggy_cli.service import tokens
 
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     outcome = tokens.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
     show_token = outcome.stored_at is None
     out = ctx.output
@@ -102,9 +99,6 @@ def list_(
     expired: Annotated[
         bool, typer.Option("--expired", help="Only expired tokens; exit 8 if any.")
     ] = False,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """List your tokens with their expiry and whether a copy is stored.
 
@@ -117,7 +111,7 @@ def list_(
     from iggy_cli.service import tokens
 
     window = parse_duration(expiring_within) if expiring_within is not None else None
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     rows = tokens.list_tokens(ctx)
     filtered = window is not None or expired
     if filtered:
@@ -141,9 +135,6 @@ def delete(
     typer_ctx: typer.Context,
     names: Annotated[list[str], typer.Argument(help="Token names.", show_default=False)],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Delete tokens on the server and their keyring copies.
 
@@ -154,7 +145,7 @@ def delete(
     """
     from iggy_cli.service import tokens
 
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     if ctx.interactive and not yes:
         listed = ", ".join(repr(name) for name in names)
         if not typer.confirm(f"Delete {listed} on {ctx.settings.url}?", default=False, err=True):
@@ -189,9 +180,6 @@ def login(
     name: Annotated[
         str | None, typer.Argument(help="A stored token's name.", show_default=False)
     ] = None,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Log in with a token and make it this server's session.
 
@@ -204,7 +192,7 @@ def login(
     """
     from iggy_cli.service import sessions
 
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     outcome = sessions.pat_login(ctx, name)
     identity = outcome.identity
     payload = {
@@ -254,9 +242,6 @@ def prune(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would go; change nothing.")
     ] = False,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Delete expired tokens, or stored copies of tokens the server lacks.
 
@@ -269,7 +254,7 @@ def prune(
 
     if not (expired or orphans):
         raise UsageError("say what to prune: --expired, --orphans, or both")
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     outcome = tokens.prune(ctx, expired, orphans, dry_run)
     payload = {"expired": outcome.expired, "orphans": outcome.orphans, "dry_run": outcome.dry_run}
     if ctx.output.emit(payload, primary=("expired", "orphans")):
@@ -288,9 +273,6 @@ def rotate(
     typer_ctx: typer.Context,
     name: NameArg,
     expiry: ExpiryArg = None,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Replace a token's secret and keep its name.
 
@@ -304,7 +286,7 @@ def rotate(
     """
     from iggy_cli.service.rotate import rotate as rotate_token
 
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     lifetime = parse_expiry(expiry) if expiry else None
     outcome = rotate_token(ctx, name, lifetime)
     for warning in outcome.warnings:

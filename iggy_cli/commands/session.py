@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, app_context
+from iggy_cli.commands import app_context
 from iggy_cli.commands.render import expires
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
 
@@ -17,9 +17,6 @@ def login(
         list[str] | None,
         typer.Argument(help=f"{EXPIRY_HELP} Default: 15m.", show_default=False),
     ] = None,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Log in with a password and keep a session token in the keyring.
 
@@ -35,7 +32,7 @@ def login(
     from iggy_cli.service import sessions
     from iggy_cli.service.common import SESSION_DEFAULT_EXPIRY
 
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     chosen = parse_expiry(expiry or [], default=SESSION_DEFAULT_EXPIRY)
     outcome = sessions.login(ctx, chosen)
     payload = {
@@ -58,9 +55,6 @@ def logout(
     local: Annotated[
         bool, typer.Option("--local", help="Forget the session here without asking the server.")
     ] = False,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Delete the session token on the server and in the keyring.
 
@@ -71,7 +65,7 @@ def logout(
     """
     from iggy_cli.service import sessions
 
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     outcome = sessions.logout(ctx, local_only=local)
     payload = {
         "logged_out": outcome.had_session,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iggy_cli.commands import FieldOpt, OutputOpt, QuietOpt, app_context
+from iggy_cli.commands import app_context
 from iggy_cli.commands.render import expires
 from iggy_cli.expiry import iso_utc
 
@@ -16,9 +16,6 @@ if TYPE_CHECKING:
 
 def status(
     typer_ctx: typer.Context,
-    output: OutputOpt = None,
-    quiet: QuietOpt = False,
-    field: FieldOpt = None,
 ) -> None:
     """Show the server, the credential in use and where tokens live.
 
@@ -32,7 +29,7 @@ def status(
     """
     from iggy_cli.service.status import status as status_of
 
-    ctx = app_context(typer_ctx, output, quiet, field)
+    ctx = app_context(typer_ctx)
     report = status_of(ctx)
     if ctx.output.emit(_as_json(report), primary=("usable",)):
         pass
