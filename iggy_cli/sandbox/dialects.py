@@ -1,4 +1,4 @@
-"""Which Iggy server the sandbox plays: a generation ("dialect") and, inside it, a release.
+r"""Which Iggy server the sandbox plays: a generation ("dialect") and, inside it, a release.
 
     dialect    releases                 default    what differs on the wire
     first      0.0.40 - 0.0.50          0.0.50     see the release notes below
@@ -39,9 +39,36 @@ server-0.4.100); from 0.4.101 also 53, 77 and 78 -> 401 (server-0.4.101); edge a
 before routing (`Router::layer`), so without a valid one an unknown path or a wrong method is a
 bare 401 with no body; the paths it lets through are `public_paths` below. Edge routes first.
 
+Errors a client meets, by release (S = stable and edge, which are unchanged):
+
+    case                     up to 0.2.24                        0.3.0 - 0.4.140 (and S)
+    unknown PAT at login     404 20 "Resource with key:          404 20 naming the raw token
+                             <prefix>:token:<hash> was not       (edge: 401 53)
+                             found." (21 cannot_load_resource
+                             "Cannot load resource with key:
+                             ..." up to 0.0.45)
+    delete of unknown name   404 20, key <prefix>:user:<id>:     404 20 naming the (normalized)
+                             <normalized name> (21 up to 0.0.45) name; S: 1..=255 bytes else 50
+    expired PAT at login     400 54 (expired once now > expiry)  400 54 (once expiry_at <= now)
+    login body               43 unless the username is 3..=50    as before up to 0.4.140; S:
+                             bytes of [\w.\-\s], 44 unless the   6 for an empty or > 255-byte
+                             password is 3..=100 bytes, then 42  name, 42
+    login with PAT body      53 unless the token is 1..=100      as before up to 0.4.140; S:
+                             bytes                               no check
+    refresh                  78 invalid_refresh_token (empty,    78 invalid_access_token (empty,
+                             unknown, used), 79 expired          garbage, used), 40 bad JWT
+    prefix                   `pat` up to 0.0.41, then
+                             `personal_access_token`
+0.0.40 says `invalid_pat_name`, `pat_already_exists`, `pat_limit_reached`, `invalid_pat`,
+`expired_pat` with "PAT" in the reasons, and leaves `field` null on 51 (`"name"` from 0.0.41).
+The root user's id is 1 up to 0.5.0 and 0 from 0.6.0; other users follow it. JWTs last an
+hour, except up to 0.0.42 where their claims are in microseconds and so never expire; the
+refresh tokens of 0.0.44-0.2.24 last a day. Legacy 404s name a SHA-256 digest where the server
+names a BLAKE3 one.
+
 Names (create, delete and the duplicate check) up to 0.4.140: the server stores
 `".".join(name.lower().split())` (Rust's `to_lowercase` and `split_whitespace`), after create has
-checked the name as given: 3..=30 bytes and `^[\\w.\\-\\s]+$` (id 50). Delete checks nothing and
+checked the name as given: 3..=30 bytes and `^[\w.\-\s]+$` (id 50). Delete checks nothing and
 answers 404 for any name it cannot find (iggy/src/utils/text.rs at 0.0.40,
 server/src/streaming/systems/personal_access_tokens.rs at server-0.2.24 and server-0.4.140).
 """
