@@ -19,7 +19,6 @@ import pytest
 from sandbox_http import (
     NEVER,
     SECOND_US,
-    START_US,
     TOKENS,
     create,
     error,
@@ -314,7 +313,7 @@ def test_a_user_named_twice_is_refused() -> None:
 def test_token_names_are_unique_per_user_only() -> None:
     with SandboxServer(port=0, users=[("alice", "wonder")]).start() as server:
         root, alice = login(server), login(server, "alice", "wonder")
-        mint(server, root, "deploy", START_US)
+        mint(server, root, "deploy", NEVER)
         assert create(server, alice, "deploy").status == 200
         assert create(server, root, "deploy").json()["id"] == 51
 
