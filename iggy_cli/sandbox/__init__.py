@@ -1,7 +1,13 @@
 """An in-memory stand-in for the Apache Iggy server's user and personal-access-token HTTP API.
 
-`state` holds the model (one root user, hashed PATs, HS256 JWTs, the lazy expiry cleaner) and
-`server` serves it over HTTP with the status codes, error bodies and body rejections of the real
-server: stable (0.3.0 - 0.8.0) by default, the 0.9.0-edge differences behind a switch. It backs
-`iggy sandbox` and the end-to-end tests; nothing is persisted.
+- `dialects` names the server generations it can play (first, legacy, renaming, stable, edge)
+  and, release by release, what each changes on the wire; its docstring is the table a client
+  is built against.
+- `state` holds the model (users, hashed PATs, HS256 JWTs, refresh tokens, the lazy expiry
+  cleaner) and the error ids, codes, reasons and statuses of each dialect.
+- `server` serves it over HTTP with the routes, answer shapes, status codes and body
+  rejections (`axum_json`) of the chosen dialect; `SandboxServer` also takes test controls:
+  fault injection and request recording (`faults`), and the edge server's 503s.
+It backs `iggy sandbox` and the end-to-end tests; it imports nothing of the client side and
+persists nothing.
 """
