@@ -288,8 +288,13 @@ def run(
         return 130
     except click.exceptions.Exit as exit_:
         return exit_.exit_code
+    except click.UsageError as error:
+        # One line and a hint, like every other error, instead of click's usage block.
+        where = error.ctx.command_path if error.ctx is not None else "iggy"
+        errors.error(error.format_message(), hint=f"see `{where} --help`")
+        return error.exit_code
     except click.ClickException as error:
-        error.show()
+        errors.error(error.format_message())
         return error.exit_code
     except Exception as error:
         debug = _debug()

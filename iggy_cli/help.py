@@ -76,4 +76,6 @@ class PlainHelpGroup(TyperGroup):
 
 def plain_help(**settings: Any) -> dict[str, Any]:
     """Typer() settings for a group whose help (and its commands' help) avoids rich."""
-    return {"cls": PlainHelpGroup, "rich_markup_mode": None, **settings}
+    # click suggests close matches for a mistyped command itself; typer's own suggestion
+    # would say it twice ("Did you mean 'list'? Did you mean 'list'?").
+    return {"cls": PlainHelpGroup, "rich_markup_mode": None, "suggest_commands": False, **settings}

@@ -251,3 +251,34 @@ def test_iggy_cli_is_the_same_program(cli: Cli) -> None:
 
     done = subprocess.run([str(BIN / "iggy-cli"), "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == cli("--version").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "first", "hint"),
+    [
+        (("pat", "lst"), "error: No such command 'lst'. Did you mean 'list'?", "iggy pat --help"),
+        (("pat", "create"), "error: Missing argument 'NAME'.", "iggy pat create --help"),
+        (
+            ("--quite", "pat", "list"),
+            "error: No such option '--quite'. (Did you mean one of: '--quiet', '--utc'?)",
+            "iggy --help",
+        ),
+    ],
+    ids=["typo", "missing-argument", "unknown-option"],
+)
+def test_click_usage_errors_are_one_line_and_a_hint(
+    cli: Cli, args: tuple[str, ...], first: str, hint: str
+) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    assert result.stderr.splitlines() == [first, f"hint: see `{hint}`"]
+
+
+def test_no_command_description_is_cut_short_in_help(cli: Cli) -> None:
+    from iggy_cli.cli_spec import spec
+
+    import re
+
+    cut = re.compile(r"[a-z,;]\.\.\.$", re.MULTILINE)  # click's "..." after a cut word
+    for path, page in spec()["help"].items():
+        assert not cut.search(page), f"`iggy {path} --help` cuts a description short"

@@ -10,7 +10,7 @@ import typer
 from iggy_cli.commands import app_context
 from iggy_cli.errors import UsageError
 
-CONFIG_HELP = "Remember a setting for the server in force, and show where settings come from."
+CONFIG_HELP = "Remember settings per server; show where each setting comes from."
 
 KeyArg = Annotated[
     str, typer.Argument(help="store, timeout, username or keyring_address.", show_default=False)

@@ -10,7 +10,7 @@ import typer
 from iggy_cli.commands import StoreKind, app_context
 from iggy_cli.errors import NotFound, UsageError
 
-CONTEXT_HELP = "Named server profiles: URL, username, store, timeout, TLS (never a secret)."
+CONTEXT_HELP = "Named server profiles: URL, user, store, TLS; never a secret."
 PROFILE_KEYS = ("url", "username", "store", "timeout", "ca_cert", "insecure")
 
 NameArg = Annotated[str, typer.Argument(help="The context's name.", show_default=False)]
@@ -151,7 +151,7 @@ def import_(
         typer.Option("--file", help="Iggy's contexts.toml [default: $IGGY_HOME or ~/.iggy]."),
     ] = None,
 ) -> None:
-    """Import the contexts of Iggy's own CLI; secrets found there go to the keyring.
+    """Import the contexts of Iggy's own CLI from ~/.iggy.
 
     \\b
     Examples:
