@@ -275,9 +275,9 @@ def test_click_usage_errors_are_one_line_and_a_hint(
 
 
 def test_no_command_description_is_cut_short_in_help(cli: Cli) -> None:
-    from iggy_cli.cli_spec import spec
-
     import re
+
+    from iggy_cli.cli_spec import spec
 
     cut = re.compile(r"[a-z,;]\.\.\.$", re.MULTILINE)  # click's "..." after a cut word
     for path, page in spec()["help"].items():

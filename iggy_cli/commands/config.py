@@ -22,8 +22,9 @@ def set_(
     key: KeyArg,
     value: Annotated[str, typer.Argument(help="The value to remember.", show_default=False)],
 ) -> None:
-    """Remember KEY = VALUE for the server in force (a flag, the environment or a context
-    still wins over it).
+    """Remember KEY = VALUE for the server in force.
+
+    A flag, the environment or a context still wins over a remembered value.
 
     \b
     Examples:
