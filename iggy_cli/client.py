@@ -165,9 +165,7 @@ class IggyClient:
         user_id = payload.get("user_id") if isinstance(payload, dict) else None
         token = access.get("token") if isinstance(access, dict) else None
         expiry = access.get("expiry") if isinstance(access, dict) else None
-        # A token that could not go back in a header is no identity (and is never quoted).
-        jwt = isinstance(token, str) and _JWT_CHARS.fullmatch(token)
-        if not (_is_int(user_id) and _is_int(expiry) and isinstance(token, str) and jwt):
+        if not (_is_int(user_id) and _is_int(expiry) and _is_sendable_jwt(token)):
             raise self._unexpected("an identity")
         self._access_token = token
         return Identity(
@@ -192,8 +190,10 @@ class IggyClient:
             headers["Authorization"] = f"Bearer {self._access_token}"
         for name, value in headers.items():
             if not _HEADER_VALUE.fullmatch(value):
+                # Never quoted: the value holds a credential, and it came from the server.
                 raise errors.ServerUnavailable(
-                    f"{self.url} gave a {name} credential that cannot be sent in a header",
+                    f"cannot send a request to {self.url}: its {name} header would hold"
+                    " characters HTTP does not allow",
                     hint=_NOT_IGGY_HINT,
                 )
         started = time.monotonic()
@@ -348,6 +348,12 @@ def _snippet(response: httpx.Response) -> str:
 
 def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_sendable_jwt(value: object) -> TypeGuard[str]:
+    """A token that can go back after "Bearer ": a hostile server's token with a line break,
+    a space or a non-ASCII character is no identity (and is never quoted)."""
+    return isinstance(value, str) and _JWT_CHARS.fullmatch(value) is not None
 
 
 def _transport_reason(error: httpx.TransportError) -> str:

@@ -192,6 +192,17 @@ def test_http_through_a_proxy(
     assert proxy.credentials == [None] * len(proxy.seen)
 
 
+def test_http_proxy_credentials_go_to_the_proxy(cli: Cli, access_log: list[str]) -> None:
+    required = "Basic " + base64.b64encode(b"robot:secret").decode()
+    with forwarding_proxy(require=required) as proxy:
+        authority = proxy.url.removeprefix("http://")
+        env = {**cli.as_admin(), "HTTP_PROXY": f"http://robot:secret@{authority}"}
+        result = cli("pat", "list", "-o", "json", env=env)
+    assert (result.code, result.stdout, result.stderr) == (0, "[]\n", "")
+    assert len(access_log) == 3
+    assert proxy.credentials == [required] * 3
+
+
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_certificate(tmp_path_factory.mktemp("tls"))
