@@ -172,16 +172,14 @@ class StdlibTransport(httpx.BaseTransport):
         timeout: float,
         tls: ssl.SSLContext | None,
         proxy: Proxy | None = None,
-        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self._timeout = timeout
         self._tls = tls
         self._proxy = proxy
-        self._max_answer_bytes = max_answer_bytes
         self._connections: dict[Origin, _Connection] = {}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        budget = _Budget(time.monotonic() + self._timeout, self._max_answer_bytes)
+        budget = _Budget(time.monotonic() + self._timeout, MAX_ANSWER_BYTES)
         origin = (request.url.scheme, request.url.host, request.url.port or _default_port(request))
         body = request.read()
         _check_headers(request)
