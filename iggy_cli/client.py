@@ -4,12 +4,15 @@ The only module that imports httpx. Facts it relies on (shared/iggy-http-api.md)
 answers 200 with `{"token"}`; delete and logout answer 204 with no body; `expiry` on create is
 in microseconds; a stable server answers a missing or bad bearer with 401 and an empty body;
 error bodies are `{"id", "code", "reason", "field"}` but a proxy may answer with HTML or text.
-Redirects are never followed, so the bearer cannot travel to another host.
+Redirects are never followed, so the bearer cannot travel to another host. Requests go through
+transport.py (deadline, size cap, proxies); its failures become ServerUnavailable here.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import ssl
 import time
 from collections.abc import Callable
@@ -22,7 +25,16 @@ import httpx
 from iggy_cli import errors
 from iggy_cli.models import Identity, MintedToken, PersonalAccessToken, datetime_from_us
 from iggy_cli.redaction import MASK, mask_json, redact
-from iggy_cli.transport import StdlibTransport, proxy_configured, tls_context
+from iggy_cli.transport import (
+    AnswerTooLarge,
+    NotTls,
+    Proxy,
+    ProxyRefused,
+    ProxySettingError,
+    StdlibTransport,
+    proxy_for,
+    tls_context,
+)
 
 # Error ids of the Iggy server (core/common/src/error/iggy_error.rs), by what they mean to us.
 _ERROR_CLASSES: dict[int, type[errors.IggyCliError]] = {
@@ -40,6 +52,11 @@ _ERROR_CLASSES: dict[int, type[errors.IggyCliError]] = {
     78: errors.AuthenticationError,
 }
 _SNIPPET_CHARS = 120
+# What may go into a header we send: visible ASCII, spaces and tabs (RFC 9110 without
+# obs-text). A JWT is visible ASCII only, since it follows "Bearer ".
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_JWT_CHARS = re.compile(r"[\x21-\x7e]+")
+_NOT_IGGY_HINT = "check --url: it must point at the Iggy HTTP API"
 
 
 class IggyClient:
@@ -59,14 +76,19 @@ class IggyClient:
         self._log = log
         # Only an https URL needs a TLS context: building one loads a CA bundle (~15 ms).
         tls = _tls(verify_tls, ca_cert) if self.url.startswith("https://") else None
-        if transport is None and not proxy_configured():
-            transport = StdlibTransport(timeout, tls)
+        self._proxy: Proxy | None = None
+        if transport is None:
+            self._proxy = _proxy_for(self.url)
+            transport = StdlibTransport(timeout, tls, self._proxy)
+            if log is not None and self._proxy is not None:
+                log(f"* through the proxy {self._proxy.address} ({self._proxy.variable})")
+        # trust_env=False: the environment's proxies are read once, above, not again by httpx.
         self._http = httpx.Client(
             base_url=self.url,
             timeout=timeout,
             transport=transport,
             follow_redirects=False,
-            verify=tls if tls is not None else False,
+            trust_env=False,
         )
         self._access_token: str | None = None
 
@@ -143,7 +165,7 @@ class IggyClient:
         user_id = payload.get("user_id") if isinstance(payload, dict) else None
         token = access.get("token") if isinstance(access, dict) else None
         expiry = access.get("expiry") if isinstance(access, dict) else None
-        if not (_is_int(user_id) and _is_int(expiry) and isinstance(token, str) and token):
+        if not (_is_int(user_id) and _is_int(expiry) and _is_sendable_jwt(token)):
             raise self._unexpected("an identity")
         self._access_token = token
         return Identity(
@@ -166,34 +188,61 @@ class IggyClient:
             if self._access_token is None:
                 raise errors.AuthenticationError("not logged in to the server")
             headers["Authorization"] = f"Bearer {self._access_token}"
+        for name, value in headers.items():
+            if not _HEADER_VALUE.fullmatch(value):
+                # Never quoted: the value holds a credential, and it came from the server.
+                raise errors.ServerUnavailable(
+                    f"cannot send a request to {self.url}: its {name} header would hold"
+                    " characters HTTP does not allow",
+                    hint=_NOT_IGGY_HINT,
+                )
         started = time.monotonic()
         try:
             response = self._http.request(method, path, json=body, headers=headers)
-        except httpx.TimeoutException:
-            raise errors.ServerUnavailable(
-                f"{self.url} did not answer within {self._timeout:g} s",
-                hint="check the server, or allow more time with --timeout SECONDS",
-            ) from None
-        except httpx.ConnectError as error:
-            if "CERTIFICATE_VERIFY_FAILED" in str(error):
-                raise errors.ServerUnavailable(
-                    f"the TLS certificate of {self.url} could not be verified",
-                    hint="trust its CA with --ca-cert FILE (or, on a test server, --insecure)",
-                ) from None
-            raise errors.ServerUnavailable(
-                f"cannot reach {self.url}: {_transport_reason(error)}",
-                hint="is the server running? Check --url or IGGY_URL",
-            ) from None
         except httpx.TransportError as error:
-            raise errors.ServerUnavailable(
-                f"cannot reach {self.url}: {_transport_reason(error)}",
-                hint="is the server running? Check --url or IGGY_URL",
-            ) from None
+            raise self._transport_failure(error) from None
         if self._log is not None:
             self._log_exchange(response, time.monotonic() - started, secrets)
         if response.is_success:
             return response
         raise self._error_for(response, secrets)
+
+    def _transport_failure(self, error: httpx.TransportError) -> errors.IggyCliError:
+        via = f" through the proxy {self._proxy.address}" if self._proxy else ""
+        unreachable = "is the server running? Check --url or IGGY_URL"
+        if self._proxy is not None:
+            unreachable = f"check the proxy in {self._proxy.variable}, or bypass it with NO_PROXY"
+        if isinstance(error, AnswerTooLarge):
+            return errors.ServerUnavailable(
+                f"{self.url} sent {error}; the rest was not read", hint=_NOT_IGGY_HINT
+            )
+        if isinstance(error, httpx.TimeoutException):
+            return errors.ServerUnavailable(
+                f"{self.url} did not answer within {self._timeout:g} s{via}",
+                hint="check the server, or allow more time with --timeout SECONDS",
+            )
+        if isinstance(error, NotTls):
+            plain = "http://" + self.url.removeprefix("https://")
+            return errors.ServerUnavailable(
+                f"{self.url} does not speak TLS", hint=f"did you mean {plain}?"
+            )
+        if isinstance(error, ProxyRefused) and error.status == 407:
+            return self._proxy_wants_credentials()
+        if "CERTIFICATE_VERIFY_FAILED" in str(error):
+            return errors.ServerUnavailable(
+                f"the TLS certificate of {self.url} could not be verified",
+                hint="trust its CA with --ca-cert FILE (or, on a test server, --insecure)",
+            )
+        return errors.ServerUnavailable(
+            f"cannot reach {self.url}{via}: {_transport_reason(error)}", hint=unreachable
+        )
+
+    def _proxy_wants_credentials(self) -> errors.IggyCliError:
+        variable = self._proxy.variable if self._proxy else "HTTP_PROXY"
+        return errors.ServerUnavailable(
+            f"the proxy between here and {self.url} asks for credentials (HTTP 407)",
+            hint=f"put them in {variable} as http://USER:PASSWORD@HOST:PORT",
+        )
 
     def _log_exchange(
         self, response: httpx.Response, seconds: float, secrets: tuple[str, ...]
@@ -225,6 +274,8 @@ class IggyClient:
             return errors.AuthenticationError("the server did not accept the credentials (401)")
         if status == 403:
             return errors.AuthenticationError("the server refused access (403 Forbidden)")
+        if status == 407:
+            return self._proxy_wants_credentials()
         if response.is_redirect:
             location = response.headers.get("location", "?")
             return errors.ServerUnavailable(
@@ -235,7 +286,7 @@ class IggyClient:
             return errors.ServerRejected(f"server rejected the request (HTTP {status}): {snippet}")
         return errors.ServerUnavailable(
             f"{self.url} is not answering as an Iggy server (HTTP {status}: {snippet})",
-            hint="check --url: it must point at the Iggy HTTP API",
+            hint=_NOT_IGGY_HINT,
         )
 
     def _json(self, response: httpx.Response) -> Any:
@@ -248,7 +299,7 @@ class IggyClient:
         detail = f" ({response.headers.get('content-type', 'no content type')})" if response else ""
         return errors.ServerUnavailable(
             f"{self.url} answered something other than {wanted}{detail}; is it an Iggy server?",
-            hint="check --url: it must point at the Iggy HTTP API",
+            hint=_NOT_IGGY_HINT,
         )
 
 
@@ -257,6 +308,18 @@ def _tls(verify: bool, ca_cert: str | None) -> ssl.SSLContext:
         return tls_context(verify, ca_cert)
     except (OSError, ssl.SSLError) as error:
         raise errors.UsageError(f"cannot use --ca-cert {ca_cert}: {error}") from None
+
+
+def _proxy_for(url: str) -> Proxy | None:
+    """The proxy the environment names for `url`; a setting that cannot work is a usage error."""
+    parsed = httpx.URL(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        return proxy_for(parsed.scheme, parsed.host, port, os.environ)
+    except ProxySettingError as error:
+        raise errors.UsageError(
+            str(error), hint=f"set {error.variable} to http://HOST:PORT, or unset it"
+        ) from None
 
 
 def _masked_body(content: bytes, secrets: tuple[str, ...]) -> str:
@@ -285,6 +348,12 @@ def _snippet(response: httpx.Response) -> str:
 
 def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_sendable_jwt(value: object) -> TypeGuard[str]:
+    """A token that can go back after "Bearer ": a hostile server's token with a line break,
+    a space or a non-ASCII character is no identity (and is never quoted)."""
+    return isinstance(value, str) and _JWT_CHARS.fullmatch(value) is not None
 
 
 def _transport_reason(error: httpx.TransportError) -> str:

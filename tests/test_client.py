@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fake_servers import identity_server
 
 from iggy_cli import errors
 from iggy_cli.client import IggyClient
@@ -118,3 +119,12 @@ def test_the_bearer_never_follows_a_redirect_to_another_host() -> None:
         with pytest.raises(errors.ServerUnavailable, match="redirects to http://elsewhere"):
             client.list_tokens()
     assert [request.url.host for request in seen] == ["iggy.test", "iggy.test"]
+
+
+def test_a_jwt_that_could_not_be_sent_back_is_not_kept() -> None:
+    hostile = "eyJhbGciOi\r\nX-Injected: 1"
+    with identity_server(hostile) as url, IggyClient(url, timeout=5) as client:
+        with pytest.raises(errors.ServerUnavailable, match="other than an identity") as caught:
+            client.login_with_password("iggy", "iggy")
+        assert not client.logged_in
+    assert "X-Injected" not in caught.value.message

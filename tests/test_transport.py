@@ -1,0 +1,427 @@
+"""The transport's promises, through the console script against servers that misbehave on
+purpose (tests/support): one deadline for a whole request, a cap on the size of an answer,
+proxies from the environment, plain words for TLS mistakes, and no token a hostile server
+hands out ever sent or shown. Pure parts (reading the proxy variables) are tested in-process."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import Cli, Result, new_sandbox
+from fake_servers import (
+    closed_port_url,
+    drip_server,
+    dropping_server,
+    endless_server,
+    identity_server,
+    make_certificate,
+    silent_server,
+)
+from forwarding_proxy import forwarding_proxy
+
+from iggy_cli import errors
+from iggy_cli.client import IggyClient
+from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.transport import Proxy, ProxySettingError, StdlibTransport, proxy_for
+
+DEADLINE = 2  # --timeout of the runs that must stop at their deadline
+BOUND = DEADLINE + 8  # generous: the machine is shared; what matters is minutes versus seconds
+TIMEOUT_HINT = "hint: check the server, or allow more time with --timeout SECONDS"
+NOT_IGGY_HINT = "hint: check --url: it must point at the Iggy HTTP API"
+
+
+def timed(cli: Cli, url: str, env: dict[str, str | None]) -> Result:
+    started = time.monotonic()
+    result = cli(
+        "--timeout", str(DEADLINE), "pat", "list", env={**cli.as_admin(), "IGGY_URL": url, **env}
+    )
+    assert time.monotonic() - started < BOUND, result
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def port_of(url: str) -> str:
+    return url.rsplit(":", 1)[1]
+
+
+SlowServer = Callable[[], contextlib.AbstractContextManager[str]]
+
+
+@pytest.mark.parametrize(
+    ("slow", "variable"),
+    [
+        (silent_server, None),
+        (partial(drip_server, "status-line"), None),
+        (partial(drip_server, "headers"), None),
+        (partial(drip_server, "body"), None),
+        (silent_server, "HTTP_PROXY"),
+        (partial(drip_server, "status-line"), "HTTPS_PROXY"),
+    ],
+    ids=[
+        "silent",
+        "drip-status-line",
+        "drip-headers",
+        "drip-body",
+        "silent-http-proxy",
+        "drip-connect-answer",
+    ],
+)
+def test_a_slow_answer_ends_at_the_deadline(
+    cli: Cli, slow: SlowServer, variable: str | None
+) -> None:
+    """A byte a second never lets a single read wait long: only a deadline for the whole
+    request stops it (before, the drips ran for minutes)."""
+    with slow() as slow_url:
+        if variable is None:
+            url, env, via = slow_url, {}, ""
+        else:  # the slow one is the proxy; the server behind it is never reached
+            scheme = "https" if variable == "HTTPS_PROXY" else "http"
+            url = closed_port_url().replace("http", scheme, 1)
+            env = {variable: slow_url}
+            via = f" through the proxy 127.0.0.1:{port_of(slow_url)}"
+        result = timed(cli, url, env)
+    assert result.code == 6
+    assert result.stderr.splitlines() == [
+        f"error: {url} did not answer within {DEADLINE} s{via}",
+        TIMEOUT_HINT,
+    ]
+
+
+@pytest.mark.parametrize("kind", ["declared-length", "chunked", "until-close", "headers"])
+def test_an_endless_answer_stops_at_the_cap(cli: Cli, kind: str) -> None:
+    """The server sends for as long as anyone reads, so a run that ends read only so much."""
+    with endless_server(kind) as url:
+        result = cli("--timeout", "30", "pat", "list", env={**cli.as_admin(), "IGGY_URL": url})
+    assert result.code == 6
+    assert result.stderr.splitlines() == [
+        f"error: {url} sent an answer larger than 4 MiB; the rest was not read",
+        NOT_IGGY_HINT,
+    ]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "eyJhbGciOi\r\nX-Injected: 1",
+        "eyJhbGciOi.é.x",
+        "eyJhbGciOi\x00",
+        "eyJ hbGciOi",
+        "eyJ\x1b[2J",
+    ],
+    ids=["crlf", "non-ascii", "nul", "space", "escape"],
+)
+def test_a_jwt_that_cannot_be_sent_is_no_identity(cli: Cli, token: str) -> None:
+    with identity_server(token) as url:
+        result = cli("--debug", "pat", "list", env={**cli.as_admin(), "IGGY_URL": url})
+    assert result.code == 6
+    assert result.stderr.splitlines() == [
+        f"error: {url} answered something other than an identity; is it an Iggy server?",
+        NOT_IGGY_HINT,
+    ]
+
+
+def test_https_to_a_plain_http_port_says_so(cli: Cli, sandbox: SandboxServer) -> None:
+    url = sandbox.url.replace("http://", "https://")
+    result = cli("pat", "list", env={**cli.as_admin(), "IGGY_URL": url})
+    assert result.code == 6
+    assert result.stderr.splitlines() == [
+        f"error: {url} does not speak TLS",
+        f"hint: did you mean {sandbox.url}?",
+    ]
+
+
+# Proxies, end to end (what each variable means is tested in-process, below).
+# `{proxy}` is the recording proxy, `{dead}` a closed port, `{port}` the sandbox's.
+@pytest.mark.parametrize(
+    ("env", "through_proxy"),
+    [
+        ({"HTTP_PROXY": "{proxy}"}, True),
+        ({"http_proxy": "{proxy}", "HTTP_PROXY": "{dead}"}, True),
+        ({"ALL_PROXY": "{proxy_without_scheme}"}, True),
+        ({"HTTP_PROXY": "{dead}", "no_proxy": "example.com, 127.0.0.1:{port}"}, False),
+        ({"HTTPS_PROXY": "::::"}, False),
+    ],
+    ids=[
+        "http-proxy",
+        "lower-case-wins",
+        "all-proxy-without-scheme",
+        "no-proxy",
+        "unused-variable-not-read",
+    ],
+)
+def test_http_through_a_proxy(
+    cli: Cli,
+    sandbox: SandboxServer,
+    access_log: list[str],
+    env: dict[str, str],
+    through_proxy: bool,
+) -> None:
+    with forwarding_proxy() as proxy:
+        names = {
+            "proxy": proxy.url,
+            "proxy_without_scheme": proxy.url.removeprefix("http://"),
+            "dead": closed_port_url(),
+            "port": port_of(sandbox.url),
+        }
+        filled: dict[str, str | None] = {name: value.format(**names) for name, value in env.items()}
+        result = cli("pat", "list", "-o", "json", env={**cli.as_admin(), **filled})
+    assert (result.code, result.stdout, result.stderr) == (0, "[]\n", "")
+    assert len(access_log) == 3  # login, list, logout
+    in_absolute_form = []
+    for line in access_log:
+        method, path, _ = line.split()
+        in_absolute_form.append(f"{method} {sandbox.url}{path}")
+    assert proxy.seen == (in_absolute_form if through_proxy else [])
+    assert proxy.credentials == [None] * len(proxy.seen)
+
+
+def test_http_proxy_credentials_go_to_the_proxy(cli: Cli, access_log: list[str]) -> None:
+    required = "Basic " + base64.b64encode(b"robot:secret").decode()
+    with forwarding_proxy(require=required) as proxy:
+        authority = proxy.url.removeprefix("http://")
+        env = {**cli.as_admin(), "HTTP_PROXY": f"http://robot:secret@{authority}"}
+        result = cli("pat", "list", "-o", "json", env=env)
+    assert (result.code, result.stdout, result.stderr) == (0, "[]\n", "")
+    assert len(access_log) == 3
+    assert proxy.credentials == [required] * 3
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def https_sandbox(certificate: tuple[Path, Path], access_log: list[str]) -> Iterator[SandboxServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    with new_sandbox(tls=context, access_log=access_log.append) as server:
+        yield server
+
+
+def test_https_through_a_connect_tunnel_with_proxy_credentials(
+    cli: Cli,
+    https_sandbox: SandboxServer,
+    certificate: tuple[Path, Path],
+    access_log: list[str],
+) -> None:
+    """The credentials of the proxy URL go to the proxy, in the CONNECT; TLS runs to the
+    server itself inside the tunnel, so the proxy sees only where it leads."""
+    required = "Basic " + base64.b64encode(b"robot:p@ss word").decode()
+    with forwarding_proxy(require=required) as proxy:
+        authority = proxy.url.removeprefix("http://")
+        env = {
+            **cli.as_admin(),
+            "IGGY_URL": https_sandbox.url,
+            "HTTPS_PROXY": f"http://robot:p%40ss%20word@{authority}",
+        }
+        result = cli("--ca-cert", str(certificate[0]), "pat", "list", "-o", "json", env=env)
+    assert (result.code, result.stdout, result.stderr) == (0, "[]\n", "")
+    assert len(access_log) == 3
+    assert proxy.seen == [f"CONNECT 127.0.0.1:{port_of(https_sandbox.url)}"]  # kept alive
+    assert proxy.credentials == [required]
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_proxy_that_wants_credentials(cli: Cli, sandbox: SandboxServer, scheme: str) -> None:
+    variable = f"{scheme.upper()}_PROXY"
+    url = sandbox.url if scheme == "http" else closed_port_url().replace("http", "https", 1)
+    with forwarding_proxy(require="Basic c2VjcmV0") as proxy:
+        result = cli("pat", "list", env={**cli.as_admin(), "IGGY_URL": url, variable: proxy.url})
+    assert result.code == 6
+    assert result.stderr.splitlines() == [
+        f"error: the proxy between here and {url} asks for credentials (HTTP 407)",
+        f"hint: put them in {variable} as http://USER:PASSWORD@HOST:PORT",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("HTTP_PROXY", "::::", "it names no valid host"),
+        (
+            "http_proxy",
+            "socks5://127.0.0.1:1080",
+            "only http:// proxies are supported, not socks5://",
+        ),
+    ],
+    ids=["colons", "socks"],
+)
+def test_a_bad_proxy_setting_is_a_usage_error(
+    cli: Cli, access_log: list[str], variable: str, value: str, reason: str
+) -> None:
+    result = cli("pat", "list", env={**cli.as_admin(), variable: value})
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {variable} is not a proxy this tool can use: {reason}",
+        f"hint: set {variable} to http://HOST:PORT, or unset it",
+    ]
+    assert access_log == []  # nothing was sent
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("https://127.0.0.1:3128", "only http:// proxies are supported, not https://"),
+        ("http://127.0.0.1:99999", "the port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:0", "the port must be a number from 1 to 65535"),
+        ("127.0.0.1:proxy", "the port must be a number from 1 to 65535"),
+        ("http://robot:secret@:3128", "it names no valid host"),
+        ("http://pro xy:3128", "it names no valid host"),
+        ("http://[::1:3128", "it is not a URL"),
+    ],
+    ids=["https-proxy", "port-range", "port-zero", "port-text", "no-host", "space", "bad-ipv6"],
+)
+def test_proxy_values_that_cannot_work(value: str, reason: str) -> None:
+    with pytest.raises(ProxySettingError) as caught:
+        proxy_for("http", "iggy.example", 80, {"HTTP_PROXY": value})
+    assert str(caught.value) == f"HTTP_PROXY is not a proxy this tool can use: {reason}"
+    assert caught.value.variable == "HTTP_PROXY"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "host", "environ", "expected"),
+    [
+        ("http", "iggy.example", {}, None),
+        ("http", "iggy.example", {"HTTP_PROXY": "p:3128"}, Proxy("p", 3128, "HTTP_PROXY")),
+        ("http", "iggy.example", {"HTTP_PROXY": "http://p"}, Proxy("p", 80, "HTTP_PROXY")),
+        ("http", "iggy.example", {"http_proxy": "", "HTTP_PROXY": "p:1"}, None),
+        (
+            "http",
+            "iggy.example",
+            {"http_proxy": "", "HTTP_PROXY": "p:1", "ALL_PROXY": "q:2"},
+            Proxy("q", 2, "ALL_PROXY"),
+        ),
+        ("http", "iggy.example", {"HTTP_PROXY": "p:1", "REQUEST_METHOD": "GET"}, None),
+        (
+            "http",
+            "iggy.example",
+            {"http_proxy": "p:1", "REQUEST_METHOD": "GET"},
+            Proxy("p", 1, "http_proxy"),
+        ),
+        ("https", "iggy.example", {"HTTP_PROXY": "p:1"}, None),
+        ("https", "iggy.example", {"HTTPS_PROXY": "p:1"}, Proxy("p", 1, "HTTPS_PROXY")),
+        ("http", "iggy.example", {"HTTP_PROXY": "http://[::1]:8"}, Proxy("::1", 8, "HTTP_PROXY")),
+        ("http", "api.iggy.example", {"HTTP_PROXY": "p:1", "NO_PROXY": ".iggy.example"}, None),
+        ("http", "iggy.example", {"HTTP_PROXY": "p:1", "NO_PROXY": "iggy.example:80"}, None),
+        ("http", "IGGY.example", {"HTTP_PROXY": "p:1", "NO_PROXY": "iggy.EXAMPLE"}, None),
+        (
+            "http",
+            "iggy.example",
+            {"HTTP_PROXY": "p:1", "NO_PROXY": "a.example, iggy.example"},
+            None,
+        ),
+        ("http", "iggy.example", {"HTTP_PROXY": "p:1", "NO_PROXY": "*"}, None),
+        (
+            "http",
+            "notiggy.example",
+            {"HTTP_PROXY": "p:1", "NO_PROXY": "iggy.example"},
+            Proxy("p", 1, "HTTP_PROXY"),
+        ),
+        (
+            "http",
+            "iggy.example",
+            {"HTTP_PROXY": "p:1", "no_proxy": "", "NO_PROXY": "*"},
+            Proxy("p", 1, "HTTP_PROXY"),
+        ),
+    ],
+    ids=[
+        "none",
+        "bare-host-port",
+        "default-port-80",
+        "empty-lower-case-unsets",
+        "then-all-proxy",
+        "cgi-ignores-upper-case",
+        "cgi-keeps-lower-case",
+        "http-proxy-not-for-https",
+        "https-proxy",
+        "ipv6-proxy",
+        "no-proxy-suffix",
+        "no-proxy-host-port",
+        "no-proxy-any-case",
+        "no-proxy-list",
+        "no-proxy-star",
+        "no-proxy-not-a-substring",
+        "no-proxy-lower-case-wins",
+    ],
+)
+def test_proxy_for_reads_the_environment_as_urllib_does(
+    scheme: str, host: str, environ: dict[str, str], expected: Proxy | None
+) -> None:
+    port = 443 if scheme == "https" else 80
+    assert proxy_for(scheme, host, port, environ) == expected
+
+
+def test_proxy_credentials_are_decoded_and_never_shown() -> None:
+    proxy = proxy_for("http", "h", 80, {"HTTP_PROXY": "http://me:p%40ss@p:1"})
+    assert proxy is not None
+    assert proxy.authorization == "Basic " + base64.b64encode(b"me:p@ss").decode()
+    assert "p@ss" not in repr(proxy) and "cEBzcw" not in repr(proxy)
+    with pytest.raises(ProxySettingError) as caught:
+        proxy_for("http", "h", 80, {"HTTP_PROXY": "http://me:p%40ss@p:0"})
+    assert "p%40ss" not in str(caught.value)
+
+
+# Kept-alive connections, in-process against a server that drops them.
+def test_a_dropped_keep_alive_connection_is_retried_for_a_get() -> None:
+    events: list[str] = []
+    with dropping_server(events) as url, IggyClient(url, timeout=5) as client:
+        client.ping()
+        client.ping()
+    assert events == [
+        "connection 1: GET /ping answered",
+        "connection 1: GET /ping dropped",
+        "connection 2: GET /ping answered",
+    ]
+
+
+def test_a_dropped_keep_alive_connection_is_not_retried_for_a_post() -> None:
+    """A repeated POST could mint a second token; the caller hears of the failure instead."""
+    events: list[str] = []
+    with dropping_server(events) as url, IggyClient(url, timeout=5) as client:
+        client.login_with_password("iggy", "iggy")
+        with pytest.raises(errors.ServerUnavailable, match="the server closed the connection"):
+            client.login_with_password("iggy", "iggy")
+    assert events == [
+        "connection 1: POST /users/login answered",
+        "connection 1: POST /users/login dropped",
+    ]
+
+
+def test_a_connection_closed_while_idle_is_not_reused() -> None:
+    """Closed between requests (the server's idle timeout), it is seen before sending, so
+    even a POST goes out again, once, on a new connection."""
+    events: list[str] = []
+    with (
+        dropping_server(events, close_after_answer=True) as url,
+        IggyClient(url, timeout=5) as client,
+    ):
+        client.login_with_password("iggy", "iggy")
+        for _ in range(100):  # the server closes just after answering
+            if "connection 1: closed" in events:
+                break
+            time.sleep(0.05)
+        client.login_with_password("iggy", "iggy")
+    assert events[:3] == [  # connection 2 closes too, at its own pace
+        "connection 1: POST /users/login answered",
+        "connection 1: closed",
+        "connection 2: POST /users/login answered",
+    ]
+
+
+def test_a_header_http_cannot_carry_is_refused_without_quoting_it() -> None:
+    with (
+        identity_server("jwt") as url,
+        httpx.Client(transport=StdlibTransport(5, None)) as http,
+        pytest.raises(httpx.LocalProtocolError) as caught,
+    ):
+        http.get(url, headers={"X-Secret": "s3cret\r\nX-Injected: 1"})
+    assert str(caught.value) == "the X-Secret header holds characters HTTP does not allow"
