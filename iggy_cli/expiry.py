@@ -96,20 +96,35 @@ def relative_words(instant: datetime | None, now: datetime) -> str:
 
 
 def _span(delta: timedelta) -> str:
-    """The span in the largest unit that still reads exactly enough, rounded to the nearest:
-    a 30-day token just created is 'in 30 days', and 1h30m is '90 minutes', not '1 hour'.
-    Each unit takes over at twice its size, so rounding is never off by more than a quarter."""
+    """The span in words a person reads at a glance, exact to its smaller unit: '15 minutes',
+    '1 hour 55 minutes', '1 day 12 hours', '30 days'. One unit alone ('115 minutes',
+    '48 hours') makes the reader do the arithmetic; more than two is noise."""
     seconds = delta.total_seconds()
-    for unit, size, below in (
-        ("second", 1, 90),
-        ("minute", 60, 2 * 3_600),
-        ("hour", 3_600, 2 * 86_400),
-        ("day", 86_400, None),
-    ):
-        if below is None or seconds < below - 0.5:
-            count = int(seconds / size + 0.5)
-            return f"{count} {unit}" + ("" if count == 1 else "s")
-    raise AssertionError("unreachable")
+    if _nearest(seconds) < 60:
+        return _count(_nearest(seconds), "second")
+    minutes = _nearest(seconds / 60)
+    if minutes < 60:
+        return _count(minutes, "minute")
+    hours, minute = divmod(minutes, 60)
+    if hours < 24:
+        return _pair(hours, "hour", minute, "minute")
+    days, hour = divmod(_nearest(seconds / 3_600), 24)
+    if days < 7:
+        return _pair(days, "day", hour, "hour")
+    return _count(_nearest(seconds / 86_400), "day")
+
+
+def _nearest(value: float) -> int:
+    return int(value + 0.5)  # halves up; round() would make 2.5 minutes '2 minutes'
+
+
+def _count(count: int, unit: str) -> str:
+    return f"{count} {unit}" + ("" if count == 1 else "s")
+
+
+def _pair(big: int, big_unit: str, small: int, small_unit: str) -> str:
+    words = _count(big, big_unit)
+    return f"{words} {_count(small, small_unit)}" if small else words
 
 
 def local_time(instant: datetime | None, utc: bool = False) -> str:

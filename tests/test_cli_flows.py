@@ -190,7 +190,7 @@ def test_pat_login_adopts_a_token_as_session_and_logout_keeps_it(
     adopted = cli("pat", "login", "deploy")
     assert adopted.code == 0, adopted.stderr
     assert "as user 0 with 'deploy'" in adopted.stderr
-    assert "the access token expires" in adopted.stderr and "(in 60 minutes)" in adopted.stderr
+    assert "the access token expires" in adopted.stderr and "(in 1 hour)" in adopted.stderr
     assert "previous login session's token was deleted" in adopted.stderr
     session_service = f"iggy-cli-session:{address(sandbox)}"
     stored = cli.keyring()

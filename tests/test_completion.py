@@ -191,6 +191,23 @@ def test_completion_install_writes_where_the_shell_looks(cli: Cli, shell: str, w
     assert path.read_text() == (ROOT / "completions" / cli_spec.SCRIPT_NAMES[shell]).read_text()
 
 
+def test_completion_install_for_bash_says_how_to_load_it_without_bash_completion(
+    cli: Cli, tmp_path: Path
+) -> None:
+    nowhere = {"XDG_DATA_DIRS": str(tmp_path / "empty")}
+    installed = cli("completion", "install", "bash", env=nowhere)
+    path = cli.home / "data/bash-completion/completions/iggy"
+    assert installed.stderr.splitlines()[1] == (
+        "bash-completion is not installed here, so bash will not load it by itself: install the "
+        f"bash-completion package, or add `source {path}` to ~/.bashrc."
+    )
+    loader = tmp_path / "share" / "bash-completion" / "bash_completion"
+    loader.parent.mkdir(parents=True)
+    loader.write_text("# stand-in for the package's loader\n")
+    installed = cli("completion", "install", "bash", env={"XDG_DATA_DIRS": str(tmp_path / "share")})
+    assert installed.stderr.splitlines()[1] == "Open a new shell to use it."
+
+
 def test_completion_for_an_unknown_shell_is_a_usage_error(cli: Cli) -> None:
     result = cli("completion", "show", "tcsh")
     assert result.code == 2

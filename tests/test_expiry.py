@@ -66,19 +66,27 @@ NOW = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
     [
         (timedelta(days=30) - timedelta(seconds=5), "in 30 days"),
         (timedelta(days=29, hours=11), "in 29 days"),
-        (timedelta(days=1), "in 24 hours"),
-        (timedelta(hours=35, minutes=59), "in 36 hours"),
-        (timedelta(hours=47, minutes=59), "in 48 hours"),
+        (timedelta(days=1), "in 1 day"),
+        (timedelta(hours=35, minutes=59), "in 1 day 12 hours"),
+        (timedelta(hours=47, minutes=59), "in 2 days"),
         (timedelta(hours=48), "in 2 days"),
-        (timedelta(hours=1, minutes=30) + timedelta(seconds=1), "in 90 minutes"),
+        (timedelta(days=6, hours=23), "in 6 days 23 hours"),
+        (timedelta(days=6, hours=23, minutes=31), "in 7 days"),
+        (timedelta(hours=1, minutes=30) + timedelta(seconds=1), "in 1 hour 30 minutes"),
+        (timedelta(hours=1, minutes=55), "in 1 hour 55 minutes"),
         (timedelta(hours=2), "in 2 hours"),
-        (timedelta(hours=1, minutes=30) - timedelta(seconds=1), "in 90 minutes"),
-        (timedelta(hours=1, minutes=29), "in 89 minutes"),
+        (timedelta(hours=1, minutes=59, seconds=31), "in 2 hours"),
+        (timedelta(hours=23, minutes=59, seconds=31), "in 1 day"),
+        (timedelta(hours=1, minutes=29), "in 1 hour 29 minutes"),
+        (timedelta(minutes=59, seconds=31), "in 1 hour"),
         (timedelta(minutes=15) - timedelta(seconds=2), "in 15 minutes"),
-        (timedelta(minutes=1), "in 60 seconds"),
+        (timedelta(minutes=2, seconds=30), "in 3 minutes"),
+        (timedelta(minutes=1), "in 1 minute"),
+        (timedelta(seconds=59, milliseconds=600), "in 1 minute"),
         (timedelta(seconds=90), "in 2 minutes"),
         (timedelta(seconds=9), "in 9 seconds"),
-        (-timedelta(hours=3, minutes=5), "expired 3 hours ago"),
+        (timedelta(seconds=1), "in 1 second"),
+        (-timedelta(hours=3, minutes=5), "expired 3 hours 5 minutes ago"),
         (-timedelta(days=400), "expired 400 days ago"),
         (timedelta(0), "expired 0 seconds ago"),
     ],
@@ -135,7 +143,7 @@ def test_relative_time_across_a_dst_change_counts_real_hours(zone: Callable[[str
     zone("America/New_York")
     now = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)  # the day before clocks fall back
     assert relative_words(now + timedelta(hours=48), now) == "in 2 days"
-    assert relative_words(now + timedelta(hours=25), now) == "in 25 hours"
+    assert relative_words(now + timedelta(hours=25), now) == "in 1 day 1 hour"
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,19 @@ def install_path(shell: Shell) -> Path:
     }[shell]
 
 
+def bash_completion_script() -> Path | None:
+    """The bash-completion package's loader, where its packages put it, if installed."""
+    folders = os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share"
+    candidates = [
+        Path(folder) / "bash-completion" / "bash_completion" for folder in folders.split(":")
+    ]
+    candidates += [
+        Path("/etc/bash_completion"),
+        Path("/opt/homebrew/etc/profile.d/bash_completion.sh"),
+    ]
+    return next((path for path in candidates if path.is_file()), None)
+
+
 def show(shell: ShellArg) -> None:
     """Print the completion script for SHELL.
 
@@ -66,6 +79,12 @@ def install(typer_ctx: typer.Context, shell: ShellArg) -> None:
     if shell is Shell.zsh:
         ctx.output.message(
             "Make sure ~/.zshrc has: fpath+=~/.zfunc; autoload -Uz compinit; compinit"
+        )
+    elif shell is Shell.bash and bash_completion_script() is None:
+        # That folder is read by the bash-completion package only; without it, nothing loads.
+        ctx.output.message(
+            "bash-completion is not installed here, so bash will not load it by itself: "
+            f"install the bash-completion package, or add `source {path}` to ~/.bashrc."
         )
     else:
         ctx.output.message("Open a new shell to use it.")
