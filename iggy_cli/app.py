@@ -43,6 +43,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., None], str | None], ...] = 
     (("config", "unset"), config.unset, None),
     (("config", "show"), config.show, None),
     (("context", "create"), contexts.create, None),
+    (("context", "set"), contexts.set_, None),
     (("context", "list"), contexts.list_, None),
     (("context", "use"), contexts.use, None),
     (("context", "show"), contexts.show, None),

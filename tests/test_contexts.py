@@ -147,3 +147,40 @@ def test_tab_completes_context_names(cli: Cli) -> None:
             text=True,
         )
         assert done.stdout == expected, line
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stored"),
+    [
+        (("store", "file"), 0, {"store": "file"}),
+        (("timeout", "30"), 0, {"timeout": 30.0}),
+        (("insecure", "TRUE"), 0, {"insecure": True}),
+        (("url", "HTTP://Other:9/"), 0, {"url": "http://other:9"}),
+        (("username",), 0, {"username": None}),
+        (("timeout", "inf"), 2, {"timeout": None}),
+        (("store", "cloud"), 2, {"store": None}),
+        (("url",), 2, {"url": "http://a:1"}),
+        (("bogus", "1"), 2, {}),
+    ],
+    ids=["store", "timeout", "insecure", "url", "unset", "timeout-inf", "store-bad", "unset-url",
+         "unknown-key"],
+)  # fmt: skip
+def test_context_set_changes_one_setting(
+    cli: Cli, args: tuple[str, ...], code: int, stored: dict[str, object]
+) -> None:
+    assert cli("context", "create", "prod", "--url", "http://a:1", "-u", "admin").code == 0
+    result = cli("context", "set", "prod", *args)
+    assert result.code == code, result.stderr
+    if code:
+        assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("error: ")
+    shown = cli("context", "show", "prod", "-o", "json").json
+    for key, value in stored.items():
+        assert shown[key] == value  # type: ignore[index]
+
+
+def test_context_set_of_a_missing_context_is_not_found(cli: Cli) -> None:
+    result = cli("context", "set", "nope", "store", "file")
+    assert (result.code, result.stderr) == (
+        5,
+        "error: no context named 'nope'\nhint: `iggy context list` shows them\n",
+    )

@@ -59,6 +59,63 @@ def create(
     ctx.output.message(f"Saved context {name!r}" + (" and made it current." if use else "."))
 
 
+def set_(
+    typer_ctx: typer.Context,
+    name: NameArg,
+    key: Annotated[
+        str,
+        typer.Argument(help=f"One of: {', '.join(PROFILE_KEYS)}.", show_default=False),
+    ],
+    value: Annotated[
+        str | None,
+        typer.Argument(help="The new value; leave it out to remove the key.", show_default=False),
+    ] = None,
+) -> None:
+    """Change one setting of a context, or remove it.
+
+    \b
+    Examples:
+      iggy context set prod store file
+      iggy context set prod timeout 30
+      iggy context set prod username
+    """
+    ctx = app_context(typer_ctx)
+    if key not in PROFILE_KEYS:
+        raise UsageError(f"a context has no setting {key!r}; one of: {', '.join(PROFILE_KEYS)}")
+    contexts = ctx.config.contexts()
+    if name not in contexts:
+        raise NotFound(f"no context named {name!r}", hint="`iggy context list` shows them")
+    if value is None and key == "url":
+        raise UsageError("a context needs its url; give a new one")
+    profile = dict(contexts[name])
+    if value is None:
+        profile.pop(key, None)
+    else:
+        profile[key] = _parsed(key, value)
+    from iggy_cli.settings import check_profile
+
+    check_profile(name, profile)
+    ctx.config.put_context(name, profile, make_current=False)
+    shown = "removed" if value is None else f"= {profile[key]!r}"
+    ctx.output.message(f"Context {name!r}: {key} {shown}.")
+
+
+def _parsed(key: str, value: str) -> Any:
+    """A value typed on the command line, as the context keeps it."""
+    from iggy_cli.settings import check_timeout, check_utf8, normalize_url
+
+    check_utf8(value, key)
+    if key == "url":
+        return normalize_url(value)
+    if key == "timeout":
+        return check_timeout(value)
+    if key == "insecure":
+        if value.lower() not in ("true", "false"):
+            raise UsageError(f"insecure is true or false, not {value!r}")
+        return value.lower() == "true"
+    return value
+
+
 def list_(
     typer_ctx: typer.Context,
 ) -> None:
