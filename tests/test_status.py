@@ -16,7 +16,8 @@ def test_status_after_login(cli: Cli, sandbox: SandboxServer) -> None:
     assert result.code == 0, result.stderr
     address = sandbox.url.removeprefix("http://")
     lines = result.stdout.splitlines()
-    assert lines[0] == f"Server:      {sandbox.url} (answers)"
+    assert lines.pop(0) == "Context:     none"
+    assert lines[0] == f"Server:      {sandbox.url} (from IGGY_URL; answers)"
     assert lines[1] == (
         f"Credential:  session from session in keyring (iggy-cli-session:{address}); "
         "accepted, user 0"
@@ -37,6 +38,15 @@ def test_status_json_with_a_token_from_the_environment(cli: Cli, sandbox: Sandbo
     assert result.json == {
         "url": sandbox.url,
         "usable": True,
+        "context": None,
+        "origins": {
+            "context": "the default",
+            "url": "IGGY_URL",
+            "username": "the default",
+            "timeout": "the default",
+            "store": "the default",
+            "tls": "the default",
+        },
         "server": {"reachable": True, "problem": None},
         "credential": {"kind": "token", "source": "IGGY_TOKEN", "user_id": 0, "problem": None},
         "store": {
@@ -69,10 +79,37 @@ def test_status_with_a_server_down_and_no_keyring_exits_6(cli: Cli) -> None:
     }
     result = cli("status", env=env)
     assert result.code == 6
-    lines = result.stdout.splitlines()
-    assert lines[0] == f"Server:      {url} (not usable: cannot reach {url}: connection refused)"
+    lines = result.stdout.splitlines()[1:]
+    assert lines[0] == (
+        f"Server:      {url} (from IGGY_URL; not usable: cannot reach {url}: connection refused)"
+    )
     assert lines[1] == "Credential:  token from IGGY_TOKEN; not checked"
     assert lines[2] == (
         "Store:       keyring (the default): not usable: no OS keyring is available on this machine"
     )
     assert "A" * 66 not in result.stdout + result.stderr
+
+
+def test_status_names_the_context_and_where_settings_came_from(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    assert (
+        cli("context", "create", "prod", "--url", sandbox.url, "--timeout", "7", "--use").code == 0
+    )
+    env = {"IGGY_URL": None, "IGGY_STORE": "file", **cli.as_admin()}
+    result = cli("status", "-o", "json", env=env)
+    assert result.code == 0, result.stderr
+    body = result.json
+    assert isinstance(body, dict)
+    assert body["context"] == "prod"
+    assert body["origins"] == {
+        "context": "`iggy context use`",
+        "url": "context 'prod' (the current context)",
+        "username": "IGGY_USERNAME",
+        "timeout": "context 'prod' (the current context)",
+        "store": "IGGY_STORE",
+        "tls": "the default",
+    }
+    text = cli("status", env=env).stdout.splitlines()
+    assert text[0] == "Context:     prod (chosen by `iggy context use`)"
+    assert text[1].startswith(f"Server:      {sandbox.url} (from context 'prod' (the current")

@@ -53,14 +53,17 @@ def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
         )
         credential = f"{report.credential_kind} from {report.credential_source}; {verdict}"
     store = report.store_backend or f"not usable: {report.store_problem}"
+    origins = report.origins
     if report.session_token_name is None:
         session = "none"
     elif report.session_expiry_known:
         session = f"{report.session_token_name!r}, {expires(report.session_expires_at, now, utc)}"
     else:
         session = f"{report.session_token_name!r} (expiry unknown: not on the server or unchecked)"
+    context = f"{report.context} (chosen by {origins['context']})" if report.context else "none"
     return [
-        ("Server", f"{report.url} ({server})"),
+        ("Context", context),
+        ("Server", f"{report.url} (from {origins['url']}; {server})"),
         ("Credential", credential),
         ("Store", f"{report.store_kind} ({report.store_chosen_by}): {store}"),
         ("Session", session),
@@ -71,6 +74,8 @@ def _as_json(report: "StatusReport") -> dict[str, Any]:
     return {
         "url": report.url,
         "usable": report.usable,
+        "context": report.context,
+        "origins": report.origins,
         "server": {"reachable": report.reachable, "problem": report.server_problem},
         "credential": {
             "kind": report.credential_kind,

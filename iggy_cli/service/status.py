@@ -20,6 +20,9 @@ from iggy_cli.service.common import signed_in
 @dataclass(frozen=True, slots=True)
 class StatusReport:
     url: str
+    context: str | None
+    # setting -> where its value came from (settings.py): url, username, timeout, store, ...
+    origins: dict[str, str]
     reachable: bool
     server_problem: str | None
     credential_kind: str | None
@@ -82,6 +85,8 @@ def status(ctx: AppContext) -> StatusReport:
                     expiry_known, expires = True, token.expiry_at
     return StatusReport(
         url=ctx.settings.url,
+        context=ctx.settings.context,
+        origins=setting_origins(ctx),
         reachable=reachable,
         server_problem=server_problem,
         credential_kind=kind,
@@ -98,6 +103,13 @@ def status(ctx: AppContext) -> StatusReport:
         session_expiry_known=expiry_known,
         failure=failure,
     )
+
+
+def setting_origins(ctx: AppContext) -> dict[str, str]:
+    """Where each of the run's settings came from, for the ones status reports on."""
+    settings = ctx.settings
+    names = ("context", "url", "username", "timeout", "store", "tls")
+    return {name: settings.origins.get(name, "the default") for name in names}
 
 
 def _stored_session_name(ctx: AppContext, store_problem: str | None) -> tuple[str | None, bool]:
