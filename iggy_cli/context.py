@@ -16,6 +16,7 @@ from iggy_cli.config import NameIndex, SessionIndex, UserConfig
 from iggy_cli.errors import UsageError
 from iggy_cli.models import masked_repr
 from iggy_cli.output import Output
+from iggy_cli.rotation_journal import RotationJournal
 from iggy_cli.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class AppContext:
     sessions: SessionIndex = field(default_factory=SessionIndex)
     names: NameIndex = field(default_factory=NameIndex)
     config: UserConfig = field(default_factory=UserConfig)
+    rotations: RotationJournal = field(default_factory=RotationJournal)
     _store: CredentialStore | None = field(default=None, init=False)
     _stdin_secret: str | None = field(default=None, init=False, repr=False)
 

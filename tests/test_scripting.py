@@ -89,9 +89,8 @@ def test_rotate_through_the_console_script(cli: Cli, sandbox: SandboxServer) -> 
     before = cli("pat", "token", "deploy", shows_token=True).stdout
     rotated = cli("pat", "rotate", "deploy", env=cli.as_admin())
     assert rotated.code == 0, rotated.stderr
-    assert (
-        rotated.stderr == "Rotated 'deploy': a new secret is stored; the old one no longer works.\n"
-    )
+    assert rotated.stderr.startswith("Rotated 'deploy': a new secret is stored and expires ")
+    assert rotated.stderr.endswith(" UTC (in 30 days); the old one no longer works.\n")
     after = cli("pat", "token", "deploy", shows_token=True).stdout
     assert after != before
     assert cli("pat", "list", env={"IGGY_TOKEN": after.strip()}).code == 0

@@ -5,7 +5,7 @@ pay for it. app.py wires these functions into the command tree."""
 
 # No `from __future__ import annotations`: typer would eval every annotation string again.
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,6 +26,9 @@ from iggy_cli.errors import (
     UsageError,
 )
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_duration, parse_expiry
+
+if TYPE_CHECKING:
+    from iggy_cli.service.rotate import RotateOutcome
 
 PAT_HELP = "Create, list, rotate, delete and log in with personal access tokens."
 
@@ -233,39 +236,48 @@ def token(
 def prune(
     typer_ctx: typer.Context,
     expired: Annotated[
-        bool, typer.Option("--expired", help="Delete expired tokens and their copies.")
+        bool, typer.Option("--expired", help="Also delete expired tokens and their copies.")
     ] = False,
     orphans: Annotated[
         bool,
-        typer.Option("--orphans", help="Remove stored copies of tokens the server lacks."),
+        typer.Option("--orphans", help="Also remove stored copies of tokens the server lacks."),
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would go; change nothing.")
     ] = False,
 ) -> None:
-    """Delete expired tokens, or stored copies of tokens the server lacks.
+    """Delete leftover rotation stand-ins, and expired tokens or orphaned copies.
+
+    A stand-in (iggy-cli-standin-...) is left over when a rotation that made it was cut
+    short and nothing stores it any more; one an unfinished rotation still needs is kept
+    (`iggy pat rotate NAME` finishes that rotation).
 
     \b
     Examples:
-      iggy pat prune --expired --dry-run
+      iggy pat prune --dry-run
       iggy pat prune --expired --orphans
     """
     from iggy_cli.service import tokens
 
-    if not (expired or orphans):
-        raise UsageError("say what to prune: --expired, --orphans, or both")
     ctx = app_context(typer_ctx)
     outcome = tokens.prune(ctx, expired, orphans, dry_run)
-    payload = {"expired": outcome.expired, "orphans": outcome.orphans, "dry_run": outcome.dry_run}
-    if ctx.output.emit(payload, primary=("expired", "orphans")):
+    payload = {
+        "expired": outcome.expired,
+        "orphans": outcome.orphans,
+        "stand_ins": outcome.stand_ins,
+        "dry_run": outcome.dry_run,
+    }
+    if ctx.output.emit(payload, primary=("expired", "orphans", "stand_ins")):
         return
     verb = "Would delete" if dry_run else "Deleted"
+    for name in outcome.stand_ins:
+        ctx.output.message(f"{verb} the leftover rotation stand-in {name!r}.")
     for name in outcome.expired:
         ctx.output.message(f"{verb} expired token {name!r}.")
     verb = "Would remove" if dry_run else "Removed"
     for name in outcome.orphans:
         ctx.output.message(f"{verb} the stored copy of {name!r}: the server has no such token.")
-    if not (outcome.expired or outcome.orphans):
+    if not (outcome.expired or outcome.orphans or outcome.stand_ins):
         ctx.output.message("Nothing to prune.")
 
 
@@ -274,10 +286,11 @@ def rotate(
     name: NameArg,
     expiry: ExpiryArg = None,
 ) -> None:
-    """Replace a token's secret and keep its name.
+    """Replace a token's secret and keep its name, or finish an interrupted rotation.
 
-    The stored copy works at every moment of the rotation. Without EXPIRY the new
-    token ends when the old one would have.
+    The stored copy works at every moment: a stand-in token that lives 10 minutes bridges
+    the gap. Without EXPIRY the new token ends when the old one would have. If a rotation
+    was cut short, running it again carries it through from where it stopped.
 
     \b
     Examples:
@@ -285,13 +298,38 @@ def rotate(
       iggy pat rotate deploy 30d
     """
     from iggy_cli.service.rotate import rotate as rotate_token
+    from iggy_cli.service.rotation_plan import MINT_NEW
 
     ctx = app_context(typer_ctx)
     lifetime = parse_expiry(expiry) if expiry else None
-    outcome = rotate_token(ctx, name, lifetime)
+    # A new token that could not be stored reaches stdout alone, whatever -o or --field say.
+    outcome = rotate_token(ctx, name, lifetime, hand_over=ctx.output.value)
     for warning in outcome.warnings:
         ctx.output.warning(warning)
-    payload = {"name": name, "rotated": True, "expiry": outcome.expiry.label}
+    payload = {
+        "name": name,
+        "rotated": True,
+        "expiry_at": iso_utc(outcome.expires_at),
+        "resumed": outcome.resumed is not None,
+    }
     if ctx.output.emit(payload, primary=("name",)):
         return
-    ctx.output.message(f"Rotated {name!r}: a new secret is stored; the old one no longer works.")
+    if outcome.resumed is not None:
+        ctx.output.message(f"Resumed an interrupted rotation of {name!r}: {_resumed(outcome)}.")
+    ends = expires(outcome.expires_at, ctx.now(), ctx.settings.utc)
+    if MINT_NEW in outcome.steps:
+        ctx.output.message(
+            f"Rotated {name!r}: a new secret is stored and {ends}; the old one no longer works."
+        )
+    else:
+        ctx.output.message(f"Rotated {name!r}: the new secret was already stored; it {ends}.")
+
+
+def _resumed(outcome: "RotateOutcome") -> str:
+    from iggy_cli.service import rotation_plan as rp
+
+    found = {
+        rp.STAND_IN: "the stored copy was its stand-in",
+        rp.NEW: "the new secret was already stored",
+    }.get(outcome.resumed or "", "it had not got past its stand-in, so it started again")
+    return f"{found}; now: {', '.join(outcome.steps) or 'nothing left to do'}"

@@ -1,26 +1,28 @@
-"""`pat rotate`: replace a token's secret with no moment where the stored copy does not work.
+"""`pat rotate`: a new secret under the same name, and never a moment without a working copy.
 
-Iggy cannot rename a token, and names are unique, so the new NAME can only be minted once the
-old one is gone. A stand-in bridges that gap:
+The steps, and how an interrupted rotation is resumed, are in service/rotation_plan.py; this
+module carries them out. What it promises, whatever fails (a refusal, an answer lost after the
+server acted, a dead or hung keyring, Ctrl-C, SIGTERM, SIGHUP):
 
-    1. mint a stand-in under a temporary name, and log in with it (proves it works)
-    2. store the stand-in under NAME               -- the stored copy now is the stand-in
-    3. delete the old NAME on the server
-    4. mint the new NAME, and log in with it
-    5. store the new token under NAME              -- the stored copy now is the final token
-    6. delete the stand-in on the server
-
-Before step 2 the stored copy is the old token; from 2 to 5 it is the stand-in, which lives
-until step 6. A failure at any step leaves the store holding a working token and says which.
+- the stored copy works at every moment: it is the old token until the stand-in is stored, the
+  stand-in until the new token is stored;
+- the new secret is stored or, if storing it fails, printed once on stdout (exit 7);
+- a failed delete of the old token puts the old secret back only when the server still has
+  the old token (the delete may have been carried out with its answer lost);
+- a journal entry (rotation_journal.py) is written before each step that changes anything and
+  removed at the end, so `iggy pat rotate NAME` run again carries an interrupted rotation
+  through; every failure says what the stored copy is, and advice that works.
 """
 
 from __future__ import annotations
 
 import secrets
-from contextlib import suppress
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from iggy_cli import auth
+from iggy_cli import auth, interrupts
 from iggy_cli.client import IggyClient
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import (
@@ -29,149 +31,413 @@ from iggy_cli.credentials import (
     session_service,
     token_service,
 )
-from iggy_cli.errors import IggyCliError, NotFound, UsageError
-from iggy_cli.models import NEVER_EXPIRES_US, Expiry, MintedToken
-from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, signed_in
+from iggy_cli.errors import IggyCliError, NotFound, StorageError, TokenNotStored, UsageError
+from iggy_cli.expiry import iso_utc, local_time, relative_words
+from iggy_cli.interrupts import Interrupt
+from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
+from iggy_cli.rotation_journal import JournalEntry
+from iggy_cli.service import rotation_plan as rp
+from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
 
 
 class RotationFailed(IggyCliError):
-    """A step failed; the message says what the store holds now. Exit code: the cause's."""
+    """A step failed; the message says what the stored copy is now, the hint what to do."""
+
+    def __init__(self, message: str, hint: str | None, exit_code: int) -> None:
+        super().__init__(message, hint)
+        self.exit_code = exit_code
 
 
 class RotateOutcome(NamedTuple):
     name: str
-    expiry: Expiry
+    expires_at: datetime | None  # when the new token ends; None: never (or the server decides)
+    resumed: str | None  # what the stored copy was when an interrupted rotation was resumed
+    steps: tuple[str, ...]  # the steps this run carried out (rotation_plan's names)
     warnings: list[str]
 
 
-def rotate(ctx: AppContext, name: str, expiry: Expiry | None) -> RotateOutcome:
+def rotate(
+    ctx: AppContext, name: str, expiry: Expiry | None, hand_over: Callable[[str], None]
+) -> RotateOutcome:
+    """Rotate `name`, or carry an interrupted rotation of it through. `expiry` None: the new
+    token ends when the old one would have. `hand_over` prints a new token that could not be
+    stored; it is called at most once, with signals held."""
     check_token_name(name, ANY_NAME_BYTES)
+    if rp.is_stand_in(name):
+        raise UsageError(
+            f"{name!r} is a stand-in of a rotation, not a token to rotate",
+            hint="`iggy pat prune` removes stand-ins that nothing needs",
+        )
     store = ctx.store()
     store.check()
-    service = token_service(ctx.settings.address)
-    old_secret = store.get(service, name)
     credential = auth.require(ctx)
-    with signed_in(ctx, credential) as (client, _):
-        current = {token.name: token for token in client.list_tokens()}
-        if name not in current:
-            raise NotFound(f"no token named {name!r} on the server to rotate")
-        lifetime = expiry or _remaining(current[name].expiry_at_us, ctx)
-        stand_in_name = f"rotating-{secrets.token_hex(4)}"
-        warnings: list[str] = []
+    address = ctx.settings.address
+    with interrupts.guard() as signals, ExitStack() as stack:
+        with signals.interruptible():
+            stack.enter_context(ctx.rotations.running())
+            client, identity = stack.enter_context(signed_in(ctx, credential))
+            stored = store.get(token_service(address), name)
+            listed = {token.name: token for token in client.list_tokens()}
+            entry = ctx.rotations.get(address, name)
+        digest = rp.fingerprint(stored) if stored is not None else None
+        decided = rp.plan(name, entry, digest, listed)
+        rotation = _Rotation(ctx, signals, client, store, name, hand_over)
+        rotation.stored = stored
+        rotation.user_id = identity.user_id
+        return rotation.carry_out(decided, entry, listed, expiry)
 
-        def fail(step: str, error: IggyCliError, holds: str) -> RotationFailed:
-            failure = RotationFailed(
-                f"rotation of {name!r} failed at {step}: {error.message}; {holds}"
+
+class _Rotation:
+    """One run's state: what it knows of the secrets in play, and the journal entry."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        signals: interrupts.Signals,
+        client: IggyClient,
+        store: CredentialStore,
+        name: str,
+        hand_over: Callable[[str], None],
+    ) -> None:
+        self.ctx = ctx
+        self.signals = signals
+        self.client = client
+        self.store = store
+        self.name = name
+        self.hand_over = hand_over
+        self.address = ctx.settings.address
+        self.service = token_service(self.address)
+        self.user_id: int | None = None
+        self.stored: str | None = None  # the stored copy, as far as this run knows
+        self.held = rp.OLD  # what the stored copy is (rotation_plan's words)
+        self.old: str | None = None  # the old secret, when this run started the rotation
+        self.old_known = False
+        self.entry: JournalEntry | None = None
+        self.stand_in_secret: str | None = None
+        self.stand_in_ends: datetime | None = None
+        self.expires_at: datetime | None = None
+        self.warnings: list[str] = []
+
+    # --- the plan ---------------------------------------------------------------------------
+
+    def carry_out(
+        self,
+        decided: rp.Plan,
+        entry: JournalEntry | None,
+        listed: dict[str, PersonalAccessToken],
+        expiry: Expiry | None,
+    ) -> RotateOutcome:
+        self.entry = entry
+        self.held = decided.held or rp.OLD
+        if entry is not None and entry.stand_in in listed:
+            self.stand_in_ends = listed[entry.stand_in].expiry_at
+        if self.name in listed:
+            self.expires_at = listed[self.name].expiry_at
+        target = None
+        if rp.MINT_STAND_IN in decided.steps:
+            target = self._target(expiry, listed[self.name])
+            rp.lifetime(target, self._now_us(), self.name)  # a lifetime already over: say so now
+        elif rp.MINT_NEW in decided.steps and entry is not None:
+            if expiry is not None:  # asked for now: it wins over the one recorded
+                entry = entry._replace(lifetime_us=expiry.microseconds, label=expiry.label)
+                self._write_journal(entry, "updating the journal", "nothing changed")
+            rp.lifetime(entry, self._now_us(), self.name)
+        steps = {
+            rp.FORGET_PREVIOUS: self._forget_previous,
+            rp.MINT_STAND_IN: lambda: self._mint_stand_in(target),
+            rp.STORE_STAND_IN: self._store_stand_in,
+            rp.DELETE_OLD: self._delete_old,
+            rp.MINT_NEW: self._mint_and_store_new,
+            rp.STORE_NEW: lambda: None,  # done by MINT_NEW's function: the secret must not wait
+            rp.DROP_STAND_IN: self._drop_stand_in,
+        }
+        for step in decided.steps:
+            steps[step]()
+        self._close_journal()
+        if not decided.found:
+            raise NotFound(f"no token named {self.name!r} on the server to rotate")
+        return RotateOutcome(self.name, self.expires_at, decided.held, decided.steps, self.warnings)
+
+    def _target(self, expiry: Expiry | None, old: PersonalAccessToken) -> JournalEntry:
+        """A journal entry for a rotation starting now (its stand-in not yet named)."""
+        return JournalEntry(
+            stand_in="",
+            started_at=iso_utc(self.ctx.now()) or "",
+            user_id=self.user_id,
+            lifetime_us=None if expiry is None else expiry.microseconds,
+            label="as before" if expiry is None else expiry.label,
+            ends_at_us=old.expiry_at_us if expiry is None else None,
+            old_sha256=rp.fingerprint(self.stored) if self.stored is not None else None,
+        )
+
+    # --- the steps --------------------------------------------------------------------------
+
+    def _forget_previous(self) -> None:
+        """An earlier rotation's stand-in that nothing stores any more: delete it."""
+        assert self.entry is not None
+        previous = self.entry.stand_in
+        if not self._delete_quietly(previous):
+            self.warnings.append(
+                f"the stand-in {previous!r} of an earlier rotation may still be on the server; "
+                f"it expires by itself, and `iggy pat prune` removes it now"
             )
-            failure.exit_code = error.exit_code
-            return failure
+        self.stand_in_ends = None
 
-        # 1
+    def _mint_stand_in(self, target: JournalEntry | None) -> None:
+        assert target is not None
+        self.old, self.old_known = self.stored, True
+        entry = target._replace(stand_in=rp.stand_in_name(secrets.token_hex(4)))
+        self._write_journal(entry, "starting the journal", "nothing changed")
+        step = "minting a stand-in"
         try:
-            stand_in = client.create_token(stand_in_name, lifetime.microseconds)
+            with self.signals.interruptible():
+                minted = self.client.create_token(entry.stand_in, rp.STAND_IN_LIFETIME_US)
+                self.stand_in_ends = self.ctx.now() + timedelta(
+                    microseconds=rp.STAND_IN_LIFETIME_US
+                )
+                step = "checking the stand-in"
+                self._prove(minted)
+        except (IggyCliError, Interrupt) as error:
+            # The create may have been carried out with its answer lost: remove what may be.
+            raise self._abandon_stand_in(step, error) from None
+        self.stand_in_secret = minted.token
+
+    def _store_stand_in(self) -> None:
+        assert self.entry is not None and self.stand_in_secret is not None
+        entry = self.entry._replace(stand_in_sha256=rp.fingerprint(self.stand_in_secret))
+        try:
+            self._write_journal(entry, "updating the journal", "nothing changed")
+        except RotationFailed as failure:
+            raise self._abandon_stand_in("updating the journal", failure) from None
+        try:
+            with self.signals.interruptible():
+                self.store.set(self.service, self.name, self.stand_in_secret)
+        except (IggyCliError, Interrupt) as error:
+            # A timeout or a signal abandons the keyring call, not the write: it may land yet,
+            # so the stand-in stays (it expires by itself) and so does the journal.
+            raise self._failed(
+                "storing the stand-in",
+                error,
+                f"the stored copy is the old token or, if the keyring completes the write late, "
+                f"the stand-in {self._stand_in_name()!r}{self._until(self.stand_in_ends)}",
+                f"run `iggy pat rotate {self.name}` again to finish the rotation, or "
+                "`iggy pat prune` to drop the stand-in",
+            ) from None
+        self._follow_session(self.stored, self.stand_in_secret)
+        self.stored, self.held = self.stand_in_secret, rp.STAND_IN
+
+    def _delete_old(self) -> None:
+        try:
+            with self.signals.interruptible():
+                self.client.delete_token(self.name)
+            return
+        except NotFound:
+            return  # gone already: a repeated DELETE, or someone else
+        except (IggyCliError, Interrupt) as error:
+            failure = error
+        if not isinstance(failure, Interrupt):
+            still_there = self._on_server(self.name)
+            if still_there is False:
+                return  # carried out, its answer lost
+            if still_there and self.old_known:
+                raise self._put_back(failure) from None
+        raise self._failed(
+            "deleting the old token", failure, self._holds(), self._run_again()
+        ) from None
+
+    def _mint_and_store_new(self) -> None:
+        """MINT_NEW and STORE_NEW. From the mint until the token is stored or printed, its
+        secret exists only in this process: signals are held, except while storing (a hung
+        keyring must stay interruptible), and any failure hands the token over."""
+        assert self.entry is not None
+        lifetime = rp.lifetime(self.entry, self._now_us(), self.name)
+        try:
+            minted = self.client.create_token(self.name, lifetime.microseconds)
         except IggyCliError as error:
-            raise fail("minting a stand-in", error, "nothing changed") from None
+            # An answer lost here leaves a new NAME whose secret never arrived; running the
+            # rotation again deletes it (the stored copy is the stand-in) and mints another.
+            raise self._failed(
+                "minting the new token", error, self._holds(), self._run_again()
+            ) from None
+        self.expires_at = expires_at(lifetime, self.ctx.now())
+        entry = self.entry._replace(new_sha256=rp.fingerprint(minted.token))
+        with suppress(RotationFailed):  # without it a resumed run only rotates once more
+            self._write_journal(entry, "updating the journal", "")
         try:
-            _prove(ctx, stand_in)
-        except IggyCliError as error:
-            _forget_on_server(client, stand_in_name)
-            raise fail("checking the stand-in", error, "nothing changed") from None
-        # 2
+            with self.signals.interruptible():
+                self.store.set(self.service, self.name, minted.token)
+        except (IggyCliError, Interrupt) as error:
+            raise self._hand_over(minted, error) from None
+        self._follow_session(self.stored, minted.token)
+        self.stored, self.held = minted.token, rp.NEW
+        self.ctx.names.add_stored(self.address, self.ctx.store_choice.kind, self.name)
+
+    def _drop_stand_in(self) -> None:
+        assert self.entry is not None
+        name = self.entry.stand_in
         try:
-            store.set(service, name, stand_in.token)
-        except IggyCliError as error:
-            _forget_on_server(client, stand_in_name)
-            raise fail("storing the stand-in", error, "the stored copy is the old token") from None
-        _follow_session(ctx, store, old_secret, stand_in.token)
-        # 3
-        try:
-            client.delete_token(name)
+            with self.signals.interruptible():
+                self.client.delete_token(name)
         except NotFound:
             pass
-        except IggyCliError as error:
-            holds = _put_back(ctx, store, service, name, old_secret, client, stand_in)
-            raise fail("deleting the old token", error, holds) from None
-        # 4
-        keeps = (
-            f"the stored copy of {name!r} is a working stand-in named {stand_in_name!r} on the "
-            "server; run the rotation again"
-        )
-        try:
-            final = client.create_token(name, lifetime.microseconds)
-        except IggyCliError as error:
-            raise fail(f"minting the new {name!r}", error, keeps) from None
-        try:
-            _prove(ctx, final)
-        except IggyCliError as error:
-            raise fail(f"checking the new {name!r}", error, keeps) from None
-        # 5
-        try:
-            store.set(service, name, final.token)
-        except IggyCliError as error:
-            raise fail(f"storing the new {name!r}", error, keeps) from None
-        _follow_session(ctx, store, stand_in.token, final.token)
-        ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
-        # 6
-        try:
-            client.delete_token(stand_in_name)
-        except IggyCliError as error:
-            warnings.append(
-                f"the stand-in {stand_in_name!r} is still on the server ({error.message}); "
-                f"delete it with `iggy pat delete {stand_in_name}`"
+        except (IggyCliError, Interrupt) as error:
+            self.warnings.append(
+                f"could not make sure the stand-in {name!r} was deleted ({_cause(error)}); "
+                f"it expires by itself{self._until(self.stand_in_ends)}, and `iggy pat prune` "
+                "removes it now"
             )
-    return RotateOutcome(name, lifetime, warnings)
+
+    # --- failures ---------------------------------------------------------------------------
+
+    def _failed(
+        self, step: str, error: IggyCliError | Interrupt, holds: str, hint: str | None
+    ) -> RotationFailed:
+        code = 130 if isinstance(error, Interrupt) else error.exit_code
+        message = f"rotation of {self.name!r} failed at {step}: {_cause(error)}; {holds}"
+        return RotationFailed(message, hint, code)
+
+    def _abandon_stand_in(self, step: str, error: IggyCliError | Interrupt) -> RotationFailed:
+        """Before the stand-in is stored: remove it (if it exists) and the journal entry."""
+        assert self.entry is not None
+        if self._delete_quietly(self.entry.stand_in):
+            self._drop_journal()
+            return self._failed(step, error, "nothing changed", self._run_again(""))
+        return self._failed(
+            step,
+            error,
+            f"the stored copy is the old token, unchanged; the stand-in "
+            f"{self.entry.stand_in!r} may be on the server{self._until(self.stand_in_ends)}",
+            f"run `iggy pat rotate {self.name}` again, or `iggy pat prune` to remove the stand-in",
+        )
+
+    def _put_back(self, error: IggyCliError) -> RotationFailed:
+        """The old token survived a failed delete: store it again, drop the stand-in."""
+        step = "deleting the old token"
+        try:
+            with self.signals.interruptible():
+                if self.old is None:
+                    self.store.delete(self.service, self.name)
+                else:
+                    self.store.set(self.service, self.name, self.old)
+        except (IggyCliError, Interrupt):
+            return self._failed(step, error, self._holds(), self._run_again())
+        if self.old is not None:
+            self._follow_session(self.stored, self.old)
+        self.stored, self.held = self.old, rp.OLD
+        holds = (
+            "the stored copy is the old token again" if self.old else "nothing is stored, as before"
+        )
+        assert self.entry is not None
+        if self._delete_quietly(self.entry.stand_in):
+            self._drop_journal()
+        else:
+            holds += f"; the unused stand-in {self.entry.stand_in!r} expires by itself"
+        return self._failed(step, error, holds, self._run_again(""))
+
+    def _hand_over(self, minted: MintedToken, error: IggyCliError | Interrupt) -> IggyCliError:
+        """The new token could not be stored: print it (signals are held while it is)."""
+        holds = self._holds()
+        try:
+            self.hand_over(minted.token)
+        except Exception as failure:  # a closed or full stdout
+            return self._failed(
+                "storing the new token",
+                error,
+                f"printing it failed too ({type(failure).__name__}); {holds}",
+                self._run_again(),
+            )
+        ends = "never expires" if self.expires_at is None else f"ends {self._at(self.expires_at)}"
+        return TokenNotStored(
+            f"rotation of {self.name!r}: the new token was created ({ends}) but not stored: "
+            f"{_cause(error)}; it is printed above, save it now; {holds}",
+            hint=f"or run `iggy pat rotate {self.name}` again once the keyring works: it "
+            "replaces the printed token with one it stores",
+        )
+
+    def _holds(self) -> str:
+        """What the stored copy is now, in words."""
+        if self.held == rp.STAND_IN:
+            name = self._stand_in_name()
+            return f"the stored copy is the stand-in {name!r}{self._until(self.stand_in_ends)}"
+        return {
+            rp.OLD: "the stored copy is the old token, unchanged",
+            rp.NEW: "the stored copy is the new token",
+            rp.NOTHING: f"nothing is stored under {self.name!r}",
+        }.get(self.held, "the stored copy is unchanged")
+
+    def _run_again(self, to: str = " to finish the rotation") -> str:
+        return f"run `iggy pat rotate {self.name}` again{to}"
+
+    def _stand_in_name(self) -> str:
+        return self.entry.stand_in if self.entry is not None else "?"
+
+    def _until(self, ends: datetime | None) -> str:
+        if ends is None:
+            return ""
+        verb = "works until" if ends > self.ctx.now() else "expired at"
+        return f", which {verb} {self._at(ends)}"
+
+    def _at(self, instant: datetime) -> str:
+        now = self.ctx.now()
+        return f"{local_time(instant, self.ctx.settings.utc)} ({relative_words(instant, now)})"
+
+    # --- small helpers ----------------------------------------------------------------------
+
+    def _now_us(self) -> int:
+        return int(self.ctx.now().timestamp() * 1_000_000)
+
+    def _prove(self, minted: MintedToken) -> None:
+        """Log in (and out) with a fresh token, on a connection of its own."""
+        credential = auth.Credential("token", "rotation", minted.token, token_name=minted.name)
+        with signed_in(self.ctx, credential):
+            pass
+
+    def _on_server(self, name: str) -> bool | None:
+        """Whether the server lists `name`; None when it cannot be asked."""
+        try:
+            with self.signals.interruptible():
+                return name in {token.name for token in self.client.list_tokens()}
+        except (IggyCliError, Interrupt):
+            return None
+
+    def _delete_quietly(self, name: str) -> bool:
+        """Delete `name` on the server; True when it is gone (or was never there)."""
+        try:
+            with self.signals.interruptible():
+                self.client.delete_token(name)
+        except NotFound:
+            return True
+        except (IggyCliError, Interrupt):
+            return False
+        return True
+
+    def _follow_session(self, previous: str | None, new: str) -> None:
+        """If this server's session is the token being rotated (`pat login NAME`), keep it so."""
+        service = session_service(self.address)
+        with suppress(IggyCliError, Interrupt), self.signals.interruptible():
+            if previous is not None and self.store.get(service, SESSION_TOKEN_NAME) == previous:
+                self.store.set(service, SESSION_TOKEN_NAME, new)
+
+    def _write_journal(self, entry: JournalEntry, step: str, holds: str) -> None:
+        try:
+            self.ctx.rotations.put(self.address, self.name, entry)
+        except StorageError as error:
+            raise self._failed(step, error, holds, self._run_again("")) from None
+        self.entry = entry
+
+    def _drop_journal(self) -> bool:
+        try:
+            self.ctx.rotations.drop(self.address, self.name)
+        except StorageError:
+            return False
+        return True
+
+    def _close_journal(self) -> None:
+        if self.entry is not None and not self._drop_journal():
+            self.warnings.append(
+                f"could not remove the finished rotation from {self.ctx.rotations.path}"
+            )
 
 
-def _follow_session(
-    ctx: AppContext, store: CredentialStore, previous: str | None, new: str
-) -> None:
-    """If this server's session is the token being rotated (`pat login NAME`), keep it so."""
-    service = session_service(ctx.settings.address)
-    with suppress(IggyCliError):
-        if previous is not None and store.get(service, SESSION_TOKEN_NAME) == previous:
-            store.set(service, SESSION_TOKEN_NAME, new)
-
-
-def _remaining(expiry_at_us: int | None, ctx: AppContext) -> Expiry:
-    """Without EXPIRY the new token ends when the old one would have."""
-    if expiry_at_us is None:
-        return Expiry(NEVER_EXPIRES_US, "never")
-    left = expiry_at_us - int(ctx.now().timestamp() * 1_000_000)
-    if left <= 0:
-        raise UsageError("the token has expired; give the new one an EXPIRY, such as 30d")
-    return Expiry(left, "as before")
-
-
-def _prove(ctx: AppContext, minted: MintedToken) -> None:
-    """Log in (and out) with a fresh token, on a connection of its own."""
-    with signed_in(ctx, auth.Credential("token", "rotation", minted.token, token_name=minted.name)):
-        pass
-
-
-def _forget_on_server(client: IggyClient, name: str) -> None:
-    # best effort: an unused stand-in is harmless and ends with its expiry
-    with suppress(IggyCliError):
-        client.delete_token(name)
-
-
-def _put_back(
-    ctx: AppContext,
-    store: CredentialStore,
-    service: str,
-    name: str,
-    old: str | None,
-    client: IggyClient,
-    stand_in: MintedToken,
-) -> str:
-    """After the old token survived a failed delete: store it again (and the session, if it
-    followed the stand-in), then drop the stand-in."""
-    keeps = f"the stored copy is a working stand-in named {stand_in.name!r}"
-    if old is None:
-        return keeps
-    try:
-        store.set(service, name, old)
-    except IggyCliError:
-        return keeps
-    _follow_session(ctx, store, stand_in.token, old)
-    _forget_on_server(client, stand_in.name)
-    return "the stored copy is the old token again"
+def _cause(error: IggyCliError | Interrupt) -> str:
+    return f"interrupted ({error.words})" if isinstance(error, Interrupt) else error.message

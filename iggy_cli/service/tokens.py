@@ -19,6 +19,8 @@ from iggy_cli.errors import (
     StorageError,
 )
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
+from iggy_cli.rotation_journal import JournalEntry
+from iggy_cli.service import rotation_plan
 from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
 
 # --- pat create -------------------------------------------------------------------------------
@@ -145,29 +147,63 @@ def stored_token(ctx: AppContext, name: str) -> str:
 class PruneOutcome(NamedTuple):
     expired: list[str]
     orphans: list[str]
+    stand_ins: list[str]
     dry_run: bool
 
 
 def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> PruneOutcome:
-    """Delete expired tokens (server and local copy), and local copies of tokens the server
-    no longer has (known from the names index, since a keyring cannot be listed)."""
+    """Delete leftover stand-ins of rotations, expired tokens (with `expired`; server and local
+    copy), and local copies of tokens the server no longer has (with `orphans`; known from the
+    names index, since a keyring cannot be listed)."""
     credential = auth.require(ctx)
     address = ctx.settings.address
     service = token_service(address)
-    with signed_in(ctx, credential) as (client, _):
+    # Holding the rotation lock: no rotation is half-way through minting or storing a stand-in
+    # while this run decides which stand-ins nothing needs.
+    with ctx.rotations.running(), signed_in(ctx, credential) as (client, _):
         tokens = client.list_tokens()
         now = ctx.now()
-        doomed = [token.name for token in tokens if expired and token.is_expired(now)]
+        in_progress = ctx.rotations.entries(address)
+        needed = _stand_ins_in_use(ctx, service, in_progress)
+        leftovers = sorted(
+            token.name
+            for token in tokens
+            # A stand-in always expires: a never-expiring namesake is someone's own token.
+            if rotation_plan.is_stand_in(token.name)
+            and token.expiry_at_us is not None
+            and token.name not in needed
+        )
+        doomed = [
+            token.name
+            for token in tokens
+            if expired and token.is_expired(now) and token.name not in leftovers
+        ]
         on_server = {token.name for token in tokens}
         stored = ctx.names.stored(address, ctx.store_choice.kind) if orphans else set()
         orphaned = sorted(stored - on_server)
         if dry_run:
-            return PruneOutcome(doomed, orphaned, True)
-        for name in doomed:
+            return PruneOutcome(doomed, orphaned, leftovers, True)
+        for name in [*leftovers, *doomed]:
             with suppress(NotFound):  # the server's cleaner may have been quicker
                 client.delete_token(name)
+        for name, entry in in_progress.items():
+            if entry.stand_in not in needed:  # nothing left to resume: its stand-in is gone
+                ctx.rotations.drop(address, name)
     for name in [*doomed, *orphaned]:
         ctx.store().delete(service, name)
         ctx.names.forget(address, name)
-    ctx.names.saw(address, sorted(on_server - set(doomed)))
-    return PruneOutcome(doomed, orphaned, False)
+    ctx.names.saw(address, sorted(on_server - set(doomed) - set(leftovers)))
+    return PruneOutcome(doomed, orphaned, leftovers, False)
+
+
+def _stand_ins_in_use(
+    ctx: AppContext, service: str, in_progress: dict[str, JournalEntry]
+) -> set[str]:
+    """Stand-ins that interrupted rotations still need: each one that is its NAME's stored copy
+    (a copy that cannot be read counts as needed: better kept than a stranded user)."""
+    digests: dict[str, str | None] = {}
+    for name in in_progress:
+        with suppress(StorageError):
+            secret = ctx.store().get(service, name)
+            digests[name] = None if secret is None else rotation_plan.fingerprint(secret)
+    return rotation_plan.stand_ins_in_use(in_progress, digests)
