@@ -66,6 +66,17 @@ def test_a_lost_answer_is_carried_out_and_the_connection_closed(stable: SandboxS
     assert create(stable, jwt, "kept").status == 200  # the fault fired once
 
 
+def test_skip_lets_the_first_matching_requests_through(stable: SandboxServer) -> None:
+    jwt = login(stable)
+    fault = stable.lose_answer("POST", TOKENS, skip=1)
+    assert create(stable, jwt, "first").status == 200
+    assert fault.remaining == 1
+    with pytest.raises(http.client.RemoteDisconnected):
+        create(stable, jwt, "second")
+    assert fault.remaining == 0
+    assert [token["name"] for token in listed(stable, jwt)] == ["first", "second"]
+
+
 def test_a_held_answer_waits_until_the_client_gives_up(stable: SandboxServer) -> None:
     jwt = login(stable)
     stable.lose_answer("POST", TOKENS, mode="hold")

@@ -56,23 +56,32 @@ class LostAnswer:
 
 
 class Fault:
-    """One armed rule: requests whose method and path match get `action`, `count` times.
+    """One armed rule: requests whose method and path match get `action`, `count` times,
+    after the first `skip` matching requests have been let through untouched.
 
     `method` is an HTTP method or "*"; `path` is a shell-style pattern (fnmatch: `*` also
     matches `/`) over the path as sent, without the query, e.g. "/personal-access-tokens*".
     """
 
-    __slots__ = ("_lock", "_remaining", "action", "method", "path")
+    __slots__ = ("_lock", "_remaining", "_skip", "action", "method", "path")
 
     def __init__(
-        self, method: str, path: str, action: CannedAnswer | LostAnswer, count: int
+        self,
+        method: str,
+        path: str,
+        action: CannedAnswer | LostAnswer,
+        count: int,
+        skip: int = 0,
     ) -> None:
         if count < 1:
             raise ValueError("count must be at least 1")
+        if skip < 0:
+            raise ValueError("skip must not be negative")
         self.method = method.upper()
         self.path = path
         self.action = action
         self._remaining = count
+        self._skip = skip
         self._lock = threading.Lock()
 
     @property
@@ -86,6 +95,9 @@ class Fault:
             return False
         with self._lock:
             if self._remaining == 0:
+                return False
+            if self._skip:
+                self._skip -= 1
                 return False
             self._remaining -= 1
             return True

@@ -624,12 +624,16 @@ class SandboxServer:
         count: int = 1,
         mode: LoseMode = "close",
         hold_s: float = 60.0,
+        skip: int = 0,
     ) -> Fault:
         """Carry out the next `count` requests matching `method` ("*" for any) and `path` (an
         fnmatch pattern over the path as sent, e.g. "/personal-access-tokens*"), then lose
         their answers: "close" closes the connection without a byte; "hold" sends nothing
-        until the client closes the connection (it gave up), the server stops, or `hold_s`."""
-        return self._app.faults.arm(Fault(method, path, LostAnswer(mode, hold_s), count))
+        until the client closes the connection (it gave up), the server stops, or `hold_s`.
+        The first `skip` matching requests are answered as usual (the second create of a
+        run: `skip=1`)."""
+        lost = LostAnswer(mode, hold_s)
+        return self._app.faults.arm(Fault(method, path, lost, count, skip))
 
     def answer_with(
         self,
@@ -641,13 +645,14 @@ class SandboxServer:
         content_type: str | None = "text/plain; charset=utf-8",
         headers: Mapping[str, str] | None = None,
         count: int = 1,
+        skip: int = 0,
     ) -> Fault:
         """Answer the next `count` matching requests with this status, content type, headers
         and body instead of handling them (nothing changes on the server). `body` may be a
         function of the request, e.g. `lambda r: f"bad: {r.json}"` for a server that echoes
-        secrets back."""
+        secrets back. The first `skip` matching requests are answered as usual."""
         answer = CannedAnswer(status, body, content_type, dict(headers or {}))
-        return self._app.faults.arm(Fault(method, path, answer, count))
+        return self._app.faults.arm(Fault(method, path, answer, count, skip))
 
     def clear_faults(self) -> None:
         self._app.faults.clear()
