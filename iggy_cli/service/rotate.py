@@ -281,10 +281,11 @@ class _Rotation:
         except NotFound:
             pass
         except (IggyCliError, Interrupt) as error:
+            ends = self.stand_in_ends
+            when = "" if ends is None else f" at {self._at(ends)}"
             self.warnings.append(
                 f"could not make sure the stand-in {name!r} was deleted ({_cause(error)}); "
-                f"it expires by itself{self._until(self.stand_in_ends)}, and `iggy pat prune` "
-                "removes it now"
+                f"it stops working by itself{when}, and `iggy pat prune` removes it now"
             )
 
     # --- failures ---------------------------------------------------------------------------
@@ -306,7 +307,7 @@ class _Rotation:
             step,
             error,
             f"the stored copy is the old token, unchanged; the stand-in "
-            f"{self.entry.stand_in!r} may be on the server{self._until(self.stand_in_ends)}",
+            f"{self.entry.stand_in!r} may be on the server{self._by(self.stand_in_ends)}",
             f"run `iggy pat rotate {self.name}` again, or `iggy pat prune` to remove the stand-in",
         )
 
@@ -376,6 +377,9 @@ class _Rotation:
             return ""
         verb = "works until" if ends > self.ctx.now() else "expired at"
         return f", which {verb} {self._at(ends)}"
+
+    def _by(self, ends: datetime | None) -> str:
+        return "" if ends is None else f" until {self._at(ends)}"
 
     def _at(self, instant: datetime) -> str:
         now = self.ctx.now()
