@@ -99,7 +99,7 @@ def test_plain_and_field(
         (("pat", "list"), ["name", "expiry_at", "expiry_at_us", "expired", "stored"]),
         (("pat", "delete", "forever"), ["name", "deleted", "removed_local_copy"]),
         (("login",), ["url", "user_id", "session_expires_at", "replaced"]),
-        (("pat", "prune", "--expired"), ["expired", "orphans", "dry_run"]),
+        (("pat", "prune", "--expired"), ["expired", "orphans", "stand_ins", "dry_run"]),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
 )

@@ -57,7 +57,7 @@ def test_prune_expired_with_and_without_dry_run(cli: Cli, sandbox: SandboxServer
     mint_token(sandbox.url, "forever")
     time.sleep(0.01)
     dry = cli("pat", "prune", "--expired", "--dry-run", "-o", "json", env=cli.as_admin())
-    assert dry.json == {"expired": ["brief"], "orphans": [], "dry_run": True}
+    assert dry.json == {"expired": ["brief"], "orphans": [], "stand_ins": [], "dry_run": True}
     assert sorted(server_tokens(sandbox.url)) == ["brief", "forever"]
     real = cli("pat", "prune", "--expired", env=cli.as_admin())
     assert (real.code, real.stderr) == (0, "Deleted expired token 'brief'.\n")
@@ -79,9 +79,12 @@ def test_prune_orphans_removes_copies_the_server_lacks(cli: Cli, sandbox: Sandbo
     assert list(cli.keyring()[f"iggy:{sandbox.url.removeprefix('http://')}"]) == ["kept"]
 
 
-def test_prune_needs_something_to_prune(cli: Cli) -> None:
+def test_prune_alone_removes_only_leftover_stand_ins(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "brief", "1ms", env=cli.as_admin()).code == 0
+    time.sleep(0.01)
     result = cli("pat", "prune", env=cli.as_admin())
-    assert result.code == 2 and "--expired, --orphans" in result.stderr
+    assert (result.code, result.stderr) == (0, "Nothing to prune.\n")
+    assert list(server_tokens(sandbox.url)) == ["brief"]  # expired, but not asked for
 
 
 def test_rotate_through_the_console_script(cli: Cli, sandbox: SandboxServer) -> None:
