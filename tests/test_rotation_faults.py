@@ -197,6 +197,43 @@ def test_a_new_token_that_cannot_be_stored_is_printed(cli: Cli, sandbox: Sandbox
     assert_rotated_cleanly(cli, sandbox, old)
 
 
+@pytest.mark.parametrize(
+    ("redirect", "failure"),
+    [(">/dev/full", "OSError"), (">&-", "OSError")],
+    ids=["full", "closed"],
+)
+def test_a_new_token_that_can_be_neither_stored_nor_printed(
+    cli: Cli, sandbox: SandboxServer, redirect: str, failure: str
+) -> None:
+    old = start(cli, sandbox)
+    env = {
+        **cli.env,
+        **cli.as_admin(),
+        "PYTHON_KEYRING_BACKEND": CUE,
+        "CUE_KEYRING_WRITES": "2=raise",
+    }
+    done = subprocess.run(
+        ["sh", "-c", f'exec "$0" pat rotate deploy {redirect}', str(BIN / "iggy")],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+    first = Result(done.returncode, "", done.stderr)
+    RUNS.append((("pat", "rotate", "deploy"), first, False))
+    assert first.code == 7, first.stderr
+    assert f"printing it failed too ({failure}), so the tool deleted it on the server" in (
+        first.stderr
+    )
+    assert "the stored copy is the stand-in" in first.stderr
+    assert len(first.stderr.splitlines()) == 2  # the error and its hint, nothing else
+    assert "deploy" not in server_tokens(sandbox.url)  # the token nobody has is gone
+    assert works(sandbox.url, stored(cli, sandbox))
+    follow_advice(cli, sandbox, first)
+    assert_rotated_cleanly(cli, sandbox, old)
+
+
 def test_a_stand_in_that_cannot_be_stored(cli: Cli, sandbox: SandboxServer) -> None:
     old = start(cli, sandbox)
     env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": CUE, "CUE_KEYRING_WRITES": "1=raise"}
@@ -373,6 +410,23 @@ def test_the_journal_never_holds_a_secret(cli: Cli, sandbox: SandboxServer) -> N
     ]
     assert re.fullmatch(r"[0-9a-f]{64}", entry["stand_in_sha256"])
     assert entry["new_sha256"] is None and entry["user_id"] == 0
+
+
+def test_a_token_past_its_end_needs_an_expiry_and_the_hint_gives_one(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    assert cli("pat", "create", "deploy", "1ms", env=cli.as_admin()).code == 0
+    old = stored(cli, sandbox)
+    time.sleep(0.01)
+    first = cli("pat", "rotate", "deploy", env=cli.as_admin())
+    assert first.code == 2 and first.stderr.splitlines()[-1] == (
+        "hint: give the new token an EXPIRY, such as `iggy pat rotate deploy 30d`"
+    )
+    assert list(server_tokens(sandbox.url)) == ["deploy"] and journal(cli) == {}
+    runs = follow_advice(cli, sandbox, first)
+    assert [run.code for run in runs] == [0]
+    assert runs[0].stderr.startswith("Rotated 'deploy': a new secret is stored and expires ")
+    assert_rotated_cleanly(cli, sandbox, old or "")
 
 
 def test_rotating_a_stand_in_is_refused(cli: Cli) -> None:

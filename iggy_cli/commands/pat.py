@@ -28,6 +28,7 @@ from iggy_cli.errors import (
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_duration, parse_expiry
 
 if TYPE_CHECKING:
+    from iggy_cli.context import AppContext
     from iggy_cli.service.rotate import RotateOutcome
 
 PAT_HELP = "Create, list, rotate, delete and log in with personal access tokens."
@@ -303,7 +304,7 @@ def rotate(
     ctx = app_context(typer_ctx)
     lifetime = parse_expiry(expiry) if expiry else None
     # A new token that could not be stored reaches stdout alone, whatever -o or --field say.
-    outcome = rotate_token(ctx, name, lifetime, hand_over=ctx.output.value)
+    outcome = rotate_token(ctx, name, lifetime, hand_over=lambda token: _print_token(ctx, token))
     for warning in outcome.warnings:
         ctx.output.warning(warning)
     payload = {
@@ -323,6 +324,23 @@ def rotate(
         )
     else:
         ctx.output.message(f"Rotated {name!r}: the new secret was already stored; it {ends}.")
+
+
+def _print_token(ctx: "AppContext", token: str) -> None:
+    """Print a token; if stdout cannot take it (closed, full), point stdout at /dev/null before
+    saying so, or Python's flush at exit fails again on the same bytes (exit 120)."""
+    import os
+    import sys
+
+    try:
+        if sys.stdout is None:  # started with stdout closed (`>&-`): print would drop it
+            raise OSError(9, "stdout is closed")
+        ctx.output.value(token)
+    except (OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+        raise
 
 
 def _resumed(outcome: "RotateOutcome") -> str:

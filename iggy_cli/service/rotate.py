@@ -341,18 +341,22 @@ class _Rotation:
         try:
             self.hand_over(minted.token)
         except Exception as failure:  # a closed or full stdout
+            # A token nobody can have is deleted, as `pat create` does; if that fails too,
+            # running the rotation again deletes it (the stored copy is the stand-in).
+            gone = "deleted it" if self._delete_quietly(self.name) else "could not delete it"
             return self._failed(
                 "storing the new token",
                 error,
-                f"printing it failed too ({type(failure).__name__}); {holds}",
+                f"printing it failed too ({type(failure).__name__}), so the tool {gone} on "
+                f"the server; {holds}",
                 self._run_again(),
             )
         ends = "never expires" if self.expires_at is None else f"ends {self._at(self.expires_at)}"
         return TokenNotStored(
             f"rotation of {self.name!r}: the new token was created ({ends}) but not stored: "
             f"{_cause(error)}; it is printed above, save it now; {holds}",
-            hint=f"or run `iggy pat rotate {self.name}` again once the keyring works: it "
-            "replaces the printed token with one it stores",
+            hint=f"if you do not keep it, run `iggy pat rotate {self.name}` again once the "
+            "keyring works: that replaces the printed token with one it stores",
         )
 
     def _holds(self) -> str:
@@ -418,7 +422,8 @@ class _Rotation:
     def _follow_session(self, previous: str | None, new: str) -> None:
         """If this server's session is the token being rotated (`pat login NAME`), keep it so."""
         service = session_service(self.address)
-        with suppress(IggyCliError, Interrupt), self.signals.interruptible():
+        # Not interruptible: a signal here waits for the next step, which says what it cut.
+        with suppress(IggyCliError):
             if previous is not None and self.store.get(service, SESSION_TOKEN_NAME) == previous:
                 self.store.set(service, SESSION_TOKEN_NAME, new)
 
