@@ -17,7 +17,7 @@ from iggy_cli.config import NameIndex, SessionIndex, UserConfig
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import MemoryStore
 from iggy_cli.errors import IggyCliError, StorageError, TokenNotStored
-from iggy_cli.rotation_journal import RotationJournal
+from iggy_cli.rotation_journal import JournalEntry, RotationJournal
 from iggy_cli.sandbox.server import SandboxServer
 from iggy_cli.service.rotate import rotate
 from iggy_cli.settings import Settings, normalize_url
@@ -205,3 +205,55 @@ def test_a_put_back_old_token_takes_the_session_back_too(setup, sandbox: Sandbox
         rotate(ctx, "deploy", None, [].append)
     assert store.get(session, SESSION_TOKEN_NAME) == old
     assert works(sandbox.url, old)
+
+
+class FaultyJournal(RotationJournal):
+    """A journal whose n-th write fails, as a full disk does."""
+
+    def __init__(self, path: str, failing_put: int) -> None:
+        super().__init__(path)
+        self.failing_put = failing_put
+        self.puts = 0
+
+    def put(self, address: str, name: str, entry: JournalEntry) -> None:
+        self.puts += 1
+        if self.puts == self.failing_put:
+            raise StorageError(f"cannot write {self.path}: No space left on device")
+        super().put(address, name, entry)
+
+
+@pytest.mark.parametrize(
+    ("failing_put", "step"),
+    [(1, "starting the journal"), (2, "updating the journal")],
+    ids=["before-the-stand-in", "before-storing-it"],
+)
+def test_a_journal_that_cannot_be_written_changes_nothing(
+    setup,  # type: ignore[no-untyped-def]
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    failing_put: int,
+    step: str,
+) -> None:
+    ctx, store, service, old = setup(Faults())
+    ctx.rotations = FaultyJournal(str(tmp_path / "rotations.json"), failing_put)
+    with pytest.raises(IggyCliError) as caught:
+        rotate(ctx, "deploy", None, [].append)
+    assert caught.value.exit_code == 7
+    assert caught.value.message.startswith(f"rotation of 'deploy' failed at {step}: cannot write ")
+    assert caught.value.message.endswith("; nothing changed")
+    assert store.get(service, "deploy") == old
+    assert list(server_tokens(sandbox.url)) == ["deploy"]
+
+
+def test_an_unusable_journal_folder_stops_before_anything(
+    setup,  # type: ignore[no-untyped-def]
+    sandbox: SandboxServer,
+    tmp_path: Path,
+) -> None:
+    ctx, store, service, old = setup(Faults())
+    (tmp_path / "in-the-way").write_text("")
+    ctx.rotations = RotationJournal(str(tmp_path / "in-the-way" / "rotations.json"))
+    with pytest.raises(StorageError, match="cannot lock"):
+        rotate(ctx, "deploy", None, [].append)
+    assert store.get(service, "deploy") == old
+    assert list(server_tokens(sandbox.url)) == ["deploy"]

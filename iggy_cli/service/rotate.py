@@ -140,7 +140,12 @@ class _Rotation:
         elif rp.MINT_NEW in decided.steps and entry is not None:
             if expiry is not None:  # asked for now: it wins over the one recorded
                 entry = entry._replace(lifetime_us=expiry.microseconds, label=expiry.label)
-                self._write_journal(entry, "updating the journal", "nothing changed")
+                try:
+                    self._write_journal(entry)
+                except StorageError as error:
+                    raise self._failed(
+                        "updating the journal", error, "nothing changed", self._run_again("")
+                    ) from None
             rp.lifetime(entry, self._now_us(), self.name)
         steps = {
             rp.FORGET_PREVIOUS: self._forget_previous,
@@ -187,7 +192,12 @@ class _Rotation:
         assert target is not None
         self.old, self.old_known = self.stored, True
         entry = target._replace(stand_in=rp.stand_in_name(secrets.token_hex(4)))
-        self._write_journal(entry, "starting the journal", "nothing changed")
+        try:
+            self._write_journal(entry)
+        except StorageError as error:
+            raise self._failed(
+                "starting the journal", error, "nothing changed", self._run_again("")
+            ) from None
         step = "minting a stand-in"
         try:
             with self.signals.interruptible():
@@ -205,10 +215,10 @@ class _Rotation:
     def _store_stand_in(self) -> None:
         assert self.entry is not None and self.stand_in_secret is not None
         entry = self.entry._replace(stand_in_sha256=rp.fingerprint(self.stand_in_secret))
-        try:
-            self._write_journal(entry, "updating the journal", "nothing changed")
-        except RotationFailed as failure:
-            raise self._abandon_stand_in("updating the journal", failure) from None
+        try:  # a stand-in is stored only once the journal can recognise it
+            self._write_journal(entry)
+        except StorageError as error:
+            raise self._abandon_stand_in("updating the journal", error) from None
         try:
             with self.signals.interruptible():
                 self.store.set(self.service, self.name, self.stand_in_secret)
@@ -261,8 +271,10 @@ class _Rotation:
             ) from None
         self.expires_at = expires_at(lifetime, self.ctx.now())
         entry = self.entry._replace(new_sha256=rp.fingerprint(minted.token))
-        with suppress(RotationFailed):  # without it a resumed run only rotates once more
-            self._write_journal(entry, "updating the journal", "")
+        # Best effort: without the digest, a later run cannot tell the stored copy is the new
+        # token and rotates once more instead of only tidying up. The token must not wait.
+        with suppress(StorageError):
+            self._write_journal(entry)
         try:
             with self.signals.interruptible():
                 self.store.set(self.service, self.name, minted.token)
@@ -427,11 +439,8 @@ class _Rotation:
             if previous is not None and self.store.get(service, SESSION_TOKEN_NAME) == previous:
                 self.store.set(service, SESSION_TOKEN_NAME, new)
 
-    def _write_journal(self, entry: JournalEntry, step: str, holds: str) -> None:
-        try:
-            self.ctx.rotations.put(self.address, self.name, entry)
-        except StorageError as error:
-            raise self._failed(step, error, holds, self._run_again("")) from None
+    def _write_journal(self, entry: JournalEntry) -> None:
+        self.ctx.rotations.put(self.address, self.name, entry)
         self.entry = entry
 
     def _drop_journal(self) -> bool:
