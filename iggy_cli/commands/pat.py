@@ -247,7 +247,7 @@ def prune(
         bool, typer.Option("--dry-run", help="Say what would go; change nothing.")
     ] = False,
 ) -> None:
-    """Delete leftover rotation stand-ins, and expired tokens or orphaned copies.
+    """Delete leftover stand-ins; with flags, expired tokens or orphans.
 
     A stand-in (iggy-cli-standin-...) is left over when a rotation that made it was cut
     short and nothing stores it any more; one an unfinished rotation still needs is kept
@@ -287,7 +287,7 @@ def rotate(
     name: NameArg,
     expiry: ExpiryArg = None,
 ) -> None:
-    """Replace a token's secret and keep its name, or finish an interrupted rotation.
+    """Replace a token's secret and keep its name.
 
     The stored copy works at every moment: a stand-in token that lives 10 minutes bridges
     the gap. Without EXPIRY the new token ends when the old one would have. If a rotation
