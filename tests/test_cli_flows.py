@@ -192,19 +192,24 @@ def test_pat_login_adopts_a_token_as_session_and_logout_keeps_it(
     assert "as user 0 with 'deploy'" in adopted.stderr
     assert "the access token expires" in adopted.stderr and "(in 1 hour)" in adopted.stderr
     assert "previous login session's token was deleted" in adopted.stderr
-    session_service = f"iggy-cli-session:{address(sandbox)}"
-    stored = cli.keyring()
-    assert (
-        stored[session_service]["iggy-cli-session"] == stored[f"iggy:{address(sandbox)}"]["deploy"]
-    )
+    # The adopted session is the stored 'deploy' itself, not a copy where Iggy's own CLI keeps
+    # its login session: its `iggy logout` would delete a server token 'iggy-cli-session'.
+    deploy_service = f"iggy:{address(sandbox)}"
+    assert list(cli.keyring()) == [deploy_service]
     assert list(server_tokens(sandbox.url)) == ["deploy"]
+    status = cli("status", "-o", "json")
+    assert status.code == 0, status.stderr
+    assert status.json["credential"]["source"] == (  # type: ignore[index]
+        f"session: token 'deploy' in keyring ({deploy_service})"
+    )
 
     out = cli("logout")
     assert out.code == 0, out.stderr
     assert "kept 'deploy': it is your own token" in out.stderr
-    assert "Session in keyring: removed from the keyring." in out.stderr
+    assert "Session in keyring: forgot the adopted token; 'deploy' stays stored." in out.stderr
     assert list(server_tokens(sandbox.url)) == ["deploy"]
-    assert session_service not in cli.keyring()
+    assert list(cli.keyring()) == [deploy_service]
+    assert cli("status").code == 4  # no session left
 
 
 def test_pat_login_json_reports_identity(cli: Cli, sandbox: SandboxServer) -> None:

@@ -48,7 +48,7 @@ def rotate(ctx: AppContext, name: str, expiry: Expiry | None) -> RotateOutcome:
     check_token_name(name, ANY_NAME_BYTES)
     store = ctx.store()
     store.check()
-    service = token_service(ctx.settings.address)
+    service = token_service(ctx.settings.keyring)
     old_secret = store.get(service, name)
     credential = auth.require(ctx)
     with signed_in(ctx, credential) as (client, _):
@@ -110,7 +110,7 @@ def rotate(ctx: AppContext, name: str, expiry: Expiry | None) -> RotateOutcome:
         except IggyCliError as error:
             raise fail(f"storing the new {name!r}", error, keeps) from None
         _follow_session(ctx, store, stand_in.token, final.token)
-        ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
+        ctx.names.add_stored(ctx.settings.keyring, ctx.store_choice.kind, name)
         # 6
         try:
             client.delete_token(stand_in_name)
@@ -126,7 +126,7 @@ def _follow_session(
     ctx: AppContext, store: CredentialStore, previous: str | None, new: str
 ) -> None:
     """If this server's session is the token being rotated (`pat login NAME`), keep it so."""
-    service = session_service(ctx.settings.address)
+    service = session_service(ctx.settings.keyring)
     with suppress(IggyCliError):
         if previous is not None and store.get(service, SESSION_TOKEN_NAME) == previous:
             store.set(service, SESSION_TOKEN_NAME, new)
