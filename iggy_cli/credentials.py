@@ -61,15 +61,16 @@ class DuplicateEntry(StorageError):
 
     def __init__(self, service: str, username: str, secrets: tuple[str, ...]) -> None:
         self.service, self.username, self.secrets = service, username, secrets
-        name = username if service.startswith("iggy:") else None
-        keep = (
-            f"`iggy -n {name} status` keeps the one the server accepts"
-            if name is not None
-            else "a command that signs in with it keeps the one the server accepts"
-        )
+        by_hand = "delete the wrong item with seahorse or secret-tool"
+        if service.startswith(token_service("")):
+            hint = f"`iggy -n {username} status` keeps the one the server accepts, or {by_hand}"
+        elif service.startswith(session_service("")):
+            hint = f"`iggy status` keeps the one the server accepts, or {by_hand}"
+        else:
+            hint = by_hand
         super().__init__(
             f"the keyring holds {len(secrets)} different secrets for {service} / {username}",
-            hint=f"{keep}, or delete the wrong item with seahorse or secret-tool",
+            hint=hint,
         )
 
     def __repr__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -222,6 +223,43 @@ def test_pat_login_json_reports_identity(cli: Cli, sandbox: SandboxServer) -> No
     assert body["user_id"] == 0 and body["source"] == "IGGY_TOKEN"
     assert body["access_token_expires_at"].endswith("Z")
     assert token not in adopted.stdout
+
+
+def test_a_raw_token_adopted_as_session_is_kept_apart_from_the_login_session(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    token = mint_token(sandbox.url, "robot")
+    assert cli("pat", "login", env={"IGGY_TOKEN": token}).code == 0
+    # never where Iggy's own CLI keeps its session: its logout would delete 'iggy-cli-session'
+    assert cli.keyring() == {
+        f"iggy-cli-adopted-session:{address(sandbox)}": {"iggy-cli-session": token}
+    }
+    status = cli("status", "--field", "credential.source")
+    assert status.stdout == f"session in keyring (iggy-cli-adopted-session:{address(sandbox)})\n"
+    out = cli("logout")
+    assert out.code == 0, out.stderr
+    assert out.stderr.splitlines() == [
+        f"Server {sandbox.url}: kept the token: it is your own token, not one `iggy login` made.",
+        "Session in keyring: forgot the adopted token.",
+    ]
+    assert cli.keyring() == {} and list(server_tokens(sandbox.url)) == ["robot"]
+
+
+def test_a_session_adopted_by_an_earlier_version_is_still_used_and_logged_out(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    """Earlier versions copied an adopted token into the login session's entry."""
+    token = mint_token(sandbox.url, "deploy")
+    session_service = f"iggy-cli-session:{address(sandbox)}"
+    cli.keyring_file.write_text(json.dumps({session_service: {"iggy-cli-session": token}}))
+    sessions = cli.home / "data" / "iggy-cli" / "sessions.json"
+    sessions.parent.mkdir(parents=True)
+    sessions.write_text(json.dumps({address(sandbox): {"token_name": "deploy", "owned": False}}))
+    assert cli("pat", "list", "-o", "plain").stdout == "deploy\n"
+    out = cli("logout")
+    assert out.code == 0, out.stderr
+    assert "kept 'deploy': it is your own token" in out.stderr
+    assert cli.keyring() == {} and list(server_tokens(sandbox.url)) == ["deploy"]
 
 
 def test_logout_deletes_the_session_token_on_the_server(cli: Cli, sandbox: SandboxServer) -> None:

@@ -108,6 +108,28 @@ def store_as_rust_cli(cli: Cli, service: str, username: str, secret: str) -> Non
     cli.keyring_file.write_text(json.dumps(entries))
 
 
+def test_a_context_names_its_keyring_address(cli: Cli, sandbox: SandboxServer) -> None:
+    """A Rust CLI on its default TCP transport keeps tokens under 127.0.0.1:8090."""
+    token = mint_token(sandbox.url, "from-rust")
+    store_as_rust_cli(cli, "iggy:127.0.0.1:8090", "from-rust", token)
+    made = cli(
+        "context", "create", "rust", "--url", sandbox.url, "--keyring-address", "127.0.0.1:8090"
+    )
+    assert made.code == 0, made.stderr
+    env = {"IGGY_URL": None}
+    listed = cli("--context", "rust", "-n", "from-rust", "pat", "list", "-o", "plain", env=env)
+    assert (listed.code, listed.stdout) == (0, "from-rust\n")
+    created = cli("--context", "rust", "-n", "from-rust", "pat", "create", "deploy", env=env)
+    assert created.code == 0, created.stderr
+    assert sorted(cli.keyring()["iggy:127.0.0.1:8090"]) == ["deploy", "from-rust"]
+    shown = cli("--context", "rust", "config", "show", "-o", "json", env=env)
+    assert {
+        "setting": "keyring_address",
+        "value": "127.0.0.1:8090",
+        "origin": "context 'rust' (--context)",
+    } in shown.json  # type: ignore[operator]
+
+
 def test_import_only_reads_iggys_files_and_uses_their_secrets_where_they_are(
     cli: Cli, sandbox: SandboxServer
 ) -> None:

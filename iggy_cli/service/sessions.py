@@ -102,13 +102,12 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
     server: list[str] = []
     local: list[str] = []
     if where.adopted:
-        name = where.token_name or "the token"
-        server.append(f"kept {name!r}: it is your own token, not one `iggy login` made")
+        server.append(_kept(where.token_name))
         if where.service == adopted_service(address):
             store.delete(where.service, where.username)
             local.append("forgot the adopted token")
         else:
-            local.append(f"forgot the adopted token; {name!r} stays stored")
+            local.append(f"forgot the adopted token; {where.token_name!r} stays stored")
         ctx.sessions.remove(address)
         record = None
     login_entry = (session_service(address), SESSION_TOKEN_NAME)
@@ -117,8 +116,7 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
         if local_only:
             server.append("not contacted (--local)")
         elif not owned:  # adopted by an earlier version, where the login session is kept
-            name = (record or {}).get("token_name") or "the token"
-            server.append(f"kept {name!r}: it is your own token, not one `iggy login` made")
+            server.append(_kept((record or {}).get("token_name")))
         else:
             server.append(_delete_session_token(ctx))
         local.append("removed from the keyring" if store.delete(*login_entry) else "none kept")
@@ -129,6 +127,11 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
     if not server and not local:
         return LogoutOutcome(False, "nothing to delete", "no session stored")
     return LogoutOutcome(True, "; ".join(server) or "not contacted", "; ".join(local))
+
+
+def _kept(name: str | None) -> str:
+    token = repr(name) if name else "the token"
+    return f"kept {token}: it is your own token, not one `iggy login` made"
 
 
 def _present(store: CredentialStore, service: str, username: str) -> bool:
