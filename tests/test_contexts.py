@@ -128,6 +128,14 @@ def test_a_context_names_its_keyring_address(cli: Cli, sandbox: SandboxServer) -
         "value": "127.0.0.1:8090",
         "origin": "context 'rust' (--context)",
     } in shown.json  # type: ignore[operator]
+    assert cli("context", "set", "rust", "keyring_address", "10.0.0.5:8090").code == 0
+    shown = cli("context", "show", "rust", "--field", "keyring_address")
+    assert shown.stdout == "10.0.0.5:8090\n"
+    bad = cli("context", "set", "rust", "keyring_address", "a\tb")
+    assert (bad.code, bad.stderr) == (
+        2,
+        "error: keyring_address must be printable text, not 'a\\tb'\n",
+    )
 
 
 def test_import_only_reads_iggys_files_and_uses_their_secrets_where_they_are(

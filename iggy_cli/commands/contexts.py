@@ -12,8 +12,9 @@ from iggy_cli.errors import NotFound, UsageError
 
 CONTEXT_HELP = "Named server profiles: URL, user, store, TLS; never a secret."
 PROFILE_KEYS = ("url", "username", "store", "timeout", "ca_cert", "insecure")
-# `context show` also says where keyring entries are named and where an import came from.
-SHOW_KEYS = (*PROFILE_KEYS, "keyring_address", "iggy_context", "iggy_contexts_file")
+# What `context set` changes; `context show` also says where an import came from.
+SETTABLE_KEYS = (*PROFILE_KEYS, "keyring_address")
+SHOW_KEYS = (*SETTABLE_KEYS, "iggy_context", "iggy_contexts_file")
 
 NameArg = Annotated[str, typer.Argument(help="The context's name.", show_default=False)]
 
@@ -62,7 +63,9 @@ def create(
         "timeout": timeout,
         "ca_cert": ca_cert,
         "insecure": insecure or None,
-        "keyring_address": keyring_address,
+        "keyring_address": _parsed("keyring_address", keyring_address)
+        if keyring_address is not None
+        else None,
     }
     profile.update({key: value for key, value in optional.items() if value is not None})
     _check_name(name)
@@ -75,7 +78,7 @@ def set_(
     name: NameArg,
     key: Annotated[
         str,
-        typer.Argument(help=f"One of: {', '.join(PROFILE_KEYS)}.", show_default=False),
+        typer.Argument(help=f"One of: {', '.join(SETTABLE_KEYS)}.", show_default=False),
     ],
     value: Annotated[
         str | None,
@@ -89,10 +92,11 @@ def set_(
       iggy context set prod store file
       iggy context set prod timeout 30
       iggy context set prod username
+      iggy context set rust keyring_address 127.0.0.1:8090
     """
     ctx = app_context(typer_ctx)
-    if key not in PROFILE_KEYS:
-        raise UsageError(f"a context has no setting {key!r}; one of: {', '.join(PROFILE_KEYS)}")
+    if key not in SETTABLE_KEYS:
+        raise UsageError(f"a context has no setting {key!r}; one of: {', '.join(SETTABLE_KEYS)}")
     contexts = ctx.config.contexts()
     if name not in contexts:
         raise NotFound(f"no context named {name!r}", hint="`iggy context list` shows them")
@@ -124,6 +128,8 @@ def _parsed(key: str, value: str) -> Any:
         if value.lower() not in ("true", "false"):
             raise UsageError(f"insecure is true or false, not {value!r}")
         return value.lower() == "true"
+    if key == "keyring_address" and (not value or not value.isprintable()):
+        raise UsageError(f"keyring_address must be printable text, not {value!r}")
     return value
 
 
