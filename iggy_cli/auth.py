@@ -1,16 +1,23 @@
 """Which credential a run uses, and where it came from.
 
 The most explicit wins: a token flag (`--token-stdin`, `-n NAME`), then `IGGY_TOKEN`, then a
-username with a password (flags, then environment), then this server's stored session.
+username with a password (flags, then environment), then this server's stored session, then
+what the context in force holds, in the order Iggy's own CLI uses for its contexts
+(core/cli/src/credentials.rs, server-0.8.0): its `token_name` (a token in the keyring), its
+`token`, its user's password.
+
+Every keyring entry is named by the server's keyring address (`Settings.keyring`).
 """
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import (
     SESSION_TOKEN_NAME,
+    DuplicateEntry,
+    adopted_service,
     password_service,
     session_service,
     token_service,
@@ -27,9 +34,31 @@ class Credential(NamedTuple):
     secret: str
     username: str | None = None
     token_name: str | None = None
+    # The store entry (service, username) the secret was read from, and the other secrets
+    # that entry holds when tools left it several items (see credentials.DuplicateEntry):
+    # signing in tries each and keeps the one the server accepts.
+    entry: tuple[str, str] | None = None
+    alternatives: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        return masked_repr(self, "secret")
+        return masked_repr(self, "secret", "alternatives")
+
+
+class SessionEntry(NamedTuple):
+    """Where this server's session secret lives, per the sessions index.
+
+    `iggy login` (and Iggy's own CLI) keep it at `iggy-cli-session:<address>`. A token adopted
+    with `pat login` is kept apart from that entry, because Iggy's `iggy logout` deletes the
+    server token named 'iggy-cli-session' of whoever the session signs in as
+    (core/cli/src/commands/binary_system/logout.rs): adopted by name, the session is the
+    stored token itself (`iggy:<address>` / NAME, so it follows `pat rotate`); a raw token
+    is kept at `iggy-cli-adopted-session:<address>`.
+    """
+
+    service: str
+    username: str
+    token_name: str | None
+    adopted: bool
 
 
 def resolve(ctx: AppContext, allow_session: bool = True) -> Credential | None:
@@ -47,9 +76,9 @@ def resolve(ctx: AppContext, allow_session: bool = True) -> Credential | None:
         return Credential("token", "IGGY_TOKEN", token)
     if credential := _password_credential(ctx):
         return credential
-    if allow_session:
-        return stored_session(ctx)
-    return None
+    if allow_session and (session := stored_session(ctx)) is not None:
+        return session
+    return _context_credential(ctx)
 
 
 def require(ctx: AppContext) -> Credential:
@@ -71,23 +100,63 @@ def ask_password(ctx: AppContext, username: str | None = None) -> Credential:
 
 
 def stored_token(ctx: AppContext, name: str) -> Credential:
-    service = token_service(ctx.settings.address)
-    secret = ctx.store().get(service, name)
+    address = ctx.settings.keyring
+    service = token_service(address)
+    secret, alternatives = _read(ctx, service, name)
     if secret is None:
-        ctx.names.forget(ctx.settings.address, name)
+        ctx.names.forget(address, name)
         raise NotFound(
-            f"no token named {name!r} is stored for {ctx.settings.address}",
+            f"no token named {name!r} is stored for {address}",
             hint="`iggy pat list` shows which tokens have a stored copy",
         )
     # perhaps stored by another tool (Iggy's Rust CLI): from now on `pat list` knows
-    ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
-    return Credential("token", f"keyring entry {service} / {name}", secret, token_name=name)
+    ctx.names.add_stored(address, ctx.store_choice.kind, name)
+    return Credential(
+        "token",
+        f"keyring entry {service} / {name}",
+        secret,
+        token_name=name,
+        entry=(service, name),
+        alternatives=alternatives,
+    )
+
+
+def session_entry(ctx: AppContext) -> SessionEntry:
+    address = ctx.settings.keyring
+    record = ctx.sessions.get(address) or {}
+    name = record.get("token_name")
+    kept = record.get("kept")
+    if kept == "token" and isinstance(name, str):
+        return SessionEntry(token_service(address), name, name, adopted=True)
+    if kept == "adopted":
+        return SessionEntry(adopted_service(address), SESSION_TOKEN_NAME, name, adopted=True)
+    # `iggy login`'s, Iggy's own, or one adopted before adopted tokens were kept apart
+    name = name if isinstance(name, str) else SESSION_TOKEN_NAME
+    return SessionEntry(session_service(address), SESSION_TOKEN_NAME, name, adopted=False)
 
 
 def stored_session(ctx: AppContext) -> Credential | None:
-    service = session_service(ctx.settings.address)
+    where = session_entry(ctx)
+    credential = _session_at(ctx, where)
+    if credential is None and where.adopted:
+        # the adopted token's stored copy is gone (deleted, pruned): a login session may remain
+        return login_session(ctx)
+    return credential
+
+
+def login_session(ctx: AppContext) -> Credential | None:
+    """The session `iggy login` (or Iggy's own CLI) keeps, whatever was adopted since."""
+    address = ctx.settings.keyring
+    where = SessionEntry(session_service(address), SESSION_TOKEN_NAME, None, adopted=False)
+    record = ctx.sessions.get(address) or {}
+    if record.get("kept") is None and isinstance(record.get("token_name"), str):
+        where = where._replace(token_name=record["token_name"])
+    return _session_at(ctx, where)
+
+
+def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
     try:
-        secret = ctx.store().get(service, SESSION_TOKEN_NAME)
+        secret, alternatives = _read(ctx, where.service, where.username)
     except StorageError as error:
         raise AuthenticationError(
             f"not logged in: cannot read a session ({error.message})",
@@ -95,9 +164,27 @@ def stored_session(ctx: AppContext) -> Credential | None:
         ) from None
     if secret is None:
         return None
-    record = ctx.sessions.get(ctx.settings.address) or {}
-    name = record.get("token_name") or SESSION_TOKEN_NAME
-    return Credential("session", f"session in keyring ({service})", secret, token_name=name)
+    if where.service.startswith(token_service("")):
+        source = f"session: token {where.token_name!r} in keyring ({where.service})"
+    else:
+        source = f"session in keyring ({where.service})"
+    return Credential(
+        "session",
+        source,
+        secret,
+        token_name=where.token_name or SESSION_TOKEN_NAME,
+        entry=(where.service, where.username),
+        alternatives=alternatives,
+    )
+
+
+def _read(ctx: AppContext, service: str, username: str) -> tuple[str | None, tuple[str, ...]]:
+    """An entry's secret, and any other secrets the entry holds (to be tried at sign-in)."""
+    try:
+        return ctx.store().get(service, username), ()
+    except DuplicateEntry as duplicate:
+        first, *others = duplicate.secrets
+        return first, tuple(others)
 
 
 def _password_credential(ctx: AppContext) -> Credential | None:
@@ -114,9 +201,9 @@ def _password_credential(ctx: AppContext) -> Credential | None:
         return Credential("password", "--password-stdin", password, username=username)
     if from_env := ctx.environ.get("IGGY_PASSWORD"):
         return Credential("password", "IGGY_PASSWORD", from_env, username=username)
-    if ctx.settings.context is not None and (stored := _stored_password(ctx, username)):
-        return Credential("password", "password in keyring (imported)", stored, username=username)
     if ctx.settings.origin("username") == "--username":
+        if found := _context_password(ctx, username):
+            return found
         # A username typed on the command line means "log in as this user": ask, or say how.
         if ctx.interactive:
             return ask_password(ctx, username)
@@ -127,9 +214,55 @@ def _password_credential(ctx: AppContext) -> Credential | None:
     return None  # IGGY_USERNAME alone: a stored session, if any, is still the better guess
 
 
+def _context_credential(ctx: AppContext) -> Credential | None:
+    """What the context in force holds, in the order of Iggy's CLI: an imported Iggy
+    context's `token_name`, then its `token` (read from Iggy's file now, where they stay),
+    then the password of the context's user."""
+    if ctx.settings.context is None:
+        return None
+    if (linked := _iggy_context(ctx)) is not None:
+        path, name, secrets = linked
+        if secrets.token_name:
+            return stored_token(ctx, secrets.token_name)
+        if secrets.token:
+            return Credential("token", f"token of Iggy's context {name!r} in {path}", secrets.token)
+    username = ctx.settings.username
+    return _context_password(ctx, username, linked) if username else None
+
+
+def _context_password(
+    ctx: AppContext, username: str, linked: tuple[str, str, Any] | None = None
+) -> Credential | None:
+    """The password the context in force holds for `username`: in the imported Iggy context
+    (for its own user only), else a copy in the keyring (`context import --copy-secrets`)."""
+    if ctx.settings.context is None:
+        return None
+    linked = linked or _iggy_context(ctx)
+    if linked is not None:
+        path, name, secrets = linked
+        if secrets.password and secrets.username == username:
+            source = f"password of Iggy's context {name!r} in {path}"
+            return Credential("password", source, secrets.password, username=username)
+    if stored := _stored_password(ctx, username):
+        return Credential("password", "password in keyring (imported)", stored, username=username)
+    return None
+
+
+def _iggy_context(ctx: AppContext) -> tuple[str, str, Any] | None:
+    """(file, name, secrets) of the Iggy context the context in force was imported from."""
+    profile = ctx.settings.profile
+    path, name = profile.get("iggy_contexts_file"), profile.get("iggy_context")
+    if not isinstance(path, str) or not isinstance(name, str):
+        return None
+    from iggy_cli import iggy_contexts
+
+    return path, name, iggy_contexts.secrets(path, name)
+
+
 def _stored_password(ctx: AppContext, username: str) -> str | None:
-    """A password `iggy context import` moved to the keyring, if any (contexts only)."""
+    """A password copied (or, by earlier versions, moved) to the keyring from Iggy's
+    contexts, if any (contexts only)."""
     try:
-        return ctx.store().get(password_service(ctx.settings.address), username)
+        return ctx.store().get(password_service(ctx.settings.keyring), username)
     except StorageError:
         return None

@@ -187,11 +187,14 @@ class _JsonRecords:
 
 
 class SessionIndex(_JsonRecords):
-    """What we know about each server's session besides its secret (which is in the keyring).
+    """What we know about each server's session besides its secret (which is in the keyring),
+    keyed by the server's keyring address.
 
     Records whether the session token is one `iggy login` minted (and `iggy logout` deletes on
-    the server) or a user's own PAT adopted by `pat login` (never deleted on logout). A session
-    with no record, such as one Iggy's Rust CLI made, counts as minted by login.
+    the server) or a user's own PAT adopted by `pat login` (never deleted on logout), and for
+    an adopted one where it is kept (`kept`: "token", the stored token of that name;
+    "adopted", an entry of its own). A session with no record, such as one Iggy's Rust CLI
+    made, counts as minted by login.
     """
 
     filename = "sessions.json"
@@ -200,9 +203,15 @@ class SessionIndex(_JsonRecords):
         record = self._read().get(address)
         return record if isinstance(record, dict) else None
 
-    def put(self, address: str, token_name: str | None, owned: bool) -> None:
+    def put(
+        self, address: str, token_name: str | None, owned: bool, kept: str | None = None
+    ) -> None:
+        record: dict[str, Any] = {"token_name": token_name, "owned": owned}
+        if kept is not None:
+            record["kept"] = kept
+
         def put(records: dict[str, Any]) -> None:
-            records[address] = {"token_name": token_name, "owned": owned}
+            records[address] = record
 
         self._update(put)
 
@@ -211,8 +220,8 @@ class SessionIndex(_JsonRecords):
 
 
 class NameIndex(_JsonRecords):
-    """Token names only, per server: those last seen on the server, and those with a stored copy
-    in each store (`keyring`, `file`).
+    """Token names only, per server (by its keyring address): those last seen on the server,
+    and those with a stored copy in each store (`keyring`, `file`).
 
     A keyring cannot be listed, and opening one costs ~150 ms, so `pat list` reads "stored" here,
     and TAB completion offers these names without touching the network or the keyring.

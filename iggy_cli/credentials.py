@@ -1,16 +1,21 @@
-"""Where secrets live, behind one small interface; the only module that imports keyring.
+"""Where secrets live, behind one small interface; the only module that imports keyring
+(and secretstorage, keyring's own Secret Service library).
 
 Entry names match Iggy's own Rust CLI, so each tool finds the other's tokens: a PAT is stored
 at service `iggy:<address>` under its name, the login session at service
 `iggy-cli-session:<address>` under `iggy-cli-session` (core/cli/src/commands/binary_system/
-session.rs and .../binary_personal_access_tokens/create_personal_access_token.rs).
+session.rs and .../binary_personal_access_tokens/create_personal_access_token.rs, tag
+server-0.8.0). `<address>` is the keyring address of the server (`Settings.keyring`).
+
+On the Secret Service (Linux) an entry is one item: see `SecretServiceItems`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from iggy_cli import local_state
@@ -38,8 +43,38 @@ def session_service(address: str) -> str:
 
 
 def password_service(address: str) -> str:
-    """Where a password imported from Iggy's contexts lives (username = the user's name)."""
+    """Where a password copied from Iggy's contexts lives (username = the user's name)."""
     return f"iggy-cli-password:{address}"
+
+
+def adopted_service(address: str) -> str:
+    """Where a raw token adopted as the session with `pat login` lives (username
+    `iggy-cli-session`): never where Iggy's CLI keeps its own session, whose `iggy logout`
+    deletes the server token 'iggy-cli-session' of whoever the session signs in as."""
+    return f"iggy-cli-adopted-session:{address}"
+
+
+class DuplicateEntry(StorageError):
+    """The Secret Service holds items with different secrets for one entry (written by
+    different tools): which one is right can only be told by trying them on the server.
+    `secrets` holds them, for a caller that can try; the message never shows them."""
+
+    def __init__(self, service: str, username: str, secrets: tuple[str, ...]) -> None:
+        self.service, self.username, self.secrets = service, username, secrets
+        by_hand = "delete the wrong item with seahorse or secret-tool"
+        if service.startswith(token_service("")):
+            hint = f"`iggy -n {username} status` keeps the one the server accepts, or {by_hand}"
+        elif service.startswith(session_service("")):
+            hint = f"`iggy status` keeps the one the server accepts, or {by_hand}"
+        else:
+            hint = by_hand
+        super().__init__(
+            f"the keyring holds {len(secrets)} different secrets for {service} / {username}",
+            hint=hint,
+        )
+
+    def __repr__(self) -> str:
+        return f"DuplicateEntry({self.service!r}, {self.username!r}, <{len(self.secrets)}>)"
 
 
 class CredentialStore(Protocol):
@@ -146,6 +181,7 @@ class KeyringStore:
     def __init__(self, timeout_s: float | None = None) -> None:
         self._timeout_s = timeout_s if timeout_s is not None else _timeout_from_environment()
         self._backend: Any = None
+        self._items: SecretServiceItems | None = None
         self._reason = ""
 
     @property
@@ -158,23 +194,31 @@ class KeyringStore:
 
     def get(self, service: str, username: str) -> str | None:
         backend = self._keyring()
+        if (items := self._items) is not None:
+            return self._bounded("read", lambda: items.get(service, username))
         value = self._bounded("read", lambda: backend.get_password(service, username))
         return value if isinstance(value, str) else None
 
     def set(self, service: str, username: str, secret: str) -> None:
         backend = self._keyring()
+        if (items := self._items) is not None:
+            self._bounded("write", lambda: items.set(service, username, secret))
+            return
         self._bounded("write", lambda: backend.set_password(service, username, secret))
 
     def delete(self, service: str, username: str) -> bool:
+        backend = self._keyring()
+        if (items := self._items) is not None:
+            return self._bounded("delete", lambda: items.delete(service, username))
         if self.get(service, username) is None:
             return False
-        backend = self._keyring()
         self._bounded("delete", lambda: backend.delete_password(service, username))
         return True
 
     def _keyring(self) -> Any:
         if self._backend is None:
             self._backend, self._reason = self._bounded("open", _discover_backend)
+            self._items = SecretServiceItems.of(self._backend)
         return self._backend
 
     def _bounded(self, action: str, call: Callable[[], T]) -> T:
@@ -200,6 +244,112 @@ class KeyringStore:
         if error is not None:
             raise StorageError(f"keyring {action} failed: {_describe(error)}") from None
         return outcome.get("value")  # type: ignore[return-value]
+
+
+class SecretServiceItems:
+    """One Secret Service item per entry, found by both of Iggy's Rust CLIs.
+
+    python-keyring writes `{service, username, application: "Python keyring library"}` and
+    replaces only an item with exactly that set, so writing over an item another tool made
+    leaves two. Iggy's stable CLI (keyring crate 3.6.3, src/secret_service.rs) writes
+    `{service, username, target: "default", application: "rust-keyring"}`, looks up
+    `{service, username, target}` and, finding none, `{service, username}` in the default
+    collection; the edge CLI (zbus-secret-service-keyring-store 1.0.0, src/cred.rs) looks up
+    `{service, username}`. Both fail as "ambiguous" when two items match. So a write makes
+    one item carrying `target: "default"`, then deletes every other item matching
+    `{service, username}` (whoever wrote it): created first, so a failure never leaves the
+    entry empty. A read never picks silently: equal secrets are tidied into one item,
+    different ones raise `DuplicateEntry`.
+
+    Used only for python-keyring's own SecretService backend with its default attribute
+    names, through the collection that backend picks; every call runs inside the store's
+    timeout.
+    """
+
+    APPLICATION = "iggy-cli"
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+
+    @classmethod
+    def of(cls, backend: Any) -> SecretServiceItems | None:
+        try:
+            from keyring.backends import SecretService
+        except ImportError:  # pragma: no cover - the module is part of keyring
+            return None
+        if type(backend) is not SecretService.Keyring or backend.scheme != "default":
+            return None
+        return cls(backend)
+
+    def get(self, service: str, username: str) -> str | None:
+        with self._collection() as collection:
+            items = self._matching(collection, service, username)
+            secrets = list(dict.fromkeys(self._secret(item) for item in items))
+            if not secrets:
+                return None
+            if len(secrets) > 1:
+                raise DuplicateEntry(service, username, tuple(secrets))
+            if len(items) > 1:
+                self._write(collection, service, username, secrets[0], items)
+            return secrets[0]
+
+    def set(self, service: str, username: str, secret: str) -> None:
+        with self._collection() as collection:
+            existing = self._matching(collection, service, username)
+            self._write(collection, service, username, secret, existing)
+
+    def delete(self, service: str, username: str) -> bool:
+        with self._collection() as collection:
+            items = self._matching(collection, service, username)
+            for item in items:
+                item.delete()
+            return bool(items)
+
+    def _write(
+        self, collection: Any, service: str, username: str, secret: str, existing: list[Any]
+    ) -> None:
+        attributes = {
+            "service": service,
+            "username": username,
+            "target": "default",
+            "application": self.APPLICATION,
+        }
+        made = collection.create_item(
+            label_for(service, username), attributes, secret.encode("utf-8"), replace=True
+        )
+        for item in existing:
+            if item.item_path != made.item_path:
+                item.delete()
+
+    def _matching(self, collection: Any, service: str, username: str) -> list[Any]:
+        return list(collection.search_items({"service": service, "username": username}))
+
+    def _secret(self, item: Any) -> str:
+        self._backend.unlock(item)
+        secret: bytes = item.get_secret()
+        return secret.decode("utf-8")
+
+    @contextlib.contextmanager
+    def _collection(self) -> Iterator[Any]:
+        collection = self._backend.get_preferred_collection()
+        try:
+            yield collection
+        finally:
+            collection.connection.close()
+
+
+def label_for(service: str, username: str) -> str:
+    """What an item is, for people browsing their keyring (seahorse, KeePassXC)."""
+    kind, _, address = service.partition(":")
+    if kind == "iggy":
+        return f"Iggy personal access token '{username}' for {address}"
+    if kind == SESSION_TOKEN_NAME:
+        return f"Iggy CLI login session for {address}"
+    if kind == "iggy-cli-adopted-session":
+        return f"iggy-cli session (an adopted token) for {address}"
+    if kind == "iggy-cli-password":
+        return f"Iggy password of '{username}' for {address}"
+    return f"{username} @ {service}"
 
 
 def _discover_backend() -> tuple[Any, str]:

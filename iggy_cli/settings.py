@@ -38,6 +38,10 @@ DEFAULT_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT_S = 10.0
 MAX_TIMEOUT_S = 3600.0
 STORE_KINDS = ("keyring", "file", "none")
+# Iggy's CLI keys its keyring entries by its transport's address (TCP by default); with
+# `--transport http` that is the HTTP URL minus `http://`, the default here. A context (or
+# `iggy config set keyring_address`) names another, such as the TCP address.
+KEYRING_DEFAULT_ORIGIN = "the URL, as Iggy's CLI names a server with --transport http"
 OUTPUT_FORMATS = ("table", "json", "csv", "plain")
 
 
@@ -149,6 +153,11 @@ class Settings:
     def keyring(self) -> str:
         """The address keyring entries are kept under (see `keyring_address`)."""
         return self.keyring_address or self.address
+
+    @property
+    def keyring_origin(self) -> str:
+        """Why `keyring` is what it is, in words."""
+        return self.origins.get("keyring_address", KEYRING_DEFAULT_ORIGIN)
 
     def origin(self, name: str) -> str:
         return self.origins.get(name, "default")
@@ -420,6 +429,8 @@ _PROFILE_TYPES: dict[str, tuple[type, ...]] = {
     "ca_cert": (str,),
     "insecure": (bool,),
     "keyring_address": (str,),
+    "iggy_context": (str,),
+    "iggy_contexts_file": (str,),
 }
 
 

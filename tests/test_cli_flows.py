@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -192,19 +193,24 @@ def test_pat_login_adopts_a_token_as_session_and_logout_keeps_it(
     assert "as user 0 with 'deploy'" in adopted.stderr
     assert "the access token expires" in adopted.stderr and "(in 1 hour)" in adopted.stderr
     assert "previous login session's token was deleted" in adopted.stderr
-    session_service = f"iggy-cli-session:{address(sandbox)}"
-    stored = cli.keyring()
-    assert (
-        stored[session_service]["iggy-cli-session"] == stored[f"iggy:{address(sandbox)}"]["deploy"]
-    )
+    # The adopted session is the stored 'deploy' itself, not a copy where Iggy's own CLI keeps
+    # its login session: its `iggy logout` would delete a server token 'iggy-cli-session'.
+    deploy_service = f"iggy:{address(sandbox)}"
+    assert list(cli.keyring()) == [deploy_service]
     assert list(server_tokens(sandbox.url)) == ["deploy"]
+    status = cli("status", "-o", "json")
+    assert status.code == 0, status.stderr
+    assert status.json["credential"]["source"] == (  # type: ignore[index]
+        f"session: token 'deploy' in keyring ({deploy_service})"
+    )
 
     out = cli("logout")
     assert out.code == 0, out.stderr
     assert "kept 'deploy': it is your own token" in out.stderr
-    assert "Session in keyring: removed from the keyring." in out.stderr
+    assert "Session in keyring: forgot the adopted token; 'deploy' stays stored." in out.stderr
     assert list(server_tokens(sandbox.url)) == ["deploy"]
-    assert session_service not in cli.keyring()
+    assert list(cli.keyring()) == [deploy_service]
+    assert cli("status").code == 4  # no session left
 
 
 def test_pat_login_json_reports_identity(cli: Cli, sandbox: SandboxServer) -> None:
@@ -217,6 +223,43 @@ def test_pat_login_json_reports_identity(cli: Cli, sandbox: SandboxServer) -> No
     assert body["user_id"] == 0 and body["source"] == "IGGY_TOKEN"
     assert body["access_token_expires_at"].endswith("Z")
     assert token not in adopted.stdout
+
+
+def test_a_raw_token_adopted_as_session_is_kept_apart_from_the_login_session(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    token = mint_token(sandbox.url, "robot")
+    assert cli("pat", "login", env={"IGGY_TOKEN": token}).code == 0
+    # never where Iggy's own CLI keeps its session: its logout would delete 'iggy-cli-session'
+    assert cli.keyring() == {
+        f"iggy-cli-adopted-session:{address(sandbox)}": {"iggy-cli-session": token}
+    }
+    status = cli("status", "--field", "credential.source")
+    assert status.stdout == f"session in keyring (iggy-cli-adopted-session:{address(sandbox)})\n"
+    out = cli("logout")
+    assert out.code == 0, out.stderr
+    assert out.stderr.splitlines() == [
+        f"Server {sandbox.url}: kept the token: it is your own token, not one `iggy login` made.",
+        "Session in keyring: forgot the adopted token.",
+    ]
+    assert cli.keyring() == {} and list(server_tokens(sandbox.url)) == ["robot"]
+
+
+def test_a_session_adopted_by_an_earlier_version_is_still_used_and_logged_out(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    """Earlier versions copied an adopted token into the login session's entry."""
+    token = mint_token(sandbox.url, "deploy")
+    session_service = f"iggy-cli-session:{address(sandbox)}"
+    cli.keyring_file.write_text(json.dumps({session_service: {"iggy-cli-session": token}}))
+    sessions = cli.home / "data" / "iggy-cli" / "sessions.json"
+    sessions.parent.mkdir(parents=True)
+    sessions.write_text(json.dumps({address(sandbox): {"token_name": "deploy", "owned": False}}))
+    assert cli("pat", "list", "-o", "plain").stdout == "deploy\n"
+    out = cli("logout")
+    assert out.code == 0, out.stderr
+    assert "kept 'deploy': it is your own token" in out.stderr
+    assert cli.keyring() == {} and list(server_tokens(sandbox.url)) == ["deploy"]
 
 
 def test_logout_deletes_the_session_token_on_the_server(cli: Cli, sandbox: SandboxServer) -> None:

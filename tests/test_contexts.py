@@ -1,11 +1,11 @@
 """Contexts: named server profiles, their precedence (flag > environment > context > default),
-and the import of Iggy's own contexts.toml with its secrets moved to the keyring."""
+and the import of Iggy's own contexts.toml, which is only read."""
 
 from __future__ import annotations
 
-import os
-import stat
+import json
 import tomllib
+from pathlib import Path
 
 import pytest
 from conftest import Cli, mint_token
@@ -90,42 +90,198 @@ def test_a_context_store_applies_below_the_environment(cli: Cli, sandbox: Sandbo
     assert printed.code == 0 and len(printed.stdout.strip()) == 68
 
 
-def test_import_moves_iggys_secrets_to_the_keyring(cli: Cli, sandbox: SandboxServer) -> None:
-    token = mint_token(sandbox.url, "rust-cli")
-    iggy_home = cli.home / ".iggy"
-    iggy_home.mkdir()
-    contexts = iggy_home / "contexts.toml"
-    contexts.write_text(
-        f'[default]\nhttp_api_url = "{sandbox.url}"\nusername = "iggy"\npassword = "iggy"\n'
-        f'token = "{token}"\ntoken_name = "rust-cli"\n\n'
-        '[tcp-only]\ntcp_server_address = "127.0.0.1:8090"\ntoken = "not-moved"\n'
+def write_iggy_contexts(cli: Cli, text: str, active: str | None = None) -> Path:
+    """Iggy's own files as its Rust CLI keeps them: $IGGY_HOME/contexts.toml, .active_context."""
+    home = cli.home / ".iggy"
+    home.mkdir(exist_ok=True)
+    contexts = home / "contexts.toml"
+    contexts.write_text(text)
+    if active is not None:
+        (home / ".active_context").write_text(active)
+    return contexts
+
+
+def store_as_rust_cli(cli: Cli, service: str, username: str, secret: str) -> None:
+    """An entry another tool stored, in the plaintext test keyring's file."""
+    entries = json.loads(cli.keyring_file.read_text()) if cli.keyring_file.exists() else {}
+    entries.setdefault(service, {})[username] = secret
+    cli.keyring_file.write_text(json.dumps(entries))
+
+
+def test_a_context_names_its_keyring_address(cli: Cli, sandbox: SandboxServer) -> None:
+    """A Rust CLI on its default TCP transport keeps tokens under 127.0.0.1:8090."""
+    token = mint_token(sandbox.url, "from-rust")
+    store_as_rust_cli(cli, "iggy:127.0.0.1:8090", "from-rust", token)
+    made = cli(
+        "context", "create", "rust", "--url", sandbox.url, "--keyring-address", "127.0.0.1:8090"
     )
-    (iggy_home / ".active_context").write_text("default")
+    assert made.code == 0, made.stderr
+    env = {"IGGY_URL": None}
+    listed = cli("--context", "rust", "-n", "from-rust", "pat", "list", "-o", "plain", env=env)
+    assert (listed.code, listed.stdout) == (0, "from-rust\n")
+    created = cli("--context", "rust", "-n", "from-rust", "pat", "create", "deploy", env=env)
+    assert created.code == 0, created.stderr
+    assert sorted(cli.keyring()["iggy:127.0.0.1:8090"]) == ["deploy", "from-rust"]
+    shown = cli("--context", "rust", "config", "show", "-o", "json", env=env)
+    assert {
+        "setting": "keyring_address",
+        "value": "127.0.0.1:8090",
+        "origin": "context 'rust' (--context)",
+    } in shown.json  # type: ignore[operator]
+    assert cli("context", "set", "rust", "keyring_address", "10.0.0.5:8090").code == 0
+    shown = cli("context", "show", "rust", "--field", "keyring_address")
+    assert shown.stdout == "10.0.0.5:8090\n"
+    bad = cli("context", "set", "rust", "keyring_address", "a\tb")
+    assert (bad.code, bad.stderr) == (
+        2,
+        "error: keyring_address must be printable text, not 'a\\tb'\n",
+    )
+
+
+def test_import_only_reads_iggys_files_and_uses_their_secrets_where_they_are(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    ci = mint_token(sandbox.url, "ci-job")
+    address = sandbox.url.removeprefix("http://")
+    contexts = write_iggy_contexts(
+        cli,
+        f'[default]\ntransport = "http"\nhttp_api_url = "{sandbox.url}"\n'
+        'username = "iggy"\npassword = "iggy"\n\n'
+        # no transport: Iggy's CLI speaks TCP and names its keyring entries by that address
+        f'[rust]\nhttp_api_url = "{sandbox.url}"\ntcp_server_address = "127.0.0.1:18090"\n'
+        'token_name = "ci-job"\ntoken = "beaten-by-token-name"\nextra = 1\n\n'
+        '[tcp-only]\ntcp_server_address = "127.0.0.1:8090"\ntoken = "not-imported"\n',
+        active="default",
+    )
+    before = contexts.read_bytes(), (contexts.parent / ".active_context").read_bytes()
+    store_as_rust_cli(cli, "iggy:127.0.0.1:18090", "ci-job", ci)
+    rust_entries = cli.keyring()
+
     imported = cli("context", "import", env={"IGGY_URL": None})
     assert imported.code == 0, imported.stderr
     assert imported.stderr.splitlines() == [
-        "Skipped 'tcp-only': it has no http_api_url (only HTTP is supported).",
-        f"Imported context 'default' ({sandbox.url}); moved its token (as 'rust-cli') and "
-        "password to the keyring.",
-        f"Removed the moved secrets from {contexts}.",
+        f"Imported context 'default' ({sandbox.url}; keyring address {address}). "
+        "Kept in Iggy's file and read from there: password.",
+        f"Imported context 'rust' ({sandbox.url}; keyring address 127.0.0.1:18090). "
+        "Kept in Iggy's file and read from there: token_name, token.",
+        "Skipped 'tcp-only': it has no http_api_url (iggy-cli speaks HTTP).",
+        "Iggy's own files were read, not changed.",
     ]
-    address = sandbox.url.removeprefix("http://")
-    assert cli.keyring() == {
-        f"iggy:{address}": {"rust-cli": token},
-        f"iggy-cli-password:{address}": {"iggy": "iggy"},
+    assert (contexts.read_bytes(), (contexts.parent / ".active_context").read_bytes()) == before
+    assert cli.keyring() == rust_entries  # nothing moved or copied
+    config = tomllib.loads((cli.home / "config" / "iggy-cli" / "config.toml").read_text())
+    assert config["current_context"] == "default"
+    assert config["contexts"]["rust"] == {
+        "url": sandbox.url,
+        "iggy_context": "rust",
+        "iggy_contexts_file": str(contexts),
+        "keyring_address": "127.0.0.1:18090",
     }
-    left = tomllib.loads(contexts.read_text())
-    assert left["default"] == {
-        "http_api_url": sandbox.url,
-        "username": "iggy",
-        "token_name": "rust-cli",
-    }
-    assert left["tcp-only"]["token"] == "not-moved"  # not imported, so not removed
-    assert stat.S_IMODE(os.stat(contexts).st_mode) == 0o600
-    # the imported context is current; its user's password now comes from the keyring
+
     env = {"IGGY_URL": None}
-    assert cli("pat", "list", "-o", "plain", env=env).stdout == "rust-cli\n"
-    assert cli("-n", "rust-cli", "pat", "list", "-o", "plain", env=env).code == 0
+    # 'default' is current: its user's password is read from Iggy's file
+    status = cli("status", "-o", "json", env=env)
+    assert status.code == 0, status.stderr
+    assert status.json["credential"]["source"] == (  # type: ignore[index]
+        f"password of Iggy's context 'default' in {contexts}"
+    )
+    # 'rust': its token_name wins over its token, found where the Rust CLI stored it
+    listed = cli("--context", "rust", "pat", "list", "-o", "plain", env=env)
+    assert (listed.code, listed.stdout, listed.stderr) == (0, "ci-job\n", "")
+    status = cli("--context", "rust", "status", "-o", "json", env=env)
+    assert status.json["credential"]["source"] == (  # type: ignore[index]
+        "keyring entry iggy:127.0.0.1:18090 / ci-job"
+    )
+    assert status.json["store"]["address"] == "127.0.0.1:18090"  # type: ignore[index]
+    assert status.json["store"]["address_chosen_by"] == "context 'rust' (--context)"  # type: ignore[index]
+    # a session beats the context's token_name, as in Iggy's CLI; it lives at the same address
+    assert cli("--context", "rust", "login", env=env).code == 0
+    status = cli("--context", "rust", "status", "-o", "json", env=env)
+    assert status.json["credential"]["kind"] == "session"  # type: ignore[index]
+    assert "iggy-cli-session:127.0.0.1:18090" in cli.keyring()
+    assert contexts.read_bytes() == before[0]
+
+
+def test_an_imported_context_reads_iggys_file_at_each_run(cli: Cli, sandbox: SandboxServer) -> None:
+    first, second = mint_token(sandbox.url, "first"), mint_token(sandbox.url, "second")
+    contexts = write_iggy_contexts(
+        cli, f'[prod]\ntransport = "http"\nhttp_api_url = "{sandbox.url}/"\ntoken = "{first}"\n'
+    )
+    assert cli("context", "import").code == 0
+    # the keyring address is Iggy's own string: the URL minus http://, not normalised
+    address = sandbox.url.removeprefix("http://") + "/"
+    shown = cli("context", "show", "prod", "--field", "keyring_address")
+    assert shown.stdout == f"{address}\n"
+    env = {"IGGY_URL": None}
+    used = cli("--context", "prod", "status", "--field", "credential.source", env=env)
+    assert used.stdout == f"token of Iggy's context 'prod' in {contexts}\n"
+    assert cli("--context", "prod", "pat", "list", env=env).code == 0
+    mint_token_deleted = cli("-u", "iggy", "pat", "delete", "first", env={"IGGY_PASSWORD": "iggy"})
+    assert mint_token_deleted.code == 0
+    assert cli("--context", "prod", "pat", "list", env=env).code == 4
+    contexts.write_text(contexts.read_text().replace(first, second))  # changed with Iggy's CLI
+    assert cli("--context", "prod", "pat", "list", env=env).code == 0
+    contexts.write_text("[other]\n")
+    gone = cli("--context", "prod", "pat", "list", env=env)
+    assert (gone.code, gone.stderr.splitlines()[0]) == (
+        2,
+        f"error: Iggy's contexts file {contexts} no longer has 'prod'",
+    )
+
+
+def test_copy_secrets_copies_and_never_overwrites(cli: Cli, sandbox: SandboxServer) -> None:
+    token = mint_token(sandbox.url, "ci-job")
+    contexts = write_iggy_contexts(
+        cli,
+        f'[a]\ntransport = "http"\nhttp_api_url = "{sandbox.url}"\nusername = "iggy"\n'
+        f'password = "iggy"\ntoken_name = "ci-job"\ntoken = "{token}"\n\n'
+        f'[b]\nhttp_api_url = "{sandbox.url}"\ntoken_name = "ci-job"\ntoken = "{token}"\n',
+    )
+    before = contexts.read_bytes()
+    store_as_rust_cli(cli, "iggy:127.0.0.1:8090", "ci-job", "another-secret")
+    copied = cli("context", "import", "--copy-secrets")
+    assert copied.code == 0, copied.stderr
+    address = sandbox.url.removeprefix("http://")
+    lines = copied.stderr.splitlines()
+    assert lines[0].endswith(
+        f"Copied its token to iggy:{address} / ci-job. "
+        f"Copied its password to iggy-cli-password:{address} / iggy."
+    )
+    assert lines[1].endswith(
+        "Did not copy its token: iggy:127.0.0.1:8090 / ci-job already holds another secret "
+        "(not overwritten)."
+    )
+    assert cli.keyring() == {
+        f"iggy:{address}": {"ci-job": token},
+        f"iggy-cli-password:{address}": {"iggy": "iggy"},
+        "iggy:127.0.0.1:8090": {"ci-job": "another-secret"},
+    }
+    again = cli("context", "import", "--copy-secrets")
+    assert f"Its token is already in iggy:{address} / ci-job." in again.stderr
+    assert contexts.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("table", "address"),
+    [
+        ({}, "127.0.0.1:8090"),
+        ({"tcp_server_address": "10.0.0.5:9090"}, "10.0.0.5:9090"),
+        ({"transport": "http"}, "localhost:3000"),
+        ({"transport": "http", "http_api_url": "http://Iggy.example:3000/"}, "Iggy.example:3000/"),
+        ({"transport": "http", "http_api_url": "https://iggy.example"}, "https://iggy.example"),
+        ({"transport": "quic"}, "127.0.0.1:8080"),
+        ({"transport": "websocket", "websocket_server_address": "h:1"}, "h:1"),
+        ({"transport": "ws"}, None),
+    ],
+    ids=["tcp-default", "tcp", "http-default", "http-raw", "https", "quic", "websocket", "ws"],
+)
+def test_the_keyring_address_is_computed_as_iggys_cli_does(
+    table: dict[str, str], address: str | None
+) -> None:
+    """Args::get_server_address() in core/common/src/types/args/mod.rs (server-0.8.0)."""
+    from iggy_cli.iggy_contexts import server_address
+
+    assert server_address(table) == address
 
 
 def test_tab_completes_context_names(cli: Cli) -> None:

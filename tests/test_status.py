@@ -26,8 +26,12 @@ def test_status_after_login(cli: Cli, sandbox: SandboxServer) -> None:
         "Store:       keyring (the default): OS keyring "
         "iggy_cli.plaintext_keyring.PlaintextFileKeyring (chosen by PYTHON_KEYRING_BACKEND)"
     )
+    assert lines[3] == (
+        f"Keyring:     address {address} "
+        "(the URL, as Iggy's CLI names a server with --transport http)"
+    )
     assert re.fullmatch(
-        r"Session:     'iggy-cli-session', expires \S+ \S+ UTC \(in 15 minutes\)", lines[3]
+        r"Session:     'iggy-cli-session', expires \S+ \S+ UTC \(in 15 minutes\)", lines[4]
     )
 
 
@@ -55,6 +59,8 @@ def test_status_json_with_a_token_from_the_environment(cli: Cli, sandbox: Sandbo
             "backend": "OS keyring iggy_cli.plaintext_keyring.PlaintextFileKeyring "
             "(chosen by PYTHON_KEYRING_BACKEND)",
             "problem": None,
+            "address": sandbox.url.removeprefix("http://"),
+            "address_chosen_by": "the URL, as Iggy's CLI names a server with --transport http",
         },
         "session": {"stored": False, "token_name": None, "expiry_known": False, "expires_at": None},
     }

@@ -91,8 +91,10 @@ def show(
 
 
 def _origin(origins: Any, name: str) -> str:
+    from iggy_cli.settings import KEYRING_DEFAULT_ORIGIN
+
     if name == "keyring_address" and name not in origins:
-        return "the URL, as Iggy's CLI names a server (--transport http)"
+        return KEYRING_DEFAULT_ORIGIN
     return str(origins.get(name, "the default"))
 
 

@@ -12,6 +12,9 @@ from iggy_cli.errors import NotFound, UsageError
 
 CONTEXT_HELP = "Named server profiles: URL, user, store, TLS; never a secret."
 PROFILE_KEYS = ("url", "username", "store", "timeout", "ca_cert", "insecure")
+# What `context set` changes; `context show` also says where an import came from.
+SETTABLE_KEYS = (*PROFILE_KEYS, "keyring_address")
+SHOW_KEYS = (*SETTABLE_KEYS, "iggy_context", "iggy_contexts_file")
 
 NameArg = Annotated[str, typer.Argument(help="The context's name.", show_default=False)]
 
@@ -33,6 +36,13 @@ def create(
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify TLS (warns on use).")
     ] = False,
+    keyring_address: Annotated[
+        str | None,
+        typer.Option(
+            "--keyring-address",
+            help="Name keyring entries by this address, as Iggy's CLI does (its TCP one).",
+        ),
+    ] = None,
     use: Annotated[bool, typer.Option("--use", help="Make it the current context.")] = False,
 ) -> None:
     """Create (or replace) a context.
@@ -41,6 +51,7 @@ def create(
     Examples:
       iggy context create prod --url https://iggy.example.com:3000 -u admin --use
       iggy context create local --url http://localhost:3000 --store file
+      iggy context create rust --url http://localhost:3000 --keyring-address 127.0.0.1:8090
     """
     from iggy_cli.settings import normalize_url
 
@@ -52,6 +63,9 @@ def create(
         "timeout": timeout,
         "ca_cert": ca_cert,
         "insecure": insecure or None,
+        "keyring_address": _parsed("keyring_address", keyring_address)
+        if keyring_address is not None
+        else None,
     }
     profile.update({key: value for key, value in optional.items() if value is not None})
     _check_name(name)
@@ -64,7 +78,7 @@ def set_(
     name: NameArg,
     key: Annotated[
         str,
-        typer.Argument(help=f"One of: {', '.join(PROFILE_KEYS)}.", show_default=False),
+        typer.Argument(help=f"One of: {', '.join(SETTABLE_KEYS)}.", show_default=False),
     ],
     value: Annotated[
         str | None,
@@ -78,10 +92,11 @@ def set_(
       iggy context set prod store file
       iggy context set prod timeout 30
       iggy context set prod username
+      iggy context set rust keyring_address 127.0.0.1:8090
     """
     ctx = app_context(typer_ctx)
-    if key not in PROFILE_KEYS:
-        raise UsageError(f"a context has no setting {key!r}; one of: {', '.join(PROFILE_KEYS)}")
+    if key not in SETTABLE_KEYS:
+        raise UsageError(f"a context has no setting {key!r}; one of: {', '.join(SETTABLE_KEYS)}")
     contexts = ctx.config.contexts()
     if name not in contexts:
         raise NotFound(f"no context named {name!r}", hint="`iggy context list` shows them")
@@ -113,6 +128,8 @@ def _parsed(key: str, value: str) -> Any:
         if value.lower() not in ("true", "false"):
             raise UsageError(f"insecure is true or false, not {value!r}")
         return value.lower() == "true"
+    if key == "keyring_address" and (not value or not value.isprintable()):
+        raise UsageError(f"keyring_address must be printable text, not {value!r}")
     return value
 
 
@@ -195,7 +212,7 @@ def show(
         raise NotFound(
             "no context is in force" if chosen is None else f"no context named {chosen!r}"
         )
-    record = {"name": chosen, **{key: contexts[chosen].get(key) for key in PROFILE_KEYS}}
+    record = {"name": chosen, **{key: contexts[chosen].get(key) for key in SHOW_KEYS}}
     if ctx.output.emit(record, primary=("url",)):
         return
     ctx.output.fields([(key, "" if value is None else str(value)) for key, value in record.items()])
@@ -207,20 +224,41 @@ def import_(
         Path | None,
         typer.Option("--file", help="Iggy's contexts.toml [default: $IGGY_HOME or ~/.iggy]."),
     ] = None,
+    copy_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--copy-secrets",
+            help="Also copy their tokens and passwords into the keyring (never over another).",
+        ),
+    ] = False,
 ) -> None:
-    """Import the contexts of Iggy's own CLI from ~/.iggy.
+    """Import the contexts of Iggy's own CLI; its files are only read.
 
-    \\b
+    Each context keeps the keyring address Iggy's CLI uses for it (its TCP address unless
+    its transport is http), so both tools find the same tokens. A token or password the
+    context holds stays in Iggy's file and is read from there when the context is used.
+
+    \b
     Examples:
       iggy context import
-      iggy context import --file ./contexts.toml
+      iggy context import --file ./contexts.toml --copy-secrets
     """
     from iggy_cli.service.contexts import import_iggy_contexts
 
     ctx = app_context(typer_ctx)
-    outcome = import_iggy_contexts(ctx, file)
-    for line in outcome:
+    outcome = import_iggy_contexts(ctx, str(file) if file else None, copy_secrets)
+    for item in outcome:
+        if item.skipped is not None:
+            ctx.output.message(f"Skipped {item.name!r}: {item.skipped} (iggy-cli speaks HTTP).")
+            continue
+        address = item.keyring_address or "the URL's: Iggy's CLI keeps none for its transport"
+        line = f"Imported context {item.name!r} ({item.url}; keyring address {address})."
+        if item.secrets:
+            line += f" Kept in Iggy's file and read from there: {', '.join(item.secrets)}."
+        for copy in item.copies:
+            line += f" {copy[0].upper()}{copy[1:]}."
         ctx.output.message(line)
+    ctx.output.message("Iggy's own files were read, not changed.")
 
 
 def _check_name(name: str) -> None:

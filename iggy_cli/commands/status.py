@@ -66,6 +66,7 @@ def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
         ("Server", f"{report.url} (from {origins['url']}; {server})"),
         ("Credential", credential),
         ("Store", f"{report.store_kind} ({report.store_chosen_by}): {store}"),
+        ("Keyring", f"address {report.keyring_address} ({report.keyring_address_origin})"),
         ("Session", session),
     ]
 
@@ -88,6 +89,8 @@ def _as_json(report: "StatusReport") -> dict[str, Any]:
             "chosen_by": report.store_chosen_by,
             "backend": report.store_backend,
             "problem": report.store_problem,
+            "address": report.keyring_address,
+            "address_chosen_by": report.keyring_address_origin,
         },
         "session": {
             "stored": report.session_stored,

@@ -13,6 +13,7 @@ from iggy_cli.errors import (
     AuthenticationError,
     IggyCliError,
     NotFound,
+    StorageError,
     TokenExpired,
     UsageError,
 )
@@ -43,7 +44,7 @@ def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
 def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyClient, Identity]]:
     """A client logged in with `credential`, logged out again (JWT revoked) when done."""
     with ctx.client() as client:
-        identity = _log_in(client, credential, ctx.settings.url)
+        identity = _log_in_trying_each(ctx, client, credential)
         try:
             yield client, identity
         finally:
@@ -51,6 +52,35 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
             # Ctrl-C here is swallowed too: a token minted in this block must still be kept.
             with suppress(IggyCliError, KeyboardInterrupt):
                 client.logout()
+
+
+def _log_in_trying_each(ctx: AppContext, client: IggyClient, credential: Credential) -> Identity:
+    """Log in; when the credential's keyring entry holds several different secrets (items
+    written by different tools), try each and keep the one the server accepts as the only
+    one, so the next run, and Iggy's own CLI, find one item."""
+    if not credential.alternatives or credential.entry is None:
+        return _log_in(client, credential, ctx.settings.url)
+    service, username = credential.entry
+    candidates = (credential.secret, *credential.alternatives)
+    held = f"the keyring held {len(candidates)} different secrets for {service} / {username}"
+    refusal: AuthenticationError | None = None
+    for secret in candidates:
+        try:
+            identity = _log_in(client, credential._replace(secret=secret), ctx.settings.url)
+        except AuthenticationError as error:
+            refusal = refusal or error
+            continue
+        try:
+            ctx.store().set(service, username, secret)
+        except StorageError as error:
+            ctx.output.notice(f"{held}; one works, but keeping it failed: {error.message}")
+        else:
+            ctx.output.notice(f"{held}; kept the one the server accepts")
+        return identity
+    assert refusal is not None
+    raise AuthenticationError(
+        f"{refusal.message} ({held}; the server accepts none of them)", hint=refusal.hint
+    )
 
 
 def _log_in(client: IggyClient, credential: Credential, url: str) -> Identity:

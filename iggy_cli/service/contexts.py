@@ -1,108 +1,97 @@
 """Importing the contexts of Iggy's own CLI (`~/.iggy/contexts.toml`, or `$IGGY_HOME`).
 
-Iggy keeps a context per TOML table, with `http_api_url`, `username`/`credentials_username`,
-and possibly secrets in plain text: `password`/`credentials_password` and `token` (see
-core/cli/src/commands/binary_context/common.rs and core/common/src/types/args/mod.rs). The
-active one is named in `.active_context` beside it. Secrets are moved: stored in the keyring,
-then removed from Iggy's file, where a `token_name` lets Iggy's CLI find the token in the same
-keyring entry (`iggy:<address>`, username = the name).
+Iggy's files are only read (iggy_cli.iggy_contexts): the Rust CLI reads its secrets from
+nowhere else, so a password or token removed from them would be gone for it. An imported
+context records where its Iggy context lives, never a secret; its secrets are read from
+there at run time (auth.py), in the Rust CLI's order. Its keyring address is the one the
+Rust CLI computes for the context's transport, so both tools name the same entries.
+`--copy-secrets` copies secrets into the keyring, never over an entry that holds another.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from iggy_cli import local_state
+from iggy_cli import iggy_contexts
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import password_service, token_service
-from iggy_cli.errors import NotFound, UsageError
+from iggy_cli.credentials import DuplicateEntry, password_service, token_service
+from iggy_cli.errors import UsageError
 from iggy_cli.settings import normalize_url
 
 
-def iggy_contexts_file(environ: dict[str, str] | Any) -> Path:
-    home = environ.get("IGGY_HOME") or os.path.expanduser("~/.iggy")
-    return Path(home) / "contexts.toml"
+class Imported(NamedTuple):
+    """One context of Iggy's file, and what became of it (for people, in words)."""
+
+    name: str
+    url: str | None
+    keyring_address: str | None
+    secrets: list[str]  # which secrets the context holds, by key
+    copies: list[str]  # what --copy-secrets did, one phrase per secret
+    skipped: str | None = None
 
 
-def import_iggy_contexts(ctx: AppContext, file: Path | None) -> list[str]:
-    import tomllib
-
-    path = file or iggy_contexts_file(ctx.environ)
-    try:
-        document = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise NotFound(f"no contexts file at {path}", hint="point at one with --file") from None
-    except (OSError, ValueError) as error:  # TOMLDecodeError and UnicodeDecodeError included
-        raise UsageError(f"cannot read {path}: {error}") from None
-    active = _active_context(path)
-    report: list[str] = []
-    # Every URL is checked before anything moves, so a bad one cannot stop it half-way.
-    chosen: list[tuple[str, dict[str, Any], str]] = []
-    for name, entry in sorted(document.items()):
-        if not isinstance(entry, dict):
+def import_iggy_contexts(ctx: AppContext, file: str | None, copy_secrets: bool) -> list[Imported]:
+    path = os.path.abspath(file or iggy_contexts.contexts_file(ctx.environ))
+    tables = iggy_contexts.read_contexts(path)
+    active = iggy_contexts.active_context(path)
+    if copy_secrets:
+        ctx.store().check()  # before any context is written
+    # Every URL is checked before anything is written, so a bad one cannot stop it half-way.
+    urls: dict[str, str] = {}
+    for name, table in tables.items():
+        if table.get("http_api_url"):
+            try:
+                urls[name] = normalize_url(str(table["http_api_url"]))
+            except UsageError as error:
+                raise UsageError(f"context {name!r} in {path}: {error.message}") from None
+    outcome: list[Imported] = []
+    for name, table in sorted(tables.items()):
+        url = urls.get(name)
+        if url is None:
+            outcome.append(Imported(name, None, None, [], [], skipped="it has no http_api_url"))
             continue
-        if not entry.get("http_api_url"):
-            report.append(f"Skipped {name!r}: it has no http_api_url (only HTTP is supported).")
-            continue
-        try:
-            chosen.append((name, entry, normalize_url(str(entry["http_api_url"]))))
-        except UsageError as error:
-            raise UsageError(f"context {name!r} in {path}: {error.message}") from None
-    moved_keys: dict[str, list[str]] = {}
-    for name, entry, url in chosen:
-        address = url.removeprefix("http://")
-        username = entry.get("username") or entry.get("credentials_username")
-        profile: dict[str, Any] = {"url": url}
-        if username:
-            profile["username"] = str(username)
-        moved, keys = _move_secrets(ctx, entry, address, name, username)
-        moved_keys[name] = keys
+        address = iggy_contexts.server_address(table)
+        profile: dict[str, Any] = {"url": url, "iggy_context": name, "iggy_contexts_file": path}
+        if address is not None:
+            profile["keyring_address"] = address
+        if table.get("username"):
+            profile["username"] = table["username"]
         ctx.config.put_context(name, profile, make_current=name == active)
-        what = f"; moved its {' and '.join(moved)} to the keyring" if moved else ""
-        report.append(f"Imported context {name!r} ({url}){what}.")
-    if any(moved_keys.values()):
-        _rewrite_without(path, document, moved_keys)
-        report.append(f"Removed the moved secrets from {path}.")
-    return report
+        held = [key for key in ("token_name", "token", "password") if table.get(key)]
+        copies = _copy_secrets(ctx, name, table, address or _address(url)) if copy_secrets else []
+        outcome.append(Imported(name, url, address, held, copies))
+    return outcome
 
 
-def _move_secrets(
-    ctx: AppContext, entry: dict[str, Any], address: str, name: str, username: Any
-) -> tuple[list[str], list[str]]:
-    """Store the entry's secrets; returns what moved (for people) and which keys (to remove)."""
-    moved, keys = [], []
-    store = ctx.store()
-    if token := entry.get("token"):
-        token_name = str(entry.get("token_name") or f"imported-{name}")[:30]
-        store.set(token_service(address), token_name, str(token))
+def _address(url: str) -> str:
+    return url.removeprefix("http://")
+
+
+def _copy_secrets(ctx: AppContext, name: str, table: dict[str, Any], address: str) -> list[str]:
+    """Copy the context's token and password into the keyring where its address names them;
+    an entry that already holds something else is left as it is, and said so."""
+    copies = []
+    if token := table.get("token"):
+        token_name = str(table.get("token_name") or f"imported-{name}")[:30]
+        copies.append(_copy(ctx, token_service(address), token_name, token, "token"))
         ctx.names.add_stored(address, ctx.store_choice.kind, token_name)
-        entry["token_name"] = token_name
-        moved.append(f"token (as {token_name!r})")
-        keys.append("token")
-    if username:
-        for key in ("password", "credentials_password"):
-            if entry.get(key):
-                store.set(password_service(address), str(username), str(entry[key]))
-                keys.append(key)
-        if "password" in keys or "credentials_password" in keys:
-            moved.append("password")
-    return moved, keys
+    username, password = table.get("username"), table.get("password")
+    if username and password:
+        copies.append(_copy(ctx, password_service(address), username, password, "password"))
+    return copies
 
 
-def _rewrite_without(path: Path, document: dict[str, Any], moved: dict[str, list[str]]) -> None:
-    """Iggy's file again, minus exactly the secrets that are now in the keyring."""
-    import tomli_w
-
-    for name, keys in moved.items():
-        for key in keys:
-            document[name].pop(key, None)
-    local_state.replace(str(path), tomli_w.dumps(document).encode())
-
-
-def _active_context(path: Path) -> str | None:
+def _copy(ctx: AppContext, service: str, username: str, secret: str, what: str) -> str:
+    store = ctx.store()
+    entry = f"{service} / {username}"
     try:
-        return (path.parent / ".active_context").read_text().strip() or None
-    except OSError:
-        return None
+        existing = store.get(service, username)
+    except DuplicateEntry:
+        existing = ""  # several items already: certainly not one to write over
+    if existing == secret:
+        return f"its {what} is already in {entry}"
+    if existing is not None:
+        return f"did not copy its {what}: {entry} already holds another secret (not overwritten)"
+    store.set(service, username, secret)
+    return f"copied its {what} to {entry}"

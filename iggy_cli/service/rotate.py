@@ -76,7 +76,7 @@ def rotate(
         with signals.interruptible():
             stack.enter_context(ctx.rotations.running())
             client, identity = stack.enter_context(signed_in(ctx, credential))
-            stored = store.get(token_service(address), name)
+            stored = store.get(token_service(ctx.settings.keyring), name)
             listed = {token.name: token for token in client.list_tokens()}
             entry = ctx.rotations.get(address, name)
         digest = rp.fingerprint(stored) if stored is not None else None
@@ -106,7 +106,7 @@ class _Rotation:
         self.name = name
         self.hand_over = hand_over
         self.address = ctx.settings.address
-        self.service = token_service(self.address)
+        self.service = token_service(ctx.settings.keyring)
         self.user_id: int | None = None
         self.stored: str | None = None  # the stored copy, as far as this run knows
         self.held = rp.OLD  # what the stored copy is (rotation_plan's words)
@@ -282,7 +282,7 @@ class _Rotation:
             raise self._hand_over(minted, error) from None
         self._follow_session(self.stored, minted.token)
         self.stored, self.held = minted.token, rp.NEW
-        self.ctx.names.add_stored(self.address, self.ctx.store_choice.kind, self.name)
+        self.ctx.names.add_stored(self.ctx.settings.keyring, self.ctx.store_choice.kind, self.name)
 
     def _drop_stand_in(self) -> None:
         assert self.entry is not None
@@ -433,7 +433,7 @@ class _Rotation:
 
     def _follow_session(self, previous: str | None, new: str) -> None:
         """If this server's session is the token being rotated (`pat login NAME`), keep it so."""
-        service = session_service(self.address)
+        service = session_service(self.ctx.settings.keyring)
         # Not interruptible: a signal here waits for the next step, which says what it cut.
         with suppress(IggyCliError):
             if previous is not None and self.store.get(service, SESSION_TOKEN_NAME) == previous:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from iggy_cli import auth
 from iggy_cli.auth import Credential
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import SESSION_TOKEN_NAME, session_service
+from iggy_cli.credentials import (
+    SESSION_TOKEN_NAME,
+    CredentialStore,
+    DuplicateEntry,
+    adopted_service,
+    session_service,
+    token_service,
+)
 from iggy_cli.errors import (
     AuthenticationError,
     IggyCliError,
@@ -42,7 +50,9 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
         credential = auth.ask_password(ctx)
     store = ctx.store()
     store.check()
-    service = session_service(ctx.settings.address)
+    address = ctx.settings.keyring
+    service = session_service(address)
+    adopted = auth.session_entry(ctx)
     with signed_in(ctx, credential) as (client, identity):
         replaced = any(t.name == SESSION_TOKEN_NAME for t in client.list_tokens())
         if replaced:
@@ -62,7 +72,10 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
                 f"could not keep the session ({reason}); {undone}",
                 hint=getattr(error, "hint", None),
             ) from None
-    ctx.sessions.put(ctx.settings.address, SESSION_TOKEN_NAME, owned=True)
+    ctx.sessions.put(address, SESSION_TOKEN_NAME, owned=True)
+    if adopted.service == adopted_service(address):
+        with suppress(StorageError):  # a leftover copy is harmless: nothing reads it now
+            store.delete(adopted.service, adopted.username)
     return LoginOutcome(
         identity.user_id,
         expires_at(expiry, ctx.now()),
@@ -80,31 +93,59 @@ class LogoutOutcome:
 
 
 def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
-    address = ctx.settings.address
-    service = session_service(address)
+    """End this server's session: an adopted token is only forgotten (it is the user's own),
+    and a login session's server token is deleted, then its keyring entry."""
+    address = ctx.settings.keyring
     store = ctx.store()
-    secret = store.get(service, SESSION_TOKEN_NAME)
     record = ctx.sessions.get(address)
-    if secret is None and record is None:
+    where = auth.session_entry(ctx)
+    server: list[str] = []
+    local: list[str] = []
+    if where.adopted:
+        server.append(_kept(where.token_name))
+        if where.service == adopted_service(address):
+            store.delete(where.service, where.username)
+            local.append("forgot the adopted token")
+        else:
+            local.append(f"forgot the adopted token; {where.token_name!r} stays stored")
+        ctx.sessions.remove(address)
+        record = None
+    login_entry = (session_service(address), SESSION_TOKEN_NAME)
+    if _present(store, *login_entry):
+        owned = bool(record.get("owned", True)) if record else True
+        if local_only:
+            server.append("not contacted (--local)")
+        elif not owned:  # adopted by an earlier version, where the login session is kept
+            server.append(_kept((record or {}).get("token_name")))
+        else:
+            server.append(_delete_session_token(ctx))
+        local.append("removed from the keyring" if store.delete(*login_entry) else "none kept")
+        ctx.sessions.remove(address)
+    elif record is not None:
+        ctx.sessions.remove(address)
+        local.append("none kept")
+    if not server and not local:
         return LogoutOutcome(False, "nothing to delete", "no session stored")
-    owned = bool(record.get("owned", True)) if record else True
-    if local_only:
-        server = "not contacted (--local)"
-    elif not owned:
-        name = (record or {}).get("token_name") or "the token"
-        server = f"kept {name!r}: it is your own token, not one `iggy login` made"
-    else:
-        server = _delete_session_token(ctx)
-    local = "removed from the keyring" if store.delete(service, SESSION_TOKEN_NAME) else "none kept"
-    ctx.sessions.remove(address)
-    return LogoutOutcome(True, server, local)
+    return LogoutOutcome(True, "; ".join(server) or "not contacted", "; ".join(local))
+
+
+def _kept(name: str | None) -> str:
+    token = repr(name) if name else "the token"
+    return f"kept {token}: it is your own token, not one `iggy login` made"
+
+
+def _present(store: CredentialStore, service: str, username: str) -> bool:
+    try:
+        return store.get(service, username) is not None
+    except DuplicateEntry:
+        return True
 
 
 def _delete_session_token(ctx: AppContext) -> str:
     """Delete the session's server token, signed in as the session itself, so the token named
     'iggy-cli-session' that goes is this session's user's; explicit credentials are the fallback
     when the session token no longer signs in (expired, say)."""
-    candidates = [auth.stored_session(ctx), auth.resolve(ctx, allow_session=False)]
+    candidates = [auth.login_session(ctx), auth.resolve(ctx, allow_session=False)]
     problem = "no credential to sign in with"
     for credential in candidates:
         if credential is None:
@@ -130,6 +171,10 @@ class PatLoginOutcome:
 
 
 def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
+    """Make a token this server's session. A stored token is adopted by name (the session
+    reads its entry, so it follows `pat rotate`); a raw one is kept in an entry of its own.
+    Neither goes where Iggy's CLI keeps its login session (see auth.SessionEntry): a login
+    session there is replaced, its server token deleted, its entry removed."""
     if name is not None:
         credential = auth.stored_token(ctx, check_token_name(name, ANY_NAME_BYTES))
     else:
@@ -141,19 +186,34 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
         credential = found
     store = ctx.store()
     store.check()
-    address = ctx.settings.address
-    service = session_service(address)
-    previous = store.get(service, SESSION_TOKEN_NAME)
+    address = ctx.settings.keyring
+    login_entry = (session_service(address), SESSION_TOKEN_NAME)
+    previous = _readable(store, *login_entry)
     record = ctx.sessions.get(address)
     previous_owned = previous is not None and (record is None or bool(record.get("owned", True)))
     with signed_in(ctx, credential) as (_, identity):
         pass  # proves the token works before it becomes the session
-    store.set(service, SESSION_TOKEN_NAME, credential.secret)
-    ctx.sessions.put(address, credential.token_name, owned=False)
+    stored_by_name = credential.entry is not None and credential.entry[0] == token_service(address)
+    if stored_by_name:
+        ctx.sessions.put(address, credential.token_name, owned=False, kept="token")
+    else:
+        store.set(adopted_service(address), SESSION_TOKEN_NAME, credential.secret)
+        ctx.sessions.put(address, credential.token_name, owned=False, kept="adopted")
     replaced = False
-    if previous_owned and previous is not None and previous != credential.secret:
-        replaced = _retire_session_token(ctx, previous)
+    if previous is not None:
+        if previous_owned and previous != credential.secret:
+            replaced = _retire_session_token(ctx, previous)
+        with suppress(StorageError):  # Iggy's CLI would otherwise go on with a dead session
+            store.delete(*login_entry)
     return PatLoginOutcome(identity, credential.token_name, credential.source, replaced)
+
+
+def _readable(store: CredentialStore, service: str, username: str) -> str | None:
+    """The entry's secret; of several different ones, the first (the caller only compares)."""
+    try:
+        return store.get(service, username)
+    except DuplicateEntry as duplicate:
+        return duplicate.secrets[0]
 
 
 def _retire_session_token(ctx: AppContext, secret: str) -> bool:

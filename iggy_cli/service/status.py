@@ -33,6 +33,8 @@ class StatusReport:
     store_chosen_by: str
     store_backend: str | None
     store_problem: str | None
+    keyring_address: str
+    keyring_address_origin: str
     session_stored: bool
     session_token_name: str | None
     session_expires_at: datetime | None
@@ -97,6 +99,8 @@ def status(ctx: AppContext) -> StatusReport:
         store_chosen_by=choice.reason,
         store_backend=backend,
         store_problem=store_problem,
+        keyring_address=ctx.settings.keyring,
+        keyring_address_origin=ctx.settings.keyring_origin,
         session_stored=session_stored,
         session_token_name=session_name,
         session_expires_at=expires,

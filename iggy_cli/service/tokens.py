@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from iggy_cli import auth
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import token_service
+from iggy_cli.credentials import DuplicateEntry, token_service
 from iggy_cli.errors import (
     NotFound,
     StorageError,
@@ -46,7 +46,7 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
     ends = expires_at(expiry, ctx.now())
     if store is None:
         return CreateOutcome(minted, ends)
-    service = token_service(ctx.settings.address)
+    service = token_service(ctx.settings.keyring)
     try:
         store.set(service, name, minted.token)
     except StorageError as error:
@@ -57,7 +57,7 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
     except Exception as error:
         failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
-    ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
+    ctx.names.add_stored(ctx.settings.keyring, ctx.store_choice.kind, name)
     return CreateOutcome(minted, ends, stored_at=f"{where_stored(ctx)} {service!r}, user {name!r}")
 
 
@@ -84,7 +84,7 @@ def list_tokens(ctx: AppContext) -> list[TokenRow]:
     credential = auth.require(ctx)
     with signed_in(ctx, credential) as (client, _):
         tokens = client.list_tokens()
-    address = ctx.settings.address
+    address = ctx.settings.keyring
     ctx.names.saw(address, [token.name for token in tokens])
     stored = ctx.names.stored(address, ctx.store_choice.kind)
     now = ctx.now()
@@ -119,7 +119,7 @@ def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
     for name in names:
         check_token_name(name, ANY_NAME_BYTES)
     credential = auth.require(ctx)
-    service = token_service(ctx.settings.address)
+    service = token_service(ctx.settings.keyring)
     with signed_in(ctx, credential) as (client, _):
         for name in names:
             try:
@@ -132,7 +132,7 @@ def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
             except StorageError as error:
                 removed, local_error = False, error.message
             if local_error is None:
-                ctx.names.forget(ctx.settings.address, name)
+                ctx.names.forget(ctx.settings.keyring, name)
             yield DeleteOutcome(name, deleted, removed, local_error)
 
 
@@ -140,8 +140,13 @@ def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
 
 
 def stored_token(ctx: AppContext, name: str) -> str:
-    """The raw token stored under `name` for this server (no request is sent)."""
-    return auth.stored_token(ctx, check_token_name(name, ANY_NAME_BYTES)).secret
+    """The raw token stored under `name` for this server (no request is sent, so of several
+    different secrets in one entry none can be told right: that is an error)."""
+    credential = auth.stored_token(ctx, check_token_name(name, ANY_NAME_BYTES))
+    if credential.alternatives and credential.entry is not None:
+        secrets = (credential.secret, *credential.alternatives)
+        raise DuplicateEntry(*credential.entry, secrets)
+    return credential.secret
 
 
 class PruneOutcome(NamedTuple):
@@ -156,14 +161,14 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
     copy), and local copies of tokens the server no longer has (with `orphans`; known from the
     names index, since a keyring cannot be listed)."""
     credential = auth.require(ctx)
-    address = ctx.settings.address
+    address = ctx.settings.keyring
     service = token_service(address)
     # Holding the rotation lock: no rotation is half-way through minting or storing a stand-in
     # while this run decides which stand-ins nothing needs.
     with ctx.rotations.running(), signed_in(ctx, credential) as (client, _):
         tokens = client.list_tokens()
         now = ctx.now()
-        in_progress = ctx.rotations.entries(address)
+        in_progress = ctx.rotations.entries(ctx.settings.address)  # keyed as rotate keys it
         needed = _stand_ins_in_use(ctx, service, in_progress)
         leftovers = sorted(
             token.name
@@ -188,7 +193,7 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
                 client.delete_token(name)
         for name, entry in in_progress.items():
             if entry.stand_in not in needed:  # nothing left to resume: its stand-in is gone
-                ctx.rotations.drop(address, name)
+                ctx.rotations.drop(ctx.settings.address, name)
     for name in [*doomed, *orphaned]:
         ctx.store().delete(service, name)
         ctx.names.forget(address, name)

@@ -1,6 +1,18 @@
 """A real Secret Service for a test: gnome-keyring's secrets component on a private D-Bus
 session bus (dbus-run-session), unlocked from stdin with a fresh, empty data folder
-(shared/TESTING.md), and read back with libsecret's `secret-tool`, not through our code."""
+(shared/TESTING.md), read back with libsecret's `secret-tool` and with secretstorage over that
+bus, not through our code.
+
+Items of Iggy's own Rust CLI are made and looked up here as each of its keyring libraries does:
+- the stable CLI (cli-0.13.0 = tag server-0.8.0: the `keyring` crate 3.6.3,
+  src/secret_service.rs) creates `{service, username, target: "default", application:
+  "rust-keyring"}` labelled `{user}@{service}:default (keyring v3.6.3)` in the default
+  collection; it looks up `{service, username, target: "default"}` in every collection and,
+  finding none, `{service, username}` in the default collection;
+- the edge CLI (zbus-secret-service-keyring-store 1.0.0, src/cred.rs) creates `{service,
+  username}` labelled `keyring:{user}@{service}` and looks up `{service, username}`;
+both fail as ambiguous when a search finds two items (`Ambiguous` here).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +22,11 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+RustCli = Literal["stable", "edge"]
 
 PASSWORD = "test-login-password"
 TOOLS = ("dbus-run-session", "gnome-keyring-daemon", "secret-tool")
@@ -24,6 +40,16 @@ _SCRIPT = (
 
 def missing_tools() -> list[str]:
     return [tool for tool in TOOLS if shutil.which(tool) is None]
+
+
+class Ambiguous(Exception):
+    """A Rust CLI's lookup found more than one item: it fails there."""
+
+
+class Item(NamedTuple):
+    attributes: dict[str, str]
+    label: str
+    secret: str
 
 
 class SecretService:
@@ -51,6 +77,11 @@ class SecretService:
 
     def _wait_until_ready(self, seconds: float = 10) -> None:
         deadline = time.monotonic() + seconds
+        # A call made before the daemon has taken its bus name makes D-Bus start a second
+        # gnome-keyring, with a locked keyring and a prompter that cannot open a display; so
+        # first wait for the name (asking whether it has an owner starts nothing).
+        while not self._name_owned() and time.monotonic() < deadline:
+            time.sleep(0.02)
         while time.monotonic() < deadline:
             probe = self._secret_tool(["store", "--label=probe", "service", "probe"], "x")
             if probe.returncode == 0:
@@ -74,10 +105,78 @@ class SecretService:
         found = self._secret_tool(["lookup", "service", service, "username", username])
         return found.stdout if found.returncode == 0 and found.stdout else None
 
-    def store(self, service: str, username: str, secret: str) -> None:
-        """Store an entry as another program would (Iggy's Rust CLI, say)."""
-        args = ["store", "--label=stored by another tool", "service", service, "username", username]
-        assert self._secret_tool(args, secret).returncode == 0
+    def _name_owned(self) -> bool:
+        from jeepney.bus_messages import message_bus
+
+        with self._connection() as connection:
+            reply = connection.send_and_get_reply(
+                message_bus.NameHasOwner("org.freedesktop.secrets"), timeout=5
+            )
+        return bool(reply.body[0])
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[Any]:
+        from jeepney.io.blocking import open_dbus_connection
+
+        connection = open_dbus_connection(bus=self.address)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def store_as_rust_cli(self, cli: RustCli, service: str, username: str, secret: str) -> None:
+        """Create the item Iggy's stable or edge Rust CLI creates for a new entry."""
+        import secretstorage
+
+        if cli == "stable":
+            attributes = {"target": "default", "application": "rust-keyring"}
+            label = f"{username}@{service}:default (keyring v3.6.3)"
+        else:
+            attributes, label = {}, f"keyring:{username}@{service}"
+        attributes.update(service=service, username=username)
+        with self._connection() as connection:
+            collection = secretstorage.get_default_collection(connection)
+            collection.create_item(label, attributes, secret.encode(), replace=False)
+
+    def store_as_python_keyring(self, service: str, username: str, secret: str) -> None:
+        """Create the item python-keyring's SecretService backend writes (as iggy-cli did
+        before it kept one item per entry)."""
+        import secretstorage
+
+        attributes = {"service": service, "username": username}
+        attributes["application"] = "Python keyring library"
+        with self._connection() as connection:
+            collection = secretstorage.get_default_collection(connection)
+            label = f"Password for '{username}' on '{service}'"
+            collection.create_item(label, attributes, secret.encode(), replace=True)
+
+    def items(self, service: str, username: str) -> list[Item]:
+        """Every item of the entry, in any collection."""
+        return self._search({"service": service, "username": username})
+
+    def lookup_as(self, cli: RustCli, service: str, username: str) -> str | None:
+        """The secret Iggy's stable or edge Rust CLI reads for the entry (Ambiguous if it
+        would fail for finding two items)."""
+        query = {"service": service, "username": username}
+        found = self._search({**query, "target": "default"}) if cli == "stable" else []
+        if cli == "edge" or not found:
+            found = self._search(query, default_collection_only=cli == "stable")
+        if len(found) > 1:
+            raise Ambiguous(f"{len(found)} items match {service} / {username}")
+        return found[0].secret if found else None
+
+    def _search(self, query: dict[str, str], default_collection_only: bool = False) -> list[Item]:
+        import secretstorage
+
+        with self._connection() as connection:
+            if default_collection_only:
+                found = secretstorage.get_default_collection(connection).search_items(query)
+            else:
+                found = secretstorage.search_items(connection, query)
+            return [
+                Item(_own(item.get_attributes()), item.get_label(), item.get_secret().decode())
+                for item in found
+            ]
 
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -85,3 +184,8 @@ class SecretService:
         self._process.wait(timeout=10)
         if self._process.stdout is not None:
             self._process.stdout.close()
+
+
+def _own(attributes: dict[str, str]) -> dict[str, str]:
+    """The attributes a program gave its item: gnome-keyring adds `xdg:schema` to every one."""
+    return {key: value for key, value in attributes.items() if key != "xdg:schema"}
