@@ -18,7 +18,7 @@ from iggy_cli.errors import (
     NotFound,
     StorageError,
 )
-from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
+from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken, us_from_datetime
 from iggy_cli.rotation_journal import JournalEntry
 from iggy_cli.service import rotation_plan
 from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
@@ -96,9 +96,11 @@ def needing_attention(
 ) -> list[TokenRow]:
     """Rows that expire within `window` (not yet expired), and, with `expired`, expired rows."""
     chosen = []
+    now_us = us_from_datetime(now)
+    window_us = None if window is None else window // timedelta(microseconds=1)
     for row in rows:
-        ends = row.token.expiry_at
-        soon = window is not None and ends is not None and now < ends <= now + window
+        ends = row.token.expiry_at_us  # exact: a datetime would clamp at year 9999
+        soon = window_us is not None and ends is not None and now_us < ends <= now_us + window_us
         if soon or (expired and row.expired):
             chosen.append(row)
     return chosen
