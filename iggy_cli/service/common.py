@@ -14,22 +14,13 @@ from iggy_cli.errors import (
     IggyCliError,
     NotFound,
     TokenExpired,
-    UsageError,
 )
 from iggy_cli.models import SERVER_DEFAULT_US, Expiry, Identity
+from iggy_cli.names import ANY_NAME_BYTES as ANY_NAME_BYTES  # re-exported: their old home
+from iggy_cli.names import NEW_NAME_BYTES as NEW_NAME_BYTES
+from iggy_cli.names import check_token_name as check_token_name
 
 SESSION_DEFAULT_EXPIRY = Expiry(15 * 60 * 1_000_000, "15m")
-# Iggy checks PAT names by UTF-8 length: 3..30 bytes to create, 1..255 to delete.
-NEW_NAME_BYTES = (3, 30)
-ANY_NAME_BYTES = (1, 255)
-
-
-def check_token_name(name: str, limits: tuple[int, int] = NEW_NAME_BYTES) -> str:
-    size = len(name.encode("utf-8"))
-    low, high = limits
-    if not low <= size <= high:
-        raise UsageError(f"token name {name!r} is {size} bytes; it must be {low} to {high} bytes")
-    return name
 
 
 def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
