@@ -29,6 +29,8 @@ class Credential(NamedTuple):
     secret: str
     username: str | None = None
     token_name: str | None = None
+    # read from this run's store under token_name: signing in with it learns whose it is
+    stored_copy: bool = False
 
     def __repr__(self) -> str:
         return masked_repr(self, "secret")
@@ -85,7 +87,9 @@ def stored_token(ctx: AppContext, name: str) -> Credential:
         )
     # perhaps stored by another tool (Iggy's Rust CLI): from now on `pat list` knows
     ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
-    return Credential("token", f"keyring entry {service} / {name}", secret, token_name=name)
+    return Credential(
+        "token", f"keyring entry {service} / {name}", secret, token_name=name, stored_copy=True
+    )
 
 
 def stored_session(ctx: AppContext) -> Credential | None:

@@ -35,6 +35,11 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
     """A client logged in with `credential`, logged out again (JWT revoked) when done."""
     with ctx.client() as client:
         identity = _log_in(client, credential, ctx.settings.url)
+        if credential.stored_copy and credential.token_name is not None:
+            # the server just said whose this copy is (see service/ownership.py)
+            ctx.names.add_stored(
+                ctx.settings.keyring, ctx.store_choice.kind, credential.token_name, identity.user_id
+            )
         try:
             yield client, identity
         finally:
