@@ -82,14 +82,10 @@ class Output:
         return True
 
     def _csv(self, records: list[Record]) -> None:
-        import csv
-
         columns = list(records[0]) if records else []
-        writer = csv.writer(self._stdout, lineterminator="\n")
-        if columns:
-            writer.writerow(columns)
-        for record in records:
-            writer.writerow([_encodable(_text(record.get(column))) for column in columns])
+        rows = [[_text(record.get(column)) for column in columns] for record in records]
+        for row in [columns, *rows] if columns else []:
+            print(",".join(_csv_cell(cell) for cell in row), file=self._stdout)
         self._stdout.flush()
 
     def message(self, text: str) -> None:
@@ -187,6 +183,15 @@ def _flatten(record: Record, prefix: str = "") -> Record:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+def _csv_cell(text: str) -> str:
+    """RFC 4180 quoting. The csv module leaves a lone \r unquoted when lines end in \n, and a
+    reader then splits the row there: a name holding one would forge a record."""
+    text = _encodable(text)
+    if any(special in text for special in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _encodable(text: str) -> str:
