@@ -308,10 +308,21 @@ class _NameEntry:
         self.stores = stores
 
     def document(self) -> dict[str, Any]:
-        written: dict[str, Any] = {"seen": sorted(set(self.seen))}
+        written: dict[str, Any] = {"seen": sorted(filter(_writable, set(self.seen)))}
         for store, copies in self.stores.items():
-            written[store] = {name: {"user_id": copies[name]} for name in sorted(copies)}
+            kept = sorted(filter(_writable, copies))
+            written[store] = {name: {"user_id": copies[name]} for name in kept}
         return written
+
+
+def _writable(name: str) -> bool:
+    """A server can list a name holding a lone surrogate (JSON carries one); UTF-8 cannot,
+    and no one can type it on a command line: such a name is not kept."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _owners(value: Any) -> dict[str, int | None]:
