@@ -244,6 +244,7 @@ def test_expiries_at_the_edges_render_in_any_zone(
     assert pruned.json == {
         "expired": ["zero", "minus-one", "ancient"],
         "orphans": [],
+        "stand_ins": [],
         "dry_run": True,
     }
     for result in (table, expired, pruned):
