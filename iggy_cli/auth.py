@@ -24,6 +24,8 @@ from iggy_cli.credentials import (
 )
 from iggy_cli.errors import AuthenticationError, NotFound, StorageError, UsageError
 from iggy_cli.models import masked_repr
+from iggy_cli.names import ANY_NAME_BYTES, check_token_name
+from iggy_cli.settings import check_utf8
 
 CredentialKind = Literal["token", "password", "session"]
 
@@ -39,6 +41,8 @@ class Credential(NamedTuple):
     # signing in tries each and keeps the one the server accepts.
     entry: tuple[str, str] | None = None
     alternatives: tuple[str, ...] = ()
+    # read from this run's store under token_name: signing in with it learns whose it is
+    stored_copy: bool = False
 
     def __repr__(self) -> str:
         return masked_repr(self, "secret", "alternatives")
@@ -69,11 +73,12 @@ def resolve(ctx: AppContext, allow_session: bool = True) -> Credential | None:
     if inputs.password is not None and inputs.password_stdin:
         raise UsageError("give the password once: --password or --password-stdin")
     if inputs.token_stdin:
-        return Credential("token", "--token-stdin", ctx.read_stdin_secret("--token-stdin"))
+        token = _checked_secret(ctx.read_stdin_secret("--token-stdin"), "--token-stdin")
+        return Credential("token", "--token-stdin", token)
     if inputs.token_name is not None:
         return stored_token(ctx, inputs.token_name)
     if token := ctx.environ.get("IGGY_TOKEN", "").strip():
-        return Credential("token", "IGGY_TOKEN", token)
+        return Credential("token", "IGGY_TOKEN", _checked_secret(token, "IGGY_TOKEN"))
     if credential := _password_credential(ctx):
         return credential
     if allow_session and (session := stored_session(ctx)) is not None:
@@ -100,6 +105,7 @@ def ask_password(ctx: AppContext, username: str | None = None) -> Credential:
 
 
 def stored_token(ctx: AppContext, name: str) -> Credential:
+    check_token_name(name, ANY_NAME_BYTES)
     address = ctx.settings.keyring
     service = token_service(address)
     secret, alternatives = _read(ctx, service, name)
@@ -118,6 +124,7 @@ def stored_token(ctx: AppContext, name: str) -> Credential:
         token_name=name,
         entry=(service, name),
         alternatives=alternatives,
+        stored_copy=True,
     )
 
 
@@ -195,12 +202,14 @@ def _password_credential(ctx: AppContext) -> Credential | None:
             raise UsageError("a password needs a username: add -u USER (or set IGGY_USERNAME)")
         return None
     if inputs.password is not None:
-        return Credential("password", "--password", inputs.password, username=username)
+        password = _checked_secret(inputs.password, "--password")
+        return Credential("password", "--password", password, username=username)
     if inputs.password_stdin:
-        password = ctx.read_stdin_secret("--password-stdin")
+        password = _checked_secret(ctx.read_stdin_secret("--password-stdin"), "--password-stdin")
         return Credential("password", "--password-stdin", password, username=username)
     if from_env := ctx.environ.get("IGGY_PASSWORD"):
-        return Credential("password", "IGGY_PASSWORD", from_env, username=username)
+        password = _checked_secret(from_env, "IGGY_PASSWORD")
+        return Credential("password", "IGGY_PASSWORD", password, username=username)
     if ctx.settings.origin("username") == "--username":
         if found := _context_password(ctx, username):
             return found
@@ -257,6 +266,16 @@ def _iggy_context(ctx: AppContext) -> tuple[str, str, Any] | None:
     from iggy_cli import iggy_contexts
 
     return path, name, iggy_contexts.secrets(path, name)
+
+
+def _checked_secret(secret: str, what: str) -> str:
+    """A token or password as given: never echoed, but refused before it is sent if it cannot
+    be one (bytes that are not UTF-8 arrive as lone surrogates, which cannot even be encoded;
+    a control character is a paste gone wrong, such as an ANSI colour code or a \r)."""
+    check_utf8(secret, what)
+    if any(ord(character) < 0x20 or 0x7F <= ord(character) <= 0x9F for character in secret):
+        raise UsageError(f"{what} holds control characters; it cannot be a token or password")
+    return secret
 
 
 def _stored_password(ctx: AppContext, username: str) -> str | None:

@@ -157,6 +157,8 @@ class IggyClient:
         return MintedToken(name=name, token=token)
 
     def delete_token(self, name: str) -> None:
+        if name in (".", ".."):  # a dot segment: httpx would resolve it to another path
+            raise errors.UsageError(f"{name!r} cannot be a token name")
         self._request("DELETE", f"/personal-access-tokens/{quote(name, safe='')}")
 
     def _keep_identity(self, response: httpx.Response) -> Identity:

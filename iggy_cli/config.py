@@ -220,53 +220,76 @@ class SessionIndex(_JsonRecords):
 
 
 class NameIndex(_JsonRecords):
-    """Token names only, per server (by its keyring address): those last seen on the server,
-    and those with a stored copy in each store (`keyring`, `file`).
+    """Token names per keyring address: those last seen on the server, and those with a stored
+    copy in each store (`keyring`, `file`) with the user each copy belongs to.
+
+        {"127.0.0.1:3000": {
+            "seen": ["ci-job", "deploy"],
+            "keyring": {"deploy": {"user_id": 1}, "old-ci": {"user_id": null}},
+            "file": {}}}
 
     A keyring cannot be listed, and opening one costs ~150 ms, so `pat list` reads "stored" here,
     and TAB completion offers these names without touching the network or the keyring.
+
+    Token names are unique per user, not per server, so a copy records its owner: the
+    `user_id` the server gave at login when it was stored (or last signed in with). The
+    keyring entry's own name stays `iggy:<address>` / NAME, as Iggy's CLI reads it. An owner
+    is null when unknown: a copy found where another tool put it, or recorded before owners
+    were (then each store was a list of names, read here as unknown owners and rewritten in
+    this shape on the next change).
     """
 
     filename = "names.json"
-    _KEYS = ("seen", "keyring", "file")
+    _STORES = ("keyring", "file")
 
     def stored(self, address: str, store: str) -> set[str]:
-        return set(self._entry(self._read(), address).get(store, []))
+        return set(self.owners(address, store))
+
+    def owners(self, address: str, store: str) -> dict[str, int | None]:
+        """Each stored copy's name and owner (None: unknown)."""
+        return self._entry(self._read(), address).stores.get(store, {})
 
     def known(self, address: str) -> set[str]:
         """Every name seen on the server or stored anywhere, for completion."""
         entry = self._entry(self._read(), address)
-        return {name for names in entry.values() for name in names}
+        return set(entry.seen).union(*entry.stores.values())
 
-    def add_stored(self, address: str, store: str, name: str) -> None:
-        if store in self._KEYS[1:]:
-            self._change(address, lambda entry: entry[store].append(name))
+    def add_stored(self, address: str, store: str, name: str, user_id: int | None = None) -> None:
+        """A copy of `name` is stored; `user_id` None keeps an owner already recorded."""
+        if store not in self._STORES:
+            return
+
+        def add(entry: _NameEntry) -> None:
+            copies = entry.stores[store]
+            copies[name] = user_id if user_id is not None else copies.get(name)
+
+        self._change(address, add)
 
     def forget(self, address: str, name: str) -> None:
-        def drop(entry: dict[str, list[str]]) -> None:
-            for names in entry.values():
-                while name in names:
-                    names.remove(name)
+        def drop(entry: _NameEntry) -> None:
+            entry.seen[:] = [seen for seen in entry.seen if seen != name]
+            for copies in entry.stores.values():
+                copies.pop(name, None)
 
         self._change(address, drop)
 
     def saw(self, address: str, names: list[str]) -> None:
         """The server's list as of now: names seen there, replacing what was seen before."""
 
-        def replace(entry: dict[str, list[str]]) -> None:
-            entry["seen"] = list(names)
+        def replace(entry: _NameEntry) -> None:
+            entry.seen[:] = list(names)
 
         self._change(address, replace)
 
-    def _change(self, address: str, change: Callable[[dict[str, list[str]]], None]) -> None:
+    def _change(self, address: str, change: Callable[[_NameEntry], None]) -> None:
         """Best effort: the index is a cache of names, rebuilt by `pat list`; failing to
         update it must not fail a command whose real work (a token stored) is done."""
 
         def apply(records: dict[str, Any]) -> None:
             entry = self._entry(records, address)
-            before = {key: sorted(set(names)) for key, names in entry.items()}
+            before = entry.document()
             change(entry)
-            after = {key: sorted(set(names)) for key, names in entry.items()}
+            after = entry.document()
             if after != before:
                 records[address] = after
 
@@ -276,13 +299,54 @@ class NameIndex(_JsonRecords):
             self._update(apply)
 
     @staticmethod
-    def _entry(records: dict[str, Any], address: str) -> dict[str, list[str]]:
+    def _entry(records: dict[str, Any], address: str) -> _NameEntry:
         entry = records.get(address)
         entry = entry if isinstance(entry, dict) else {}
-        return {
-            key: [name for name in _list(entry.get(key)) if isinstance(name, str)]
-            for key in NameIndex._KEYS
-        }
+        seen = [name for name in _list(entry.get("seen")) if isinstance(name, str)]
+        stores = {store: _owners(entry.get(store)) for store in NameIndex._STORES}
+        return _NameEntry(seen, stores)
+
+
+class _NameEntry:
+    """One address's names, as read (either shape) and as written (the current one)."""
+
+    __slots__ = ("seen", "stores")
+
+    def __init__(self, seen: list[str], stores: dict[str, dict[str, int | None]]) -> None:
+        self.seen = seen
+        self.stores = stores
+
+    def document(self) -> dict[str, Any]:
+        written: dict[str, Any] = {"seen": sorted(filter(_writable, set(self.seen)))}
+        for store, copies in self.stores.items():
+            kept = sorted(filter(_writable, copies))
+            written[store] = {name: {"user_id": copies[name]} for name in kept}
+        return written
+
+
+def _writable(name: str) -> bool:
+    """A server can list a name holding a lone surrogate (JSON carries one); UTF-8 cannot,
+    and no one can type it on a command line: such a name is not kept."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _owners(value: Any) -> dict[str, int | None]:
+    """A store's copies: {name: {"user_id": id}}, or the older list of names (owner unknown)."""
+    if isinstance(value, list):
+        return {name: None for name in value if isinstance(name, str)}
+    if not isinstance(value, dict):
+        return {}
+    owners: dict[str, int | None] = {}
+    for name, record in value.items():
+        owner = record.get("user_id") if isinstance(record, dict) else None
+        # bool is an int in Python; a hand-edited true is no user id
+        known = isinstance(owner, int) and not isinstance(owner, bool)
+        owners[name] = owner if known else None
+    return owners
 
 
 def parse_config(path: str, data: bytes | None) -> dict[str, Any]:

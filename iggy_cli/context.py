@@ -105,7 +105,7 @@ class AppContext:
             return credentials.FileStore(path, self.output.warning)
         if kind == "none":
             return credentials.NoStore()
-        return credentials.KeyringStore()
+        return credentials.KeyringStore(self.settings.keyring_timeout_s)
 
     def client(self) -> IggyClient:
         from iggy_cli.client import IggyClient
@@ -125,7 +125,10 @@ class AppContext:
     def read_stdin_secret(self, what: str) -> str:
         """The first line of stdin, for --password-stdin and --token-stdin (read once)."""
         if self._stdin_secret is None:
-            secret = self.stdin.readline().strip()
+            try:
+                secret = self.stdin.readline().strip()
+            except UnicodeDecodeError:
+                raise UsageError(f"{what}: what stdin holds is not valid UTF-8") from None
             if not secret:
                 raise UsageError(f"{what}: nothing was read from stdin")
             self._stdin_secret = secret

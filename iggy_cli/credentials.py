@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from iggy_cli import local_state
-from iggy_cli.errors import StorageError, UsageError
+from iggy_cli.errors import StorageError
 from iggy_cli.secret_file import SecretFile
 
 SESSION_TOKEN_NAME = "iggy-cli-session"
@@ -374,14 +374,13 @@ def _discover_backend() -> tuple[Any, str]:
 
 
 def _timeout_from_environment() -> float:
-    text = os.environ.get(TIMEOUT_VARIABLE, "")
-    try:
-        value = float(text) if text else KEYRING_TIMEOUT_S
-    except ValueError:
-        value = 0
-    if not value > 0:
-        raise UsageError(f"{TIMEOUT_VARIABLE} must be a positive number of seconds, not {text!r}")
-    return value
+    """For a store built without settings; a run's own comes from Settings.keyring_timeout_s,
+    checked with every other setting before anything is sent."""
+    from iggy_cli.settings import check_timeout
+
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    # finite, > 0 and capped: inf overflowed Thread.join, nan waited for nothing
+    return check_timeout(text, TIMEOUT_VARIABLE) if text else KEYRING_TIMEOUT_S
 
 
 def _describe(error: BaseException) -> str:

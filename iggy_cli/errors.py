@@ -10,7 +10,8 @@
     │   └── TokenExpired
     ├── NotFound (5)
     ├── ServerUnavailable (6)           unreachable, timed out, or not answering as Iggy does
-    ├── StorageError (7)                the keyring (or other store) failed
+    ├── StorageError (7)                the keyring (or other store) failed, or would replace
+    │                                   another user's stored copy
     │   └── TokenNotStored              minted on the server, but could not be stored
     ├── TokensNeedAttention (8)         pat list --expiring-within/--expired found some
     └── Interrupted (130)
@@ -92,12 +93,12 @@ class Interrupted(IggyCliError):
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (0, "success"),
     (1, "unexpected error (a bug: set IGGY_DEBUG=1 for the traceback)"),
-    (2, "usage: bad option, argument, token name or expiry (nothing was sent)"),
+    (2, "usage: bad option, argument, variable, token name or expiry (nothing was sent)"),
     (3, "rejected by the server: invalid name, duplicate name, token limit reached"),
     (4, "authentication: wrong password, unknown or expired token, not logged in"),
     (5, "not found: no such token on the server or in the keyring"),
     (6, "server unreachable, timed out, or not answering as an Iggy server"),
-    (7, "keyring failure: no keyring, or storing/reading/deleting failed"),
+    (7, "keyring failure: no keyring, storing/reading/deleting failed, or another user's copy"),
     (8, "alert: pat list --expiring-within or --expired found tokens (it lists them)"),
     (130, "interrupted (Ctrl-C)"),
 )

@@ -14,28 +14,44 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from iggy_cli.errors import UsageError
-from iggy_cli.models import NEVER_EXPIRES_US, SERVER_DEFAULT_US, Expiry
+from iggy_cli.models import (
+    FIRST_US,
+    LAST_US,
+    NEVER_EXPIRES_US,
+    SERVER_DEFAULT_US,
+    Expiry,
+    Instant,
+    datetime_from_us,
+    us_from_datetime,
+)
 
 _US_PER_SECOND = 1_000_000
-_UNIT_US: dict[str, float] = {}
-for _names, _us in (
-    (("nsec", "ns"), 0.001),
-    (("usec", "us"), 1),
-    (("msec", "ms"), 1_000),
-    (("seconds", "second", "secs", "sec", "s"), _US_PER_SECOND),
-    (("minutes", "minute", "mins", "min", "m"), 60 * _US_PER_SECOND),
-    (("hours", "hour", "hrs", "hr", "h"), 3_600 * _US_PER_SECOND),
-    (("days", "day", "d"), 86_400 * _US_PER_SECOND),
-    (("weeks", "week", "w"), 7 * 86_400 * _US_PER_SECOND),
-    (("months", "month", "M"), 2_630_016 * _US_PER_SECOND),
-    (("years", "year", "y"), 31_557_600 * _US_PER_SECOND),
+_NS_PER_SECOND = 1_000_000_000
+# Whole nanoseconds per unit: integer arithmetic, so `400 digits of days` is a number too big
+# to want, never a float overflow.
+_UNIT_NS: dict[str, int] = {}
+for _names, _ns in (
+    (("nsec", "ns"), 1),
+    (("usec", "us"), 1_000),
+    (("msec", "ms"), 1_000_000),
+    (("seconds", "second", "secs", "sec", "s"), _NS_PER_SECOND),
+    (("minutes", "minute", "mins", "min", "m"), 60 * _NS_PER_SECOND),
+    (("hours", "hour", "hrs", "hr", "h"), 3_600 * _NS_PER_SECOND),
+    (("days", "day", "d"), 86_400 * _NS_PER_SECOND),
+    (("weeks", "week", "w"), 7 * 86_400 * _NS_PER_SECOND),
+    (("months", "month", "M"), 2_630_016 * _NS_PER_SECOND),
+    (("years", "year", "y"), 31_557_600 * _NS_PER_SECOND),
 ):
     for _name in _names:
-        _UNIT_US[_name] = _us
+        _UNIT_NS[_name] = _ns
 
 _NEVER_WORDS = {"none", "never", "unlimited", "never_expire"}
 _DEFAULT_WORDS = {"default", "server_default"}
-_TERM = re.compile(r"(\d+)\s*([A-Za-z]+)")
+# ASCII digits only, as humantime reads them (\d would take ٣٠ and other scripts' digits).
+_TERM = re.compile(r"([0-9]+)\s*([A-Za-z]+)")
+# More digits than this is past any lifetime accepted below, in any unit (and int() refuses
+# strings past 4300 digits).
+_MAX_DIGITS = 30
 # A thousand years: far beyond any real need, and short of what a datetime can hold (year 9999).
 _MAX_LIFETIME_US = 1000 * 31_557_600 * _US_PER_SECOND
 
@@ -64,42 +80,64 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _parse_duration_us(text: str) -> int:
-    position, total = 0, 0.0
+    position, total_ns, too_long = 0, 0, False
     for match in _TERM.finditer(text):
         if text[position : match.start()].strip():
             break
         number, unit = match.groups()
         # Exact spelling first: `M` is months and `m` minutes, as in humantime.
-        unit_us = _UNIT_US.get(unit, _UNIT_US.get(unit.lower()))
-        if unit_us is None:
-            raise UsageError(f"unknown time unit {unit!r} in expiry {text!r}", hint=EXPIRY_HELP)
-        total += int(number) * unit_us
+        unit_ns = _UNIT_NS.get(unit, _UNIT_NS.get(unit.lower()))
+        if unit_ns is None:
+            raise UsageError(
+                f"unknown time unit {_quoted(unit)} in expiry {_quoted(text)}", hint=EXPIRY_HELP
+            )
+        digits = number.lstrip("0")
+        if len(digits) > _MAX_DIGITS:
+            too_long = True
+        else:
+            total_ns += int(digits or "0") * unit_ns
         position = match.end()
     if position == 0 or text[position:].strip():
-        raise UsageError(f"cannot read expiry {text!r}", hint=EXPIRY_HELP)
-    microseconds = int(total)
+        raise UsageError(f"cannot read expiry {_quoted(text)}", hint=EXPIRY_HELP)
+    if too_long:
+        raise UsageError(f"expiry {_quoted(text)} is too long; use 'never'", hint=EXPIRY_HELP)
+    microseconds = total_ns // 1_000
     if microseconds < 1:
-        raise UsageError(f"expiry {text!r} is shorter than one microsecond", hint=EXPIRY_HELP)
+        raise UsageError(
+            f"expiry {_quoted(text)} is shorter than one microsecond", hint=EXPIRY_HELP
+        )
     if microseconds > _MAX_LIFETIME_US:
-        raise UsageError(f"expiry {text!r} is too long; use 'never'", hint=EXPIRY_HELP)
+        raise UsageError(f"expiry {_quoted(text)} is too long; use 'never'", hint=EXPIRY_HELP)
     return microseconds
 
 
-def relative_words(instant: datetime | None, now: datetime) -> str:
-    """'in 29 days', 'expired 3 hours ago', or 'never' for no expiry."""
+_AFTER_CALENDAR = "after 9999-12-31"
+_BEFORE_CALENDAR = "before 0001-01-01"
+
+
+def _quoted(text: str) -> str:
+    """The user's words for an error line, cut short: 400 digits help no one."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def relative_words(instant: Instant | None, now: datetime) -> str:
+    """'in 29 days', 'expired 3 hours ago', or 'never' for no expiry. Exact for microseconds
+    beyond the calendar; a datetime clamped to its edge gives 'more than'."""
     if instant is None:
         return "never"
-    delta = instant - now
-    if delta > timedelta(0):
-        return f"in {_span(delta)}"
-    return f"expired {_span(-delta)} ago"
+    clamped = isinstance(instant, datetime) and _beyond_calendar(_us(instant)) != 0
+    more = "more than " if clamped else ""
+    delta_us = _us(instant) - us_from_datetime(now)
+    if delta_us > 0:
+        return f"in {more}{_span(delta_us)}"
+    return f"expired {more}{_span(-delta_us)} ago"
 
 
-def _span(delta: timedelta) -> str:
+def _span(microseconds: int) -> str:
     """The span in words a person reads at a glance, exact to its smaller unit: '15 minutes',
     '1 hour 55 minutes', '1 day 12 hours', '30 days'. One unit alone ('115 minutes',
     '48 hours') makes the reader do the arithmetic; more than two is noise."""
-    seconds = delta.total_seconds()
+    seconds = microseconds / _US_PER_SECOND
     if _nearest(seconds) < 60:
         return _count(_nearest(seconds), "second")
     minutes = _nearest(seconds / 60)
@@ -127,29 +165,58 @@ def _pair(big: int, big_unit: str, small: int, small_unit: str) -> str:
     return f"{words} {_count(small, small_unit)}" if small else words
 
 
-def local_time(instant: datetime | None, utc: bool = False) -> str:
+def local_time(instant: Instant | None, utc: bool = False) -> str:
     """The instant in the machine's local time zone (or UTC), with the zone's name, so it is
-    never ambiguous: in a zone with daylight saving, 01:30 EDT and 01:30 EST differ."""
+    never ambiguous: in a zone with daylight saving, 01:30 EDT and 01:30 EST differ. An
+    instant the calendar cannot hold in that zone (year 9999 in Tokyo is year 10000 there, year
+    1 in New York year 0) is said as such: 'after 9999-12-31', 'before 0001-01-01'."""
     if instant is None:
         return "never"
-    return instant.astimezone(UTC if utc else None).strftime("%Y-%m-%d %H:%M:%S %Z")
+    microseconds = _us(instant)
+    side = _beyond_calendar(microseconds)
+    if side == 0:
+        try:
+            shown = datetime_from_us(microseconds).astimezone(UTC if utc else None)
+        except (OverflowError, ValueError, OSError):
+            side = 1 if microseconds > 0 else -1
+        else:
+            # %Y is not zero-padded below year 1000 on every C library
+            return f"{shown.year:04d}-" + shown.strftime("%m-%d %H:%M:%S %Z")
+    return _AFTER_CALENDAR if side > 0 else _BEFORE_CALENDAR
 
 
-def urgency(instant: datetime | None, now: datetime) -> str | None:
+def urgency(instant: Instant | None, now: datetime) -> str | None:
     """How soon a token ends: 'expired', 'day' (within a day), 'week', or None."""
     if instant is None:
         return None
-    left = instant - now
-    if left <= timedelta(0):
+    left = _us(instant) - us_from_datetime(now)
+    if left <= 0:
         return "expired"
-    if left < timedelta(days=1):
+    if left < 86_400 * _US_PER_SECOND:
         return "day"
-    if left < timedelta(days=7):
+    if left < 7 * 86_400 * _US_PER_SECOND:
         return "week"
     return None
 
 
-def iso_utc(instant: datetime | None) -> str | None:
+def iso_utc(instant: Instant | None) -> str | None:
+    """ISO-8601 in UTC with a Z. Beyond the calendar, its first or last instant
+    (`0001-01-01T00:00:00Z`, `9999-12-31T23:59:59.999999Z`): still a valid timestamp that
+    sorts and compares right; JSON carries the exact value in `expiry_at_us` beside it."""
     if instant is None:
         return None
-    return instant.isoformat().replace("+00:00", "Z")
+    return datetime_from_us(_us(instant)).isoformat().replace("+00:00", "Z")
+
+
+def _us(instant: Instant) -> int:
+    return instant if isinstance(instant, int) else us_from_datetime(instant)
+
+
+def _beyond_calendar(microseconds: int) -> int:
+    """1 past the calendar's last instant, -1 before its first, else 0 (the edges count as
+    beyond: a clamped datetime lands there)."""
+    if microseconds >= LAST_US:
+        return 1
+    if microseconds <= FIRST_US:
+        return -1
+    return 0

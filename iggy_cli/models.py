@@ -7,7 +7,7 @@ Fields that hold a secret are left out of repr().
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 # The server's "never expires" on create; 0 means "server default", which for PATs is also never.
@@ -15,14 +15,28 @@ NEVER_EXPIRES_US = 2**64 - 1
 SERVER_DEFAULT_US = 0
 
 
+# The calendar a datetime can hold (years 1 to 9999), in microseconds since the Unix epoch.
+# The wire can carry any u64, and a hostile or buggy server any integer: an instant outside
+# this range is real (2**64 - 2 is year 586,512; -10**18 is 31,690 BC) but has no datetime.
+FIRST_US = -62_135_596_800_000_000
+LAST_US = 253_402_300_799_999_999
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Instant = datetime | int
+"""An aware datetime, or microseconds since the Unix epoch exactly as a server sent them (any
+integer: the wire carries u64s, and a hostile server anything)."""
+
+
 def datetime_from_us(microseconds: int) -> datetime:
-    """A UTC datetime from microseconds since the Unix epoch (exact: no float rounding)."""
-    seconds, micros = divmod(microseconds, 1_000_000)
-    try:
-        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=micros)
-    except (OverflowError, ValueError, OSError):
-        # Another tool may have asked for a lifetime past year 9999: show the latest instant.
-        return datetime.max.replace(tzinfo=UTC)
+    """A UTC datetime from microseconds since the Unix epoch: exact within the calendar (no
+    float rounding); beyond it, the calendar's first or last instant (see `beyond_calendar`)."""
+    clamped = min(max(microseconds, FIRST_US), LAST_US)
+    return _EPOCH + timedelta(microseconds=clamped)
+
+
+def us_from_datetime(instant: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime (exact integer arithmetic)."""
+    return (instant - _EPOCH) // timedelta(microseconds=1)
 
 
 def masked_repr(value: tuple[Any, ...], *secret_fields: str) -> str:
@@ -53,11 +67,13 @@ class PersonalAccessToken(NamedTuple):
 
     @property
     def expiry_at(self) -> datetime | None:
+        """Clamped to the calendar; render and compare with `expiry_at_us`, which is exact."""
         return None if self.expiry_at_us is None else datetime_from_us(self.expiry_at_us)
 
     def is_expired(self, now: datetime) -> bool:
-        expiry_at = self.expiry_at
-        return expiry_at is not None and expiry_at <= now
+        """Decided on the exact microseconds, as the server decides it (`expiry_at <= now`):
+        a datetime would clamp -10**18 to year 9999 and call it alive."""
+        return self.expiry_at_us is not None and self.expiry_at_us <= us_from_datetime(now)
 
 
 class MintedToken(NamedTuple):

@@ -2,6 +2,11 @@
 
 The only module that imports rich, and only to draw tables on a terminal: piped output is
 plain text with no markup, colour or wrapping, so scripts can read it.
+
+Whatever it prints may hold a server's text, so every line a person or a line-reading script
+sees goes through `untrusted.shown` here, at the last step (control and format characters
+escaped: one value, one line); JSON keeps exact values with its own escapes; CSV carries values
+exactly (quoted when they hold a comma, quote or newline), as a program reading it expects.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
+
+from iggy_cli.untrusted import json_text, shown
 
 URGENCY_STYLES = {"expired": "red", "day": "bold yellow", "week": "yellow"}
 
@@ -75,50 +82,48 @@ class Output:
         return True
 
     def _csv(self, records: list[Record]) -> None:
-        import csv
-
         columns = list(records[0]) if records else []
-        writer = csv.writer(self._stdout, lineterminator="\n")
-        if columns:
-            writer.writerow(columns)
-        for record in records:
-            writer.writerow([_text(record.get(column)) for column in columns])
+        rows = [[_text(record.get(column)) for column in columns] for record in records]
+        for row in [columns, *rows] if columns else []:
+            print(",".join(_csv_cell(cell) for cell in row), file=self._stdout)
         self._stdout.flush()
 
     def message(self, text: str) -> None:
         """A human note on stderr: silent with -q and in the machine formats."""
         if not self.quiet and not self.machine:
-            print(text, file=self._stderr, flush=True)
+            print(shown(text), file=self._stderr, flush=True)
 
     def warning(self, text: str) -> None:
-        print(f"warning: {text}", file=self._stderr, flush=True)
+        print(f"warning: {shown(text)}", file=self._stderr, flush=True)
 
     def notice(self, text: str) -> None:
         """Something surprising about this run's settings; shown in every format (stderr)
         unless -q, since a script is as likely to be surprised by it as a person."""
         if not self.quiet:
-            print(f"notice: {text}", file=self._stderr, flush=True)
+            print(f"notice: {shown(text)}", file=self._stderr, flush=True)
 
     def trace(self, text: str) -> None:
         """A line of -v detail on stderr (already masked by the caller)."""
-        print(text, file=self._stderr, flush=True)
+        print(shown(text), file=self._stderr, flush=True)
 
     def error(self, text: str, hint: str | None = None) -> None:
-        print(f"error: {text}", file=self._stderr, flush=True)
+        print(f"error: {shown(text)}", file=self._stderr, flush=True)
         if hint:
-            print(f"hint: {hint}", file=self._stderr, flush=True)
+            print(f"hint: {shown(hint)}", file=self._stderr, flush=True)
 
     def value(self, text: str) -> None:
-        """One bare value on stdout (a raw token the user asked for)."""
-        print(text, file=self._stdout, flush=True)
+        """One bare value on stdout (a raw token the user asked for, a line of -o plain)."""
+        print(shown(text), file=self._stdout, flush=True)
 
     def data(self, payload: Any) -> None:
-        print(json.dumps(payload, indent=2, ensure_ascii=False), file=self._stdout, flush=True)
+        text = json_text(json.dumps(payload, indent=2, ensure_ascii=False))
+        print(text, file=self._stdout, flush=True)
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
         """`Label:  value` lines on stdout, labels aligned."""
-        width = max(len(label) for label, _ in pairs) + 1
-        for label, value in pairs:
+        shown_pairs = [(shown(label), shown(value)) for label, value in pairs]
+        width = max(len(label) for label, _ in shown_pairs) + 1
+        for label, value in shown_pairs:
             print(f"{label + ':':<{width}}  {value}", file=self._stdout)
         self._stdout.flush()
 
@@ -139,6 +144,7 @@ class Output:
     ) -> None:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(box=None, header_style="bold", pad_edge=False)
         for index, column in enumerate(columns):
@@ -146,11 +152,14 @@ class Output:
             table.add_column(column, no_wrap=index != 2, overflow="ellipsis")
         for index, row in enumerate(rows):
             urgency = urgencies[index] if index < len(urgencies) else None
-            table.add_row(*row, style=URGENCY_STYLES.get(urgency or ""))
+            # Text, never a str: rich would read `[bold red]` or `[link=...]` in a name as markup.
+            cells = [Text(shown(str(cell))) for cell in row]
+            table.add_row(*cells, style=URGENCY_STYLES.get(urgency or ""))
         # rich leaves colour out where NO_COLOR is set (https://no-color.org).
         Console(file=self._stdout).print(table)
 
     def _plain_table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        rows = [[shown(str(cell)) for cell in row] for row in rows]
         widths = [
             max(len(str(cell)) for cell in column) for column in zip(columns, *rows, strict=True)
         ]
@@ -174,6 +183,24 @@ def _flatten(record: Record, prefix: str = "") -> Record:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+def _csv_cell(text: str) -> str:
+    """RFC 4180 quoting. The csv module leaves a lone \r unquoted when lines end in \n, and a
+    reader then splits the row there: a name holding one would forge a record."""
+    text = _encodable(text)
+    if any(special in text for special in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _encodable(text: str) -> str:
+    """A lone surrogate (JSON can carry one) cannot be written as UTF-8 at all: escaped."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _text(value: Any) -> str:

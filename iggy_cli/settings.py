@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_KEYRING_TIMEOUT_S = 5.0
 MAX_TIMEOUT_S = 3600.0
 STORE_KINDS = ("keyring", "file", "none")
 # Iggy's CLI keys its keyring entries by its transport's address (TCP by default); with
@@ -94,6 +95,7 @@ class Settings:
         "ca_cert",
         "context",
         "keyring_address",
+        "keyring_timeout_s",
         "origins",
         "output",
         "profile",
@@ -121,6 +123,7 @@ class Settings:
         profile: Mapping[str, Any] | None = None,
         keyring_address: str | None = None,
         origins: Mapping[str, str] | None = None,
+        keyring_timeout_s: float = DEFAULT_KEYRING_TIMEOUT_S,
     ) -> None:
         self.url = url
         self.timeout_s = timeout_s
@@ -135,6 +138,9 @@ class Settings:
         # The context's own table, for keys only some parts read (imported Iggy contexts).
         self.profile = profile or {}
         self.keyring_address = keyring_address
+        # How long one keyring call may take (IGGY_KEYRING_TIMEOUT): a locked keyring can
+        # wait forever on a prompt nobody sees.
+        self.keyring_timeout_s = keyring_timeout_s
         # setting -> where its value came from, in words: "--url", "IGGY_URL",
         # "context 'prod' (--context)", "remembered for localhost:3000", absent: default
         self.origins = origins or {}
@@ -171,6 +177,7 @@ _SOURCES: dict[str, tuple[str, str | None, str | None]] = {
     "store": ("--store", "IGGY_STORE", "store"),
     "output": ("--output", "IGGY_OUTPUT", None),
     "keyring_address": ("", None, "keyring_address"),
+    "keyring_timeout": ("", "IGGY_KEYRING_TIMEOUT", None),
 }
 # Settings a server can remember (`iggy config set KEY VALUE`), kept per server in config.toml.
 REMEMBERED = ("store", "timeout", "username", "keyring_address")
@@ -279,6 +286,9 @@ def resolve(
         profile=profile,
         keyring_address=_text("keyring_address", values.get("keyring_address"), origins),
         origins=origins,
+        keyring_timeout_s=check_timeout(
+            values.get("keyring_timeout", DEFAULT_KEYRING_TIMEOUT_S), origins.get("keyring_timeout")
+        ),
     )
     return settings, notices
 

@@ -102,7 +102,11 @@ def setup(sandbox: SandboxServer, tmp_path: Path):  # type: ignore[no-untyped-de
         store = FaultyStore(faults)
         service = SERVICE_PREFIX + sandbox.url.removeprefix("http://")
         MemoryStore.set(store, service, "deploy", old)  # stored before any fault counting
-        return context(tmp_path, sandbox.url, faults, store), store, service, old
+        ctx = context(tmp_path, sandbox.url, faults, store)
+        # as `pat create` leaves it: the copy's owner recorded (else rotate asks the server)
+        address = service.removeprefix(SERVICE_PREFIX)
+        ctx.names.add_stored(address, "keyring", "deploy", sandbox.dialect.root_user_id)
+        return ctx, store, service, old
 
     return make
 

@@ -53,10 +53,17 @@ def create(
       iggy context create local --url http://localhost:3000 --store file
       iggy context create rust --url http://localhost:3000 --keyring-address 127.0.0.1:8090
     """
-    from iggy_cli.settings import normalize_url
+    from iggy_cli.settings import check_timeout, check_utf8, normalize_url
 
     ctx = app_context(typer_ctx)
     profile: dict[str, Any] = {"url": normalize_url(url)}
+    # Checked now, not when the context is next used: config.toml is UTF-8 text, and a
+    # timeout of inf would make every later run fail.
+    for flag, given in (("--username", username), ("--ca-cert", ca_cert)):
+        if given is not None:
+            check_utf8(given, flag)
+    if timeout is not None:
+        check_timeout(timeout, "--timeout")
     optional = {
         "username": username,
         "store": store.value if store else None,

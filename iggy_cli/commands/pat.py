@@ -168,10 +168,14 @@ def delete(
         if outcome.local_error:
             local_failures.append(f"{outcome.name!r}: {outcome.local_error}")
         local = "and its keyring copy" if outcome.removed_locally else "(no keyring copy)"
+        if outcome.kept is not None:
+            local = f"(kept the stored copy: {outcome.kept.words()})"
         if outcome.deleted_on_server:
             ctx.output.message(f"Deleted token {outcome.name!r} {local}.")
         elif outcome.removed_locally:
             ctx.output.message(f"Removed the stale keyring copy of {outcome.name!r}.")
+        elif outcome.kept is not None:
+            ctx.output.message(f"Kept the stored copy of {outcome.name!r}: {outcome.kept.words()}.")
     ctx.output.emit(results, primary=("name",))
     if local_failures:
         raise StorageError("could not remove keyring copies of " + "; ".join(local_failures))
@@ -278,6 +282,13 @@ def prune(
     verb = "Would remove" if dry_run else "Removed"
     for name in outcome.orphans:
         ctx.output.message(f"{verb} the stored copy of {name!r}: the server has no such token.")
+    for name, copy in outcome.kept:
+        ctx.output.message(f"Kept the stored copy of {name!r}: {copy.words()}.")
+    if any(copy.whose == "unknown" for _, copy in outcome.kept):
+        ctx.output.message(
+            "A copy is removed only once it is known to be yours: signing in with it once "
+            "(`iggy -n NAME pat list`) records whose it is."
+        )
     if not (outcome.expired or outcome.orphans or outcome.stand_ins):
         ctx.output.message("Nothing to prune.")
 

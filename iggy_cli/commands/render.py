@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from iggy_cli.expiry import iso_utc, local_time, relative_words, urgency
+from iggy_cli.models import Instant
 
 if TYPE_CHECKING:
     from iggy_cli.service.tokens import TokenRow
 
 
-def expires(instant: datetime | None, now: datetime, utc: bool = False) -> str:
+def expires(instant: Instant | None, now: datetime, utc: bool = False) -> str:
     """'expires 2026-12-29 01:50:00 UTC (in 30 days)', or 'never expires'."""
     if instant is None:
         return "never expires"
@@ -21,7 +22,7 @@ def expires(instant: datetime | None, now: datetime, utc: bool = False) -> str:
 def token_row_json(row: TokenRow) -> dict[str, Any]:
     return {
         "name": row.token.name,
-        "expiry_at": iso_utc(row.token.expiry_at),
+        "expiry_at": iso_utc(row.token.expiry_at_us),
         "expiry_at_us": row.token.expiry_at_us,
         "expired": row.expired,
         "stored": row.stored,
@@ -29,7 +30,7 @@ def token_row_json(row: TokenRow) -> dict[str, Any]:
 
 
 def token_row_cells(row: TokenRow, now: datetime, utc: bool = False) -> list[str]:
-    expiry_at = row.token.expiry_at
+    expiry_at = row.token.expiry_at_us
     return [
         row.token.name,
         local_time(expiry_at, utc),
@@ -39,7 +40,7 @@ def token_row_cells(row: TokenRow, now: datetime, utc: bool = False) -> list[str
 
 
 def token_row_urgency(row: TokenRow, now: datetime) -> str | None:
-    return urgency(row.token.expiry_at, now)
+    return urgency(row.token.expiry_at_us, now)
 
 
 TOKEN_COLUMNS = ("NAME", "EXPIRES", "WHEN", "STORED")

@@ -85,7 +85,12 @@ def sandbox(
     """
     from iggy_cli.sandbox.dialects import dialect as find_dialect
     from iggy_cli.sandbox.server import parse_user, run_sandbox
+    from iggy_cli.settings import check_utf8
 
+    for flag, given in (("--host", host), ("--username", username), ("--password", password)):
+        check_utf8(given, flag)
+    for given in user or []:
+        check_utf8(given, "--user")
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {port}")
     if edge and dialect not in (None, "edge"):

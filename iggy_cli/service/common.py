@@ -15,22 +15,13 @@ from iggy_cli.errors import (
     NotFound,
     StorageError,
     TokenExpired,
-    UsageError,
 )
 from iggy_cli.models import SERVER_DEFAULT_US, Expiry, Identity
+from iggy_cli.names import ANY_NAME_BYTES as ANY_NAME_BYTES  # re-exported: their old home
+from iggy_cli.names import NEW_NAME_BYTES as NEW_NAME_BYTES
+from iggy_cli.names import check_token_name as check_token_name
 
 SESSION_DEFAULT_EXPIRY = Expiry(15 * 60 * 1_000_000, "15m")
-# Iggy checks PAT names by UTF-8 length: 3..30 bytes to create, 1..255 to delete.
-NEW_NAME_BYTES = (3, 30)
-ANY_NAME_BYTES = (1, 255)
-
-
-def check_token_name(name: str, limits: tuple[int, int] = NEW_NAME_BYTES) -> str:
-    size = len(name.encode("utf-8"))
-    low, high = limits
-    if not low <= size <= high:
-        raise UsageError(f"token name {name!r} is {size} bytes; it must be {low} to {high} bytes")
-    return name
 
 
 def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
@@ -45,6 +36,11 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
     """A client logged in with `credential`, logged out again (JWT revoked) when done."""
     with ctx.client() as client:
         identity = _log_in_trying_each(ctx, client, credential)
+        if credential.stored_copy and credential.token_name is not None:
+            # the server just said whose this copy is (see service/ownership.py)
+            ctx.names.add_stored(
+                ctx.settings.keyring, ctx.store_choice.kind, credential.token_name, identity.user_id
+            )
         try:
             yield client, identity
         finally:

@@ -36,6 +36,7 @@ from iggy_cli.expiry import iso_utc, local_time, relative_words
 from iggy_cli.interrupts import Interrupt
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
 from iggy_cli.rotation_journal import JournalEntry
+from iggy_cli.service import ownership
 from iggy_cli.service import rotation_plan as rp
 from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
 
@@ -76,6 +77,7 @@ def rotate(
         with signals.interruptible():
             stack.enter_context(ctx.rotations.running())
             client, identity = stack.enter_context(signed_in(ctx, credential))
+            ownership.check_replaceable(ctx, name, identity.user_id)
             stored = store.get(token_service(ctx.settings.keyring), name)
             listed = {token.name: token for token in client.list_tokens()}
             entry = ctx.rotations.get(address, name)
@@ -282,7 +284,9 @@ class _Rotation:
             raise self._hand_over(minted, error) from None
         self._follow_session(self.stored, minted.token)
         self.stored, self.held = minted.token, rp.NEW
-        self.ctx.names.add_stored(self.ctx.settings.keyring, self.ctx.store_choice.kind, self.name)
+        self.ctx.names.add_stored(
+            self.ctx.settings.keyring, self.ctx.store_choice.kind, self.name, self.user_id
+        )
 
     def _drop_stand_in(self) -> None:
         assert self.entry is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from iggy_cli import auth
 from iggy_cli.context import AppContext
@@ -12,6 +11,7 @@ from iggy_cli.errors import (
     IggyCliError,
     StorageError,
 )
+from iggy_cli.models import Instant
 from iggy_cli.service.common import signed_in
 
 # --- status -----------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ class StatusReport:
     keyring_address_origin: str
     session_stored: bool
     session_token_name: str | None
-    session_expires_at: datetime | None
+    session_expires_at: Instant | None  # the server's exact microseconds
     session_expiry_known: bool
     failure: IggyCliError | None = field(default=None, repr=False)
 
@@ -84,7 +84,7 @@ def status(ctx: AppContext) -> StatusReport:
         else:
             for token in tokens:
                 if token.name == session_name:
-                    expiry_known, expires = True, token.expiry_at
+                    expiry_known, expires = True, token.expiry_at_us
     return StatusReport(
         url=ctx.settings.url,
         context=ctx.settings.context,

@@ -18,9 +18,9 @@ from iggy_cli.errors import (
     NotFound,
     StorageError,
 )
-from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
+from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken, us_from_datetime
 from iggy_cli.rotation_journal import JournalEntry
-from iggy_cli.service import rotation_plan
+from iggy_cli.service import ownership, rotation_plan
 from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
 
 # --- pat create -------------------------------------------------------------------------------
@@ -41,7 +41,9 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
     if store is not None:
         store.check()
     credential = auth.require(ctx)
-    with signed_in(ctx, credential) as (client, _):
+    with signed_in(ctx, credential) as (client, identity):
+        if store is not None:
+            ownership.check_replaceable(ctx, name, identity.user_id)
         minted = client.create_token(name, expiry.microseconds)
     ends = expires_at(expiry, ctx.now())
     if store is None:
@@ -57,7 +59,7 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
     except Exception as error:
         failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
-    ctx.names.add_stored(ctx.settings.keyring, ctx.store_choice.kind, name)
+    ownership.record(ctx, name, identity.user_id)
     return CreateOutcome(minted, ends, stored_at=f"{where_stored(ctx)} {service!r}, user {name!r}")
 
 
@@ -82,11 +84,12 @@ def list_tokens(ctx: AppContext) -> list[TokenRow]:
     """The server's tokens; "stored" comes from the local names index, not the keyring, which
     cannot be listed and costs ~150 ms to open."""
     credential = auth.require(ctx)
-    with signed_in(ctx, credential) as (client, _):
+    with signed_in(ctx, credential) as (client, identity):
         tokens = client.list_tokens()
-    address = ctx.settings.keyring
-    ctx.names.saw(address, [token.name for token in tokens])
-    stored = ctx.names.stored(address, ctx.store_choice.kind)
+    ctx.names.saw(ctx.settings.keyring, [token.name for token in tokens])
+    # another user's copy of the same name is not a copy of this token
+    copies = ownership.recorded(ctx)
+    stored = ownership.mine(copies, identity.user_id) | ownership.unclaimed(copies)
     now = ctx.now()
     return [TokenRow(token, token.is_expired(now), token.name in stored) for token in tokens]
 
@@ -96,9 +99,11 @@ def needing_attention(
 ) -> list[TokenRow]:
     """Rows that expire within `window` (not yet expired), and, with `expired`, expired rows."""
     chosen = []
+    now_us = us_from_datetime(now)
+    window_us = None if window is None else window // timedelta(microseconds=1)
     for row in rows:
-        ends = row.token.expiry_at
-        soon = window is not None and ends is not None and now < ends <= now + window
+        ends = row.token.expiry_at_us  # exact: a datetime would clamp at year 9999
+        soon = window_us is not None and ends is not None and now_us < ends <= now_us + window_us
         if soon or (expired and row.expired):
             chosen.append(row)
     return chosen
@@ -112,28 +117,40 @@ class DeleteOutcome(NamedTuple):
     deleted_on_server: bool
     removed_locally: bool
     local_error: str | None = None
+    kept: ownership.Copy | None = None  # a stored copy left alone: whose it is
 
 
 def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
-    """Delete each token on the server, then its stored copy; yields as it goes."""
+    """Delete each token on the server, then its stored copy if it is the signed-in user's
+    (or dead); yields as it goes."""
     for name in names:
         check_token_name(name, ANY_NAME_BYTES)
     credential = auth.require(ctx)
-    service = token_service(ctx.settings.keyring)
-    with signed_in(ctx, credential) as (client, _):
+    with signed_in(ctx, credential) as (client, identity):
         for name in names:
             try:
                 client.delete_token(name)
                 deleted = True
             except NotFound:
-                deleted = False  # still drop a stale local copy below
+                deleted = False  # still drop a stale local copy below, if it is ours
             try:
-                removed, local_error = ctx.store().delete(service, name), None
+                copy = ownership.copy_of(ctx, name, identity.user_id)
+                if not copy.replaceable:
+                    yield DeleteOutcome(name, deleted, False, kept=copy)
+                    continue
+                removed = _remove_copy(ctx, name, copy)
             except StorageError as error:
-                removed, local_error = False, error.message
-            if local_error is None:
-                ctx.names.forget(ctx.settings.keyring, name)
-            yield DeleteOutcome(name, deleted, removed, local_error)
+                yield DeleteOutcome(name, deleted, False, error.message)
+                continue
+            yield DeleteOutcome(name, deleted, removed)
+
+
+def _remove_copy(ctx: AppContext, name: str, copy: ownership.Copy | None = None) -> bool:
+    """Remove the stored copy (when `copy` says there is one) and its record."""
+    absent = copy is not None and copy.whose == "none"
+    removed = not absent and ctx.store().delete(token_service(ctx.settings.keyring), name)
+    ctx.names.forget(ctx.settings.keyring, name)
+    return removed
 
 
 # --- pat token, pat prune -----------------------------------------------------------------------
@@ -154,18 +171,22 @@ class PruneOutcome(NamedTuple):
     orphans: list[str]
     stand_ins: list[str]
     dry_run: bool
+    # stored copies left alone, with whose they are: an expired token's copy that is not the
+    # signed-in user's, and --orphans candidates whose owner is unknown
+    kept: tuple[tuple[str, ownership.Copy], ...] = ()
 
 
 def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> PruneOutcome:
     """Delete leftover stand-ins of rotations, expired tokens (with `expired`; server and local
     copy), and local copies of tokens the server no longer has (with `orphans`; known from the
-    names index, since a keyring cannot be listed)."""
+    names index, since a keyring cannot be listed). Only the signed-in user's copies are
+    removed (service/ownership.py)."""
     credential = auth.require(ctx)
     address = ctx.settings.keyring
     service = token_service(address)
     # Holding the rotation lock: no rotation is half-way through minting or storing a stand-in
     # while this run decides which stand-ins nothing needs.
-    with ctx.rotations.running(), signed_in(ctx, credential) as (client, _):
+    with ctx.rotations.running(), signed_in(ctx, credential) as (client, identity):
         tokens = client.list_tokens()
         now = ctx.now()
         in_progress = ctx.rotations.entries(ctx.settings.address)  # keyed as rotate keys it
@@ -184,21 +205,29 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
             if expired and token.is_expired(now) and token.name not in leftovers
         ]
         on_server = {token.name for token in tokens}
-        stored = ctx.names.stored(address, ctx.store_choice.kind) if orphans else set()
-        orphaned = sorted(stored - on_server)
+        copies = ownership.recorded(ctx) if orphans else {}
+        orphaned = sorted(ownership.mine(copies, identity.user_id) - on_server)
+        kept = [(name, ownership.Copy("unknown")) for name in sorted(ownership.unclaimed(copies))]
+        kept = [(name, copy) for name, copy in kept if name not in on_server]
         if dry_run:
-            return PruneOutcome(doomed, orphaned, leftovers, True)
+            return PruneOutcome(doomed, orphaned, leftovers, True, tuple(kept))
         for name in [*leftovers, *doomed]:
             with suppress(NotFound):  # the server's cleaner may have been quicker
                 client.delete_token(name)
         for name, entry in in_progress.items():
             if entry.stand_in not in needed:  # nothing left to resume: its stand-in is gone
                 ctx.rotations.drop(ctx.settings.address, name)
-    for name in [*doomed, *orphaned]:
-        ctx.store().delete(service, name)
-        ctx.names.forget(address, name)
-    ctx.names.saw(address, sorted(on_server - set(doomed) - set(leftovers)))
-    return PruneOutcome(doomed, orphaned, leftovers, False)
+        local = list(orphaned)
+        for name in doomed:
+            copy = ownership.copy_of(ctx, name, identity.user_id)
+            if copy.replaceable:
+                local.append(name)
+            else:
+                kept.append((name, copy))
+    for name in local:
+        _remove_copy(ctx, name)
+    ctx.names.saw(ctx.settings.keyring, sorted(on_server - set(doomed) - set(leftovers)))
+    return PruneOutcome(doomed, orphaned, leftovers, False, tuple(kept))
 
 
 def _stand_ins_in_use(

@@ -1,0 +1,31 @@
+"""What a token name may be, checked before any request is sent.
+
+Every Iggy release validates a name to create by its UTF-8 length, 3 to 30 bytes
+(MIN/MAX_PERSONAL_ACCESS_TOKEN_NAME_LENGTH in iggy/src/users/defaults.rs at server-0.0.53 and
+sdk/src/users/defaults.rs at server-0.4.140, core/common/src/http/users/defaults.rs at
+server-0.8.0). Up to 0.4.140 the server then stores the name lowercased with whitespace runs
+made `.` (shared/iggy-http-api.md), so a shorter stored name can exist there: the other
+commands accept 1 to 255 bytes. `.` and `..` are never accepted: a name travels as one path
+segment, and a client resolves those two as "this folder" and "the parent" (RFC 3986 5.2.4),
+so `pat delete ..` would send DELETE to the API's root instead.
+"""
+
+from __future__ import annotations
+
+from iggy_cli.errors import UsageError
+from iggy_cli.settings import check_utf8
+
+NEW_NAME_BYTES = (3, 30)
+ANY_NAME_BYTES = (1, 255)
+
+
+def check_token_name(name: str, limits: tuple[int, int] = NEW_NAME_BYTES) -> str:
+    check_utf8(name, f"token name {name!r}")
+    if name in (".", ".."):
+        raise UsageError(f"{name!r} cannot be a token name: in a URL it means a folder, not a name")
+    size = len(name.encode("utf-8"))
+    low, high = limits
+    if not low <= size <= high:
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        raise UsageError(f"token name {shown!r} is {size} bytes; it must be {low} to {high} bytes")
+    return name
