@@ -38,13 +38,25 @@ DEFAULT_URL = "http://localhost:3000"
 DEFAULT_TIMEOUT_S = 10.0
 MAX_TIMEOUT_S = 3600.0
 STORE_KINDS = ("keyring", "file", "none")
+# dialect.DIALECTS and "auto" (detect); spelt out here, which TAB completion imports.
+SERVER_DIALECTS = ("auto", "first", "legacy", "renaming", "stable", "edge")
 OUTPUT_FORMATS = ("table", "json", "csv", "plain")
 
 
 class Flags:
     """What the command line said; None (or False) where it said nothing."""
 
-    __slots__ = ("ca_cert", "context", "insecure", "output", "store", "timeout", "url", "username")
+    __slots__ = (
+        "ca_cert",
+        "context",
+        "insecure",
+        "output",
+        "server_dialect",
+        "store",
+        "timeout",
+        "url",
+        "username",
+    )
 
     def __init__(
         self,
@@ -56,6 +68,7 @@ class Flags:
         ca_cert: str | None = None,
         insecure: bool = False,
         output: str | None = None,
+        server_dialect: str | None = None,
     ) -> None:
         self.context = context
         self.url = url
@@ -65,6 +78,7 @@ class Flags:
         self.ca_cert = ca_cert
         self.insecure = insecure
         self.output = output
+        self.server_dialect = server_dialect
 
 
 class ConfigView:
@@ -94,6 +108,7 @@ class Settings:
         "output",
         "profile",
         "quiet",
+        "server_dialect",
         "store",
         "timeout_s",
         "url",
@@ -117,6 +132,7 @@ class Settings:
         profile: Mapping[str, Any] | None = None,
         keyring_address: str | None = None,
         origins: Mapping[str, str] | None = None,
+        server_dialect: str = "auto",
     ) -> None:
         self.url = url
         self.timeout_s = timeout_s
@@ -131,6 +147,8 @@ class Settings:
         # The context's own table, for keys only some parts read (imported Iggy contexts).
         self.profile = profile or {}
         self.keyring_address = keyring_address
+        # The server's generation when detection cannot tell (dialect.py); "auto" detects.
+        self.server_dialect = server_dialect
         # setting -> where its value came from, in words: "--url", "IGGY_URL",
         # "context 'prod' (--context)", "remembered for localhost:3000", absent: default
         self.origins = origins or {}
@@ -162,9 +180,10 @@ _SOURCES: dict[str, tuple[str, str | None, str | None]] = {
     "store": ("--store", "IGGY_STORE", "store"),
     "output": ("--output", "IGGY_OUTPUT", None),
     "keyring_address": ("", None, "keyring_address"),
+    "server_dialect": ("--server-dialect", "IGGY_SERVER_DIALECT", "server_dialect"),
 }
 # Settings a server can remember (`iggy config set KEY VALUE`), kept per server in config.toml.
-REMEMBERED = ("store", "timeout", "username", "keyring_address")
+REMEMBERED = ("store", "timeout", "username", "keyring_address", "server_dialect")
 
 
 def choose_context(
@@ -270,6 +289,9 @@ def resolve(
         profile=profile,
         keyring_address=_text("keyring_address", values.get("keyring_address"), origins),
         origins=origins,
+        server_dialect=_choice(
+            "server_dialect", values.get("server_dialect", "auto"), SERVER_DIALECTS, origins
+        ),
     )
     return settings, notices
 
@@ -420,6 +442,7 @@ _PROFILE_TYPES: dict[str, tuple[type, ...]] = {
     "ca_cert": (str,),
     "insecure": (bool,),
     "keyring_address": (str,),
+    "server_dialect": (str,),
 }
 
 
@@ -435,6 +458,10 @@ def check_profile(name: str, profile: Mapping[str, Any]) -> Mapping[str, Any]:
             raise UsageError(f"context {name!r}: {key} has the wrong type ({value!r})")
     if profile.get("store") not in (None, *STORE_KINDS):
         raise UsageError(f"context {name!r}: store must be one of {', '.join(STORE_KINDS)}")
+    if profile.get("server_dialect") not in (None, *SERVER_DIALECTS):
+        raise UsageError(
+            f"context {name!r}: server_dialect must be one of {', '.join(SERVER_DIALECTS)}"
+        )
     if profile.get("timeout") is not None:
         check_timeout(profile["timeout"], f"context {name!r}")
     return profile
