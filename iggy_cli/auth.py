@@ -75,6 +75,9 @@ def stored_token(ctx: AppContext, name: str) -> Credential:
     secret = ctx.store().get(service, name)
     if secret is None:
         ctx.names.forget(ctx.settings.address, name)
+        spelled, secret = _other_spelling(ctx, service, name)
+        name = spelled if secret is not None else name
+    if secret is None:
         raise NotFound(
             f"no token named {name!r} is stored for {ctx.settings.address}",
             hint="`iggy pat list` shows which tokens have a stored copy",
@@ -82,6 +85,17 @@ def stored_token(ctx: AppContext, name: str) -> Credential:
     # perhaps stored by another tool (Iggy's Rust CLI): from now on `pat list` knows
     ctx.names.add_stored(ctx.settings.address, ctx.store_choice.kind, name)
     return Credential("token", f"keyring entry {service} / {name}", secret, token_name=name)
+
+
+def _other_spelling(ctx: AppContext, service: str, name: str) -> tuple[str, str | None]:
+    """`Deploy Key` for the copy of `deploy.key` on a server known to rename (up to 0.4.140),
+    where both spellings name one token."""
+    from iggy_cli.dialect import normalize_name
+
+    normalized = normalize_name(name)
+    if normalized == name or not ctx.dialect().renames:
+        return name, None
+    return normalized, ctx.store().get(service, normalized)
 
 
 def stored_session(ctx: AppContext) -> Credential | None:

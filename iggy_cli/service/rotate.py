@@ -31,7 +31,13 @@ from iggy_cli.credentials import (
 )
 from iggy_cli.errors import IggyCliError, NotFound, UsageError
 from iggy_cli.models import NEVER_EXPIRES_US, Expiry, MintedToken
-from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, signed_in
+from iggy_cli.service.common import (
+    ANY_NAME_BYTES,
+    check_for_server,
+    check_token_name,
+    signed_in,
+    spelling_on_server,
+)
 
 
 class RotationFailed(IggyCliError):
@@ -46,13 +52,16 @@ class RotateOutcome(NamedTuple):
 
 def rotate(ctx: AppContext, name: str, expiry: Expiry | None) -> RotateOutcome:
     check_token_name(name, ANY_NAME_BYTES)
+    if expiry is not None:
+        check_for_server(ctx, name, expiry)
     store = ctx.store()
     store.check()
     service = token_service(ctx.settings.address)
-    old_secret = store.get(service, name)
     credential = auth.require(ctx)
     with signed_in(ctx, credential) as (client, _):
         current = {token.name: token for token in client.list_tokens()}
+        name = spelling_on_server(client, name, set(current))
+        old_secret = store.get(service, name)
         if name not in current:
             raise NotFound(f"no token named {name!r} on the server to rotate")
         lifetime = expiry or _remaining(current[name].expiry_at_us, ctx)

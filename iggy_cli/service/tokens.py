@@ -14,12 +14,20 @@ from typing import NamedTuple
 from iggy_cli import auth
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import token_service
+from iggy_cli.dialect import normalize_name
 from iggy_cli.errors import (
     NotFound,
     StorageError,
 )
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
-from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
+from iggy_cli.service.common import (
+    ANY_NAME_BYTES,
+    check_for_server,
+    check_token_name,
+    expires_at,
+    mint,
+    signed_in,
+)
 
 # --- pat create -------------------------------------------------------------------------------
 
@@ -34,16 +42,19 @@ class CreateOutcome(NamedTuple):
 def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> CreateOutcome:
     """Mint a token and store it; with `keep` false or --store none it is only handed back."""
     check_token_name(name)
+    check_for_server(ctx, name, expiry)
     keep = keep and (ctx.store_factory is not None or ctx.store_choice.kind != "none")
     store = ctx.store() if keep else None
     if store is not None:
         store.check()
     credential = auth.require(ctx)
     with signed_in(ctx, credential) as (client, _):
-        minted = client.create_token(name, expiry.microseconds)
+        minted = mint(client, name, expiry)
     ends = expires_at(expiry, ctx.now())
     if store is None:
         return CreateOutcome(minted, ends)
+    # Under the name the server created: `Deploy Key` is `deploy.key` up to 0.4.140.
+    name = minted.name
     service = token_service(ctx.settings.address)
     try:
         store.set(service, name, minted.token)
@@ -121,16 +132,20 @@ def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
     with signed_in(ctx, credential) as (client, _):
         for name in names:
             try:
-                client.delete_token(name)
+                # Up to 0.4.140 the server deletes `deploy.key` for `Deploy Key`.
+                spellings = list(dict.fromkeys((name, client.delete_token(name))))
                 deleted = True
             except NotFound:
                 deleted = False  # still drop a stale local copy below
-            try:
-                removed, local_error = ctx.store().delete(service, name), None
-            except StorageError as error:
-                removed, local_error = False, error.message
-            if local_error is None:
-                ctx.names.forget(ctx.settings.address, name)
+                spellings = [name]
+            removed, local_error = False, None
+            for spelling in spellings:
+                try:
+                    removed = ctx.store().delete(service, spelling) or removed
+                except StorageError as error:
+                    local_error = error.message
+                    continue
+                ctx.names.forget(ctx.settings.address, spelling)
             yield DeleteOutcome(name, deleted, removed, local_error)
 
 
@@ -160,7 +175,11 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
         doomed = [token.name for token in tokens if expired and token.is_expired(now)]
         on_server = {token.name for token in tokens}
         stored = ctx.names.stored(address, ctx.store_choice.kind) if orphans else set()
-        orphaned = sorted(stored - on_server)
+        # A copy stored as `Deploy Key` is the copy of `deploy.key` on a server that renames
+        # (and may be, on one that was upgraded since): never an orphan.
+        orphaned = sorted(
+            name for name in stored - on_server if normalize_name(name) not in on_server
+        )
         if dry_run:
             return PruneOutcome(doomed, orphaned, True)
         for name in doomed:
