@@ -46,10 +46,20 @@ def check_for_server(ctx: AppContext, name: str, expiry: Expiry) -> None:
     (remembered, or --server-dialect) not to take; the client checks again before minting,
     once the sign-in has told which server it is."""
     knowledge = ctx.dialect()
-    in_seconds = knowledge.expiry_in_seconds
-    if in_seconds is not None:
-        wire_expiry(expiry.microseconds, in_seconds)
-    check_name(name, knowledge.renames)
+    try:
+        in_seconds = knowledge.expiry_in_seconds
+        if in_seconds is not None:
+            wire_expiry(expiry.microseconds, in_seconds)
+        check_name(name, knowledge.renames)
+    except UsageError as error:
+        if knowledge.override:
+            raise
+        # Known from earlier answers only: the server may have been upgraded since.
+        raise UsageError(
+            error.message,
+            hint=f"{error.hint}; if the server was upgraded since, name its generation with "
+            "--server-dialect",
+        ) from None
 
 
 def mint(client: IggyClient, name: str, expiry: Expiry) -> MintedToken:
