@@ -291,6 +291,14 @@ def test_the_override_settles_what_detection_cannot(tmp_path: Path) -> None:
         } in shown  # type: ignore[operator]
         bad = cli("--server-dialect", "newest", "status")
         assert bad.code == 2
+        assert cli("context", "create", "old", "--url", server.url, "--use").code == 0
+        assert cli("context", "set", "old", "server_dialect", "renaming").code == 0
+        from_context = cli("status", "-o", "json", env={**cli.as_admin(), "IGGY_URL": None})
+        assert from_context.json["dialect"]["chosen_by"] == (  # type: ignore[index]
+            "server_dialect (from context 'old' (the current context))"
+        )
+        refused = cli("context", "set", "old", "server_dialect", "newest")
+        assert refused.code == 2 and "server_dialect must be one of" in refused.stderr
 
 
 # --- a busy edge server --------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from iggy_cli.errors import NotFound, UsageError
 
 CONTEXT_HELP = "Named server profiles: URL, user, store, TLS; never a secret."
 PROFILE_KEYS = ("url", "username", "store", "timeout", "ca_cert", "insecure")
+# Settable too, but not a column of `context list|show`: the rare override (see README).
+SETTABLE_KEYS = (*PROFILE_KEYS, "server_dialect")
 
 NameArg = Annotated[str, typer.Argument(help="The context's name.", show_default=False)]
 
@@ -64,7 +66,7 @@ def set_(
     name: NameArg,
     key: Annotated[
         str,
-        typer.Argument(help=f"One of: {', '.join(PROFILE_KEYS)}.", show_default=False),
+        typer.Argument(help=f"One of: {', '.join(SETTABLE_KEYS)}.", show_default=False),
     ],
     value: Annotated[
         str | None,
@@ -80,8 +82,8 @@ def set_(
       iggy context set prod username
     """
     ctx = app_context(typer_ctx)
-    if key not in PROFILE_KEYS:
-        raise UsageError(f"a context has no setting {key!r}; one of: {', '.join(PROFILE_KEYS)}")
+    if key not in SETTABLE_KEYS:
+        raise UsageError(f"a context has no setting {key!r}; one of: {', '.join(SETTABLE_KEYS)}")
     contexts = ctx.config.contexts()
     if name not in contexts:
         raise NotFound(f"no context named {name!r}", hint="`iggy context list` shows them")
