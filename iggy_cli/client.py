@@ -17,7 +17,7 @@ import ssl
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeGuard
+from typing import Any, Literal, TypeGuard
 from urllib.parse import quote
 
 import httpx
@@ -78,7 +78,8 @@ _NOT_IGGY_HINT = "check --url: it must point at the Iggy HTTP API"
 NOT_COMMITTED, NOT_ACCEPTED = 57, 58
 # The shortest wait between two tries, whatever Retry-After says (0 would spin).
 _MIN_RETRY_WAIT_S = 0.1
-Retry = str  # "always" (idempotent), "not-accepted" (only after 58), "never"
+# "always": idempotent, sent again after any busy answer; "not-accepted": only after 58.
+Retry = Literal["always", "not-accepted"]
 
 
 class IggyClient:
@@ -303,15 +304,23 @@ class IggyClient:
         raise AssertionError("pat_prefixes is never empty")
 
     def _learn(self, code: str) -> None:
+        """Record one piece of evidence. One that contradicts --server-dialect stops a
+        sign-in, the moment before anything could be minted in the wrong unit; later (a token
+        list, say, perhaps right after a create) the server's own answer is simply believed
+        where it matters, such as the name it created."""
         try:
             self.dialect.learn(code, _now())
         except DialectMismatch as mismatch:
             fits, words = EVIDENCE[mismatch.evidence]
             given = self.dialect.override_origin or "--server-dialect"
-            raise errors.UsageError(
-                f"{given} says {mismatch.override}, but {self.url} is {describe(fits)}: {words}",
-                hint="leave --server-dialect out (or give auto) to let the tool tell",
-            ) from None
+            found = f"{given} says {mismatch.override}, but {self.url} is {describe(fits)}: {words}"
+            if code.startswith("login-"):
+                self._remember()
+                raise errors.UsageError(
+                    found, hint="leave --server-dialect out (or give auto) to let the tool tell"
+                ) from None
+            if self._log is not None:
+                self._log(f"* {found}")
         self._remember()
 
     def _remember(self) -> None:

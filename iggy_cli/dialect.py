@@ -237,22 +237,21 @@ class Knowledge:
 
     def learn(self, code: str, now: str) -> None:
         """Narrow the generations by one piece of evidence (an EVIDENCE code). Raises
-        DialectMismatch when it contradicts --server-dialect."""
+        DialectMismatch, once it is recorded, when it contradicts --server-dialect."""
         fits, _ = EVIDENCE[code]
-        if self.override and self.override not in fits:
-            raise DialectMismatch(self.override, code)
         narrowed = self.detected & fits
         if not narrowed:
             # Not the server that was remembered: learn it again from this answer.
             self.relearned_from = self.detected
             self.detected, self.evidence = fits, (code,)
             self.pat_prefix = self.logout_method = None
+            self.learned_at, self.changed = now, True
         elif narrowed != self.detected:
             self.detected = narrowed
             self.evidence = (*[item for item in self.evidence if item != code], code)
-        else:
-            return
-        self.learned_at, self.changed = now, True
+            self.learned_at, self.changed = now, True
+        if self.override and self.override not in fits:
+            raise DialectMismatch(self.override, code)
 
     def learn_route(self, pat_prefix: str | None = None, logout_method: str | None = None) -> None:
         if pat_prefix is not None and pat_prefix != self.pat_prefix:

@@ -143,6 +143,8 @@ def test_an_answer_that_contradicts_the_override_is_refused() -> None:
     assert knowledge.name == "legacy" and knowledge.expiry_in_seconds is True
     with pytest.raises(DialectMismatch):
         knowledge.learn("login-access-token", NOW)
+    assert knowledge.name == "legacy"  # still in force, and what was detected is kept
+    assert knowledge.detected_name is None and knowledge.evidence == ("login-access-token",)
     consistent = Knowledge(override="renaming")
     consistent.learn("login-access-token", NOW)
     assert consistent.name == "renaming"

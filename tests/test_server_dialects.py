@@ -413,3 +413,15 @@ def test_a_create_that_did_not_commit_yet_says_it_may_appear(tmp_path: Path) -> 
         )
         assert hint.startswith("hint: see `iggy pat list` in a moment")
         assert len(creates(server)) == 1
+
+
+def test_after_a_create_the_servers_own_list_beats_a_wrong_override(tmp_path: Path) -> None:
+    """Named renaming, the server signs in alike; what it then created is what is stored."""
+    with new_sandbox(dialect="stable") as server:
+        cli = Cli(tmp_path, server.url)
+        flags = ("--server-dialect", "renaming")
+        created = cli(*flags, "pat", "create", "Deploy Key", "1h", env=cli.as_admin())
+        assert created.code == 0, created.stderr
+        assert "renamed" not in created.stderr
+        assert set(cli.keyring()[f"iggy:{server.url.removeprefix('http://')}"]) == {"Deploy Key"}
+        assert remembered(cli, server)["candidates"] == ["stable", "edge"]
