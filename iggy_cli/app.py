@@ -13,6 +13,7 @@ import typer
 from iggy_cli import __version__
 from iggy_cli.commands import (
     OutputFormat,
+    ServerDialect,
     StoreKind,
     completion,
     config,
@@ -174,6 +175,15 @@ def global_options(
             show_default=False,
         ),
     ] = None,
+    server_dialect: Annotated[
+        ServerDialect | None,
+        typer.Option(
+            "--server-dialect",
+            help="The server's generation when detection cannot tell: first, legacy, "
+            "renaming, stable, edge, or auto (detect; the default) [env: IGGY_SERVER_DIALECT].",
+            show_default=False,
+        ),
+    ] = None,
     ca_cert: Annotated[
         str | None,
         typer.Option("--ca-cert", help="Trust this CA certificate (PEM) for https URLs."),
@@ -219,6 +229,7 @@ def global_options(
         ca_cert=ca_cert,
         insecure=insecure,
         output=output.value if output else None,
+        server_dialect=server_dialect.value if server_dialect else None,
     )
     settings, notices = resolve(
         flags,

@@ -111,6 +111,9 @@ def stored_token(ctx: AppContext, name: str) -> Credential:
     secret, alternatives = _read(ctx, service, name)
     if secret is None:
         ctx.names.forget(address, name)
+        spelled, secret = _other_spelling(ctx, service, name)
+        name = spelled if secret is not None else name
+    if secret is None:
         raise NotFound(
             f"no token named {name!r} is stored for {address}",
             hint="`iggy pat list` shows which tokens have a stored copy",
@@ -140,6 +143,17 @@ def session_entry(ctx: AppContext) -> SessionEntry:
     # `iggy login`'s, Iggy's own, or one adopted before adopted tokens were kept apart
     name = name if isinstance(name, str) else SESSION_TOKEN_NAME
     return SessionEntry(session_service(address), SESSION_TOKEN_NAME, name, adopted=False)
+
+
+def _other_spelling(ctx: AppContext, service: str, name: str) -> tuple[str, str | None]:
+    """`Deploy Key` for the copy of `deploy.key` on a server known to rename (up to 0.4.140),
+    where both spellings name one token."""
+    from iggy_cli.dialect import normalize_name
+
+    normalized = normalize_name(name)
+    if normalized == name or not ctx.dialect().renames:
+        return name, None
+    return normalized, ctx.store().get(service, normalized)
 
 
 def stored_session(ctx: AppContext) -> Credential | None:

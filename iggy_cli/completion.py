@@ -77,7 +77,7 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
     if path in NAME_COMMANDS:
         typed = set(words)
         names = sorted(_token_names(given, environ) - typed)
-        return _matching([("plain", name, "") for name in names], incomplete)
+        return _matching_names(names, incomplete)
     if path in CONTEXT_COMMANDS and arguments == 0:
         return _matching([("plain", name, "") for name in _context_names()], incomplete)
     return []
@@ -107,8 +107,7 @@ def _option_values(
     if isinstance(choices, list):
         return _matching([("plain", str(choice), "") for choice in choices], incomplete)
     if name in NAME_OPTIONS:
-        names = sorted(_token_names(given, environ))
-        return _matching([("plain", n, "") for n in names], incomplete)
+        return _matching_names(sorted(_token_names(given, environ)), incomplete)
     if name in FILE_OPTIONS:
         return [("file", incomplete, "")]
     if name in CONTEXT_OPTIONS:
@@ -118,6 +117,21 @@ def _option_values(
 
 def _matching(items: list[Candidate], incomplete: str) -> list[Candidate]:
     return [item for item in items if item[1].startswith(incomplete)]
+
+
+def _matching_names(names: list[str], incomplete: str) -> list[Candidate]:
+    """Token names starting with `incomplete` in either spelling: `Deploy K` also finds
+    `deploy.key`, which is what a server up to 0.4.140 made of `Deploy Key`."""
+    from iggy_cli.dialect import normalize_name
+
+    normalized = normalize_name(incomplete)
+    if incomplete[-1:].isspace() and normalized:
+        normalized += "."  # the space begins the next word
+    return [
+        ("plain", name, "")
+        for name in names
+        if name.startswith(incomplete) or (normalized and name.startswith(normalized))
+    ]
 
 
 def _token_names(given: Mapping[str, str], environ: Mapping[str, str]) -> set[str]:

@@ -349,6 +349,33 @@ def _owners(value: Any) -> dict[str, int | None]:
     return owners
 
 
+class ServerIndex(_JsonRecords):
+    """What the tool learned about each server from its answers: its generation (dialect.py),
+    the evidence and when, and the routes that worked. Keyed by server address; no secret.
+
+        {"127.0.0.1:3000": {"dialect": "legacy", "candidates": ["legacy"],
+          "evidence": ["login-tokens"], "learned_at": "2026-11-29T03:18:26Z",
+          "pat_prefix": "/personal-access-tokens", "logout_method": "POST"}}
+    """
+
+    filename = "servers.json"
+
+    def get(self, address: str) -> dict[str, Any] | None:
+        record = self._read().get(address)
+        return record if isinstance(record, dict) else None
+
+    def put(self, address: str, record: dict[str, Any]) -> None:
+        """Best effort, as the names index: it is learned again when lost."""
+
+        def put(records: dict[str, Any]) -> None:
+            records[address] = record
+
+        from iggy_cli.errors import StorageError
+
+        with contextlib.suppress(StorageError):
+            self._update(put)
+
+
 def parse_config(path: str, data: bytes | None) -> dict[str, Any]:
     if data is None:
         return {}  # the usual case; spares importing tomllib

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from iggy_cli.config import NameIndex, SessionIndex, UserConfig
+from iggy_cli.config import NameIndex, ServerIndex, SessionIndex, UserConfig
 from iggy_cli.errors import UsageError
 from iggy_cli.models import masked_repr
 from iggy_cli.output import Output
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from iggy_cli.client import IggyClient
     from iggy_cli.credentials import CredentialStore
+    from iggy_cli.dialect import Knowledge
 
 
 class StoreChoice(NamedTuple):
@@ -70,9 +71,11 @@ class AppContext:
     transport_factory: Callable[[], httpx.BaseTransport] | None = None
     sessions: SessionIndex = field(default_factory=SessionIndex)
     names: NameIndex = field(default_factory=NameIndex)
+    servers: ServerIndex = field(default_factory=ServerIndex)
     config: UserConfig = field(default_factory=UserConfig)
     rotations: RotationJournal = field(default_factory=RotationJournal)
     _store: CredentialStore | None = field(default=None, init=False)
+    _dialect: Knowledge | None = field(default=None, init=False)
     _stdin_secret: str | None = field(default=None, init=False, repr=False)
 
     @property
@@ -120,7 +123,37 @@ class AppContext:
             log=log,
             ca_cert=settings.ca_cert,
             verify_tls=settings.verify_tls,
+            dialect=self.dialect(),
+            on_learned=self._remember_dialect,
         )
+
+    def dialect(self) -> Knowledge:
+        """What is known of this server's generation: remembered from earlier runs (or named
+        by --server-dialect), shared by every client of this run as they learn more."""
+        if self._dialect is None:
+            from iggy_cli.dialect import AUTO, Knowledge
+            from iggy_cli.settings import subject_of
+
+            chosen = self.settings.server_dialect
+            origin = self.settings.origins.get("server_dialect")
+            self._dialect = Knowledge.from_record(
+                self.servers.get(self.settings.address),
+                override=None if chosen == AUTO else chosen,
+                override_origin=subject_of("server_dialect", origin),
+            )
+        return self._dialect
+
+    def _remember_dialect(self, knowledge: Knowledge) -> None:
+        knowledge.changed = False
+        self.servers.put(self.settings.address, knowledge.record())
+        if knowledge.relearned_from is not None:
+            from iggy_cli.dialect import describe
+
+            before, knowledge.relearned_from = knowledge.relearned_from, None
+            self.output.notice(
+                f"{self.settings.address} no longer answers as {describe(before)} did "
+                f"(upgraded?); it is {describe(knowledge.detected)}"
+            )
 
     def read_stdin_secret(self, what: str) -> str:
         """The first line of stdin, for --password-stdin and --token-stdin (read once)."""

@@ -10,10 +10,12 @@
     │   └── TokenExpired
     ├── NotFound (5)
     ├── ServerUnavailable (6)           unreachable, timed out, or not answering as Iggy does
+    │   └── ServerBusy                  503 with Retry-After for longer than --timeout allows
     ├── StorageError (7)                the keyring (or other store) failed, or would replace
     │                                   another user's stored copy
     │   └── TokenNotStored              minted on the server, but could not be stored
     ├── TokensNeedAttention (8)         pat list --expiring-within/--expired found some
+    ├── OutcomeUnknown (9)              a create the server may still carry out (edge's 57)
     └── Interrupted (130)
 
 `app.main()` is the only place these become messages and exit codes. Usage errors raised by
@@ -72,6 +74,10 @@ class ServerUnavailable(IggyCliError):
     exit_code = 6
 
 
+class ServerBusy(ServerUnavailable):
+    pass
+
+
 class StorageError(IggyCliError):
     exit_code = 7
 
@@ -84,6 +90,13 @@ class TokensNeedAttention(IggyCliError):
     """Not a failure of the tool: an alert a CI job can act on (the list was printed)."""
 
     exit_code = 8
+
+
+class OutcomeUnknown(IggyCliError):
+    """The server answered a create with "not committed, may still commit" (edge, 503 id 57):
+    a token may exist whose secret never arrived."""
+
+    exit_code = 9
 
 
 class Interrupted(IggyCliError):
@@ -100,5 +113,6 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (6, "server unreachable, timed out, or not answering as an Iggy server"),
     (7, "keyring failure: no keyring, storing/reading/deleting failed, or another user's copy"),
     (8, "alert: pat list --expiring-within or --expired found tokens (it lists them)"),
+    (9, "unknown outcome: the server may have created the token, but its secret never came"),
     (130, "interrupted (Ctrl-C)"),
 )

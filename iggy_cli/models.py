@@ -49,11 +49,12 @@ def masked_repr(value: tuple[Any, ...], *secret_fields: str) -> str:
 
 
 class Identity(NamedTuple):
-    """Who a login made us: the user id and the short-lived JWT the server issued."""
+    """Who a login made us: the user id and the short-lived JWT the server issued (whose
+    expiry servers up to 0.0.43 do not say)."""
 
     user_id: int
     access_token: str
-    access_token_expires_at: datetime
+    access_token_expires_at: datetime | None
 
     def __repr__(self) -> str:
         return masked_repr(self, "access_token")
@@ -77,10 +78,17 @@ class PersonalAccessToken(NamedTuple):
 
 
 class MintedToken(NamedTuple):
-    """A PAT the server just created: the only moment its raw value exists anywhere."""
+    """A PAT the server just created: the only moment its raw value exists anywhere. `name`
+    is the name the server created, `requested_name` the one asked for (servers up to
+    0.4.140 rename: `Deploy Key` becomes `deploy.key`)."""
 
     name: str
     token: str
+    requested_name: str | None = None
+
+    @property
+    def renamed(self) -> bool:
+        return self.requested_name is not None and self.requested_name != self.name
 
     def __repr__(self) -> str:
         return masked_repr(self, "token")

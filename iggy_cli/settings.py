@@ -43,13 +43,25 @@ STORE_KINDS = ("keyring", "file", "none")
 # `--transport http` that is the HTTP URL minus `http://`, the default here. A context (or
 # `iggy config set keyring_address`) names another, such as the TCP address.
 KEYRING_DEFAULT_ORIGIN = "the URL, as Iggy's CLI names a server with --transport http"
+# dialect.DIALECTS and "auto" (detect); spelt out here, which TAB completion imports.
+SERVER_DIALECTS = ("auto", "first", "legacy", "renaming", "stable", "edge")
 OUTPUT_FORMATS = ("table", "json", "csv", "plain")
 
 
 class Flags:
     """What the command line said; None (or False) where it said nothing."""
 
-    __slots__ = ("ca_cert", "context", "insecure", "output", "store", "timeout", "url", "username")
+    __slots__ = (
+        "ca_cert",
+        "context",
+        "insecure",
+        "output",
+        "server_dialect",
+        "store",
+        "timeout",
+        "url",
+        "username",
+    )
 
     def __init__(
         self,
@@ -61,6 +73,7 @@ class Flags:
         ca_cert: str | None = None,
         insecure: bool = False,
         output: str | None = None,
+        server_dialect: str | None = None,
     ) -> None:
         self.context = context
         self.url = url
@@ -70,6 +83,7 @@ class Flags:
         self.ca_cert = ca_cert
         self.insecure = insecure
         self.output = output
+        self.server_dialect = server_dialect
 
 
 class ConfigView:
@@ -100,6 +114,7 @@ class Settings:
         "output",
         "profile",
         "quiet",
+        "server_dialect",
         "store",
         "timeout_s",
         "url",
@@ -124,6 +139,7 @@ class Settings:
         keyring_address: str | None = None,
         origins: Mapping[str, str] | None = None,
         keyring_timeout_s: float = DEFAULT_KEYRING_TIMEOUT_S,
+        server_dialect: str = "auto",
     ) -> None:
         self.url = url
         self.timeout_s = timeout_s
@@ -141,6 +157,8 @@ class Settings:
         # How long one keyring call may take (IGGY_KEYRING_TIMEOUT): a locked keyring can
         # wait forever on a prompt nobody sees.
         self.keyring_timeout_s = keyring_timeout_s
+        # The server's generation when detection cannot tell (dialect.py); "auto" detects.
+        self.server_dialect = server_dialect
         # setting -> where its value came from, in words: "--url", "IGGY_URL",
         # "context 'prod' (--context)", "remembered for localhost:3000", absent: default
         self.origins = origins or {}
@@ -178,9 +196,10 @@ _SOURCES: dict[str, tuple[str, str | None, str | None]] = {
     "output": ("--output", "IGGY_OUTPUT", None),
     "keyring_address": ("", None, "keyring_address"),
     "keyring_timeout": ("", "IGGY_KEYRING_TIMEOUT", None),
+    "server_dialect": ("--server-dialect", "IGGY_SERVER_DIALECT", "server_dialect"),
 }
 # Settings a server can remember (`iggy config set KEY VALUE`), kept per server in config.toml.
-REMEMBERED = ("store", "timeout", "username", "keyring_address")
+REMEMBERED = ("store", "timeout", "username", "keyring_address", "server_dialect")
 
 
 def choose_context(
@@ -288,6 +307,9 @@ def resolve(
         origins=origins,
         keyring_timeout_s=check_timeout(
             values.get("keyring_timeout", DEFAULT_KEYRING_TIMEOUT_S), origins.get("keyring_timeout")
+        ),
+        server_dialect=_choice(
+            "server_dialect", values.get("server_dialect", "auto"), SERVER_DIALECTS, origins
         ),
     )
     return settings, notices
@@ -441,6 +463,7 @@ _PROFILE_TYPES: dict[str, tuple[type, ...]] = {
     "keyring_address": (str,),
     "iggy_context": (str,),
     "iggy_contexts_file": (str,),
+    "server_dialect": (str,),
 }
 
 
@@ -456,6 +479,10 @@ def check_profile(name: str, profile: Mapping[str, Any]) -> Mapping[str, Any]:
             raise UsageError(f"context {name!r}: {key} has the wrong type ({value!r})")
     if profile.get("store") not in (None, *STORE_KINDS):
         raise UsageError(f"context {name!r}: store must be one of {', '.join(STORE_KINDS)}")
+    if profile.get("server_dialect") not in (None, *SERVER_DIALECTS):
+        raise UsageError(
+            f"context {name!r}: server_dialect must be one of {', '.join(SERVER_DIALECTS)}"
+        )
     if profile.get("timeout") is not None:
         check_timeout(profile["timeout"], f"context {name!r}")
     return profile

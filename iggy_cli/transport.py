@@ -179,7 +179,10 @@ class StdlibTransport(httpx.BaseTransport):
         self._connections: dict[Origin, _Connection] = {}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        budget = _Budget(time.monotonic() + self._timeout, MAX_ANSWER_BYTES)
+        deadline = time.monotonic() + self._timeout
+        # client.py's retries of one call share one deadline, given here.
+        given = request.extensions.get("iggy_deadline")
+        budget = _Budget(min(deadline, given) if given else deadline, MAX_ANSWER_BYTES)
         origin = (request.url.scheme, request.url.host, request.url.port or _default_port(request))
         body = request.read()
         _check_headers(request)

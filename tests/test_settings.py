@@ -87,6 +87,35 @@ def test_defaults_when_nothing_is_said() -> None:
     assert remembered["timeout"] == (7.0, "remembered for localhost:3000")
 
 
+def test_the_server_dialect_resolves_like_every_setting() -> None:
+    config = ConfigView(
+        current_context="old",
+        contexts={"old": {"url": "http://old.example:3000", "server_dialect": "legacy"}},
+        servers={"other.example:3000": {"server_dialect": "renaming"}},
+    )
+
+    def dialect(flags: Flags, env: dict[str, str]) -> tuple[str, str]:
+        settings, _ = resolve(flags, env, config)
+        return settings.server_dialect, settings.origin("server_dialect")
+
+    assert dialect(Flags(server_dialect="first"), {}) == ("first", "--server-dialect")
+    assert dialect(Flags(), {"IGGY_SERVER_DIALECT": "edge"}) == ("edge", "IGGY_SERVER_DIALECT")
+    assert dialect(Flags(), {}) == ("legacy", "context 'old' (the current context)")
+    other = Flags(url="http://other.example:3000")
+    assert dialect(other, {"IGGY_CONTEXT": ""}) == ("legacy", "context 'old' (the current context)")
+    plain = ConfigView(servers=config.servers)
+    settings, _ = resolve(other, {}, plain)
+    assert (settings.server_dialect, settings.origin("server_dialect")) == (
+        "renaming",
+        "remembered for other.example:3000",
+    )
+    assert resolve(Flags(), {}, ConfigView())[0].server_dialect == "auto"
+    with pytest.raises(UsageError, match="IGGY_SERVER_DIALECT must be one of auto, first"):
+        resolve(Flags(), {"IGGY_SERVER_DIALECT": "newest"}, ConfigView())
+    with pytest.raises(UsageError, match="context 'x': server_dialect must be one of"):
+        resolve(Flags(context="x"), {}, ConfigView(contexts={"x": {"server_dialect": "?"}}))
+
+
 @pytest.mark.parametrize(
     ("flags", "env", "message"),
     [

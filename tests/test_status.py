@@ -33,13 +33,24 @@ def test_status_after_login(cli: Cli, sandbox: SandboxServer) -> None:
     assert re.fullmatch(
         r"Session:     'iggy-cli-session', expires \S+ \S+ UTC \(in 15 minutes\)", lines[4]
     )
+    # Stable, renaming and edge sign in alike; the empty sign-in tells them apart.
+    assert re.fullmatch(
+        r"Dialect:     stable \(Iggy 0\.4\.150 - 0\.8\.x\), detected: its sign-in answer holds "
+        r"`access_token`; it refuses an empty sign-in as a bad identifier \(6\) "
+        r"\(learned \S+ \S+ UTC\)",
+        lines[5],
+    )
 
 
 def test_status_json_with_a_token_from_the_environment(cli: Cli, sandbox: SandboxServer) -> None:
     token = mint_token(sandbox.url, "robot")
     result = cli("status", "-o", "json", env={"IGGY_TOKEN": token})
     assert (result.code, result.stderr) == (0, "")
-    assert result.json == {
+    body = result.json
+    assert isinstance(body, dict)
+    learned_at = body["dialect"].pop("learned_at")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", learned_at)
+    assert body == {
         "url": sandbox.url,
         "usable": True,
         "context": None,
@@ -52,6 +63,12 @@ def test_status_json_with_a_token_from_the_environment(cli: Cli, sandbox: Sandbo
             "tls": "the default",
         },
         "server": {"reachable": True, "problem": None},
+        "dialect": {
+            "name": "stable",
+            "candidates": ["stable"],
+            "chosen_by": "detected",
+            "evidence": ["login-access-token", "probe-invalid-identifier"],
+        },
         "credential": {"kind": "token", "source": "IGGY_TOKEN", "user_id": 0, "problem": None},
         "store": {
             "kind": "keyring",

@@ -24,6 +24,15 @@ class StoreKind(StrEnum):
     none = "none"
 
 
+class ServerDialect(StrEnum):
+    auto = "auto"
+    first = "first"
+    legacy = "legacy"
+    renaming = "renaming"
+    stable = "stable"
+    edge = "edge"
+
+
 def app_context(typer_ctx: typer.Context) -> AppContext:
     """The run's AppContext, built from the global options (which arguments.py lets the user
     give after the command too)."""

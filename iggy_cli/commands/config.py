@@ -13,7 +13,10 @@ from iggy_cli.errors import UsageError
 CONFIG_HELP = "Remember settings per server; show where each setting comes from."
 
 KeyArg = Annotated[
-    str, typer.Argument(help="store, timeout, username or keyring_address.", show_default=False)
+    str,
+    typer.Argument(
+        help="store, timeout, username, keyring_address or server_dialect.", show_default=False
+    ),
 ]
 
 
@@ -71,6 +74,7 @@ def show(
         "store": settings.store,
         "timeout": settings.timeout_s,
         "keyring_address": settings.keyring,
+        "server_dialect": settings.server_dialect,
         "tls": "verify with " + (settings.ca_cert or "the system's CAs")
         if settings.verify_tls
         else "not verified (--insecure)",
@@ -106,12 +110,16 @@ def _checked_key(key: str) -> None:
 
 
 def _checked(key: str, value: str) -> Any:
-    from iggy_cli.settings import STORE_KINDS, check_timeout, check_utf8
+    from iggy_cli.settings import SERVER_DIALECTS, STORE_KINDS, check_timeout, check_utf8
 
     _checked_key(key)
     check_utf8(value, key)
     if key == "store" and value not in STORE_KINDS:
         raise UsageError(f"store must be one of {', '.join(STORE_KINDS)}, not {value!r}")
+    if key == "server_dialect" and value not in SERVER_DIALECTS:
+        raise UsageError(
+            f"server_dialect must be one of {', '.join(SERVER_DIALECTS)}, not {value!r}"
+        )
     if key == "timeout":
         return check_timeout(value, "timeout")
     if not value or not value.isprintable():

@@ -13,8 +13,9 @@ from iggy_cli.errors import NotFound, UsageError
 CONTEXT_HELP = "Named server profiles: URL, user, store, TLS; never a secret."
 PROFILE_KEYS = ("url", "username", "store", "timeout", "ca_cert", "insecure")
 # What `context set` changes; `context show` also says where an import came from.
-SETTABLE_KEYS = (*PROFILE_KEYS, "keyring_address")
-SHOW_KEYS = (*SETTABLE_KEYS, "iggy_context", "iggy_contexts_file")
+# server_dialect is settable too, but not a column of `context list|show`: the rare override.
+SETTABLE_KEYS = (*PROFILE_KEYS, "keyring_address", "server_dialect")
+SHOW_KEYS = (*PROFILE_KEYS, "keyring_address", "iggy_context", "iggy_contexts_file")
 
 NameArg = Annotated[str, typer.Argument(help="The context's name.", show_default=False)]
 

@@ -60,8 +60,12 @@ def create(
     outcome = tokens.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
     show_token = outcome.stored_at is None
     out = ctx.output
+    minted = outcome.minted
+    renamed_from = minted.requested_name if minted.renamed else None
+    name = minted.name  # the server's spelling: servers up to 0.4.140 rename
     payload = {
         "name": name,
+        "renamed_from": renamed_from,
         "expiry_at": iso_utc(outcome.expires_at),
         "stored": outcome.stored_at is not None,
         "stored_at": outcome.stored_at,
@@ -78,6 +82,8 @@ def create(
     if show_token and not (emitted and out.field in (None, "token")):
         out.value(outcome.minted.token)
     ends = expires(outcome.expires_at, ctx.now(), ctx.settings.utc)
+    if renamed_from is not None:
+        out.message(f"The server renamed {renamed_from!r} to {name!r}, as Iggy up to 0.4.140 does.")
     if outcome.store_error is not None:
         raise TokenNotStored(
             f"token {name!r} was created ({ends}) but not stored: "
@@ -212,10 +218,15 @@ def login(
     if ctx.output.emit(payload, primary=("user_id",)):
         return
     label = repr(outcome.token_name) if outcome.token_name else "the token"
+    access_ends = identity.access_token_expires_at
+    access = (
+        "the server does not say when its access token expires"
+        if access_ends is None
+        else f"the access token {expires(access_ends, ctx.now(), ctx.settings.utc)}"
+    )
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as user {identity.user_id} with {label} "
-        f"(from {outcome.source}); the access token "
-        f"{expires(identity.access_token_expires_at, ctx.now(), ctx.settings.utc)}."
+        f"(from {outcome.source}); {access}."
     )
     ctx.output.message(f"{label.capitalize()} is now this server's session.")
     if outcome.replaced_session:

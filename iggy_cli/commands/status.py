@@ -68,7 +68,32 @@ def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
         ("Store", f"{report.store_kind} ({report.store_chosen_by}): {store}"),
         ("Keyring", f"address {report.keyring_address} ({report.keyring_address_origin})"),
         ("Session", session),
+        ("Dialect", _dialect_words(report, utc)),
     ]
+
+
+def _dialect_words(report: "StatusReport", utc: bool) -> str:
+    from datetime import datetime
+
+    from iggy_cli.dialect import GENERATIONS, describe, evidence_words
+    from iggy_cli.expiry import local_time
+
+    dialect = report.dialect
+    if dialect is None:
+        return "not known"
+    known = describe(set(dialect.candidates))
+    if dialect.name is not None:
+        known = f"{dialect.name} (Iggy {GENERATIONS[dialect.name].releases})"
+    if dialect.chosen_by != "detected":
+        return f"{known}, named by {dialect.chosen_by}"
+    if not dialect.evidence:
+        return known
+    try:
+        learned = datetime.fromisoformat(dialect.learned_at or "")
+    except ValueError:  # a servers.json edited by hand
+        learned = None
+    when = f" (learned {local_time(learned, utc)})" if learned and learned.tzinfo else ""
+    return f"{known}, detected: {evidence_words(dialect.evidence)}{when}"
 
 
 def _as_json(report: "StatusReport") -> dict[str, Any]:
@@ -78,6 +103,15 @@ def _as_json(report: "StatusReport") -> dict[str, Any]:
         "context": report.context,
         "origins": report.origins,
         "server": {"reachable": report.reachable, "problem": report.server_problem},
+        "dialect": None
+        if report.dialect is None
+        else {
+            "name": report.dialect.name,
+            "candidates": report.dialect.candidates,
+            "chosen_by": report.dialect.chosen_by,
+            "evidence": report.dialect.evidence,
+            "learned_at": report.dialect.learned_at,
+        },
         "credential": {
             "kind": report.credential_kind,
             "source": report.credential_source,

@@ -9,14 +9,17 @@ from datetime import datetime, timedelta
 from iggy_cli.auth import Credential
 from iggy_cli.client import IggyClient
 from iggy_cli.context import AppContext
+from iggy_cli.dialect import check_name, normalize_name, wire_expiry
 from iggy_cli.errors import (
     AuthenticationError,
     IggyCliError,
     NotFound,
+    OutcomeUnknown,
     StorageError,
     TokenExpired,
+    UsageError,
 )
-from iggy_cli.models import SERVER_DEFAULT_US, Expiry, Identity
+from iggy_cli.models import SERVER_DEFAULT_US, Expiry, Identity, MintedToken
 from iggy_cli.names import ANY_NAME_BYTES as ANY_NAME_BYTES  # re-exported: their old home
 from iggy_cli.names import NEW_NAME_BYTES as NEW_NAME_BYTES
 from iggy_cli.names import check_token_name as check_token_name
@@ -29,6 +32,67 @@ def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
     if expiry.never or expiry.microseconds == SERVER_DEFAULT_US:
         return None
     return now + timedelta(microseconds=expiry.microseconds)
+
+
+def check_for_server(ctx: AppContext, name: str, expiry: Expiry) -> None:
+    """Refuse, before anything is sent, a lifetime or a name the server is already known
+    (remembered, or --server-dialect) not to take; the client checks again before minting,
+    once the sign-in has told which server it is."""
+    knowledge = ctx.dialect()
+    try:
+        in_seconds = knowledge.expiry_in_seconds
+        if in_seconds is not None:
+            wire_expiry(expiry.microseconds, in_seconds)
+        check_name(name, knowledge.renames)
+    except UsageError as error:
+        if knowledge.override:
+            raise
+        # Known from earlier answers only: the server may have been upgraded since.
+        raise UsageError(
+            error.message,
+            hint=f"{error.hint}; if the server was upgraded since, name its generation with "
+            "--server-dialect",
+        ) from None
+
+
+def mint(client: IggyClient, name: str, expiry: Expiry) -> MintedToken:
+    """Create a token. When the server cannot say whether it did (edge's "not committed, may
+    still commit"), its list says whether NAME now exists; either way the secret never came,
+    so the create is not sent again blindly."""
+    try:
+        return client.create_token(name, expiry.microseconds)
+    except OutcomeUnknown as unknown:
+        cause = unknown.message
+    import shlex
+
+    spellings = (name, normalize_name(name)) if client.dialect.renames else (name,)
+    delete = f"iggy pat delete {shlex.quote(name)}"
+    try:
+        found = next((n for n in spellings if n in {t.name for t in client.list_tokens()}), None)
+    except IggyCliError as error:
+        raise OutcomeUnknown(
+            f"{cause}; whether it exists could not be checked ({error.message}), and its "
+            "secret was not received",
+            hint=f"see `iggy pat list`: if {name!r} is there, `{delete}` and create it again",
+        ) from None
+    if found is not None:
+        raise OutcomeUnknown(
+            f"{cause}: a token named {found!r} now exists on the server, but its secret was "
+            "not received",
+            hint=f"delete it (`{delete}`) and create it again",
+        )
+    raise OutcomeUnknown(
+        f"{cause}: no token named {name!r} exists yet, but it may still appear, without its secret",
+        hint=f"see `iggy pat list` in a moment: if it is there, `{delete}`; then create it again",
+    )
+
+
+def spelling_on_server(client: IggyClient, name: str, on_server: set[str]) -> str:
+    """NAME as the server spells it: `Deploy Key` is `deploy.key` on a server that renames."""
+    normalized = normalize_name(name)
+    if name not in on_server and normalized in on_server and client.renames():
+        return normalized
+    return name
 
 
 @contextmanager

@@ -38,7 +38,14 @@ from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
 from iggy_cli.rotation_journal import JournalEntry
 from iggy_cli.service import ownership
 from iggy_cli.service import rotation_plan as rp
-from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
+from iggy_cli.service.common import (
+    ANY_NAME_BYTES,
+    check_for_server,
+    check_token_name,
+    expires_at,
+    signed_in,
+    spelling_on_server,
+)
 
 
 class RotationFailed(IggyCliError):
@@ -69,6 +76,8 @@ def rotate(
             f"{name!r} is a stand-in of a rotation, not a token to rotate",
             hint="`iggy pat prune` removes stand-ins that nothing needs",
         )
+    if expiry is not None:
+        check_for_server(ctx, name, expiry)
     store = ctx.store()
     store.check()
     credential = auth.require(ctx)
@@ -77,9 +86,11 @@ def rotate(
         with signals.interruptible():
             stack.enter_context(ctx.rotations.running())
             client, identity = stack.enter_context(signed_in(ctx, credential))
+            listed = {token.name: token for token in client.list_tokens()}
+            # a server that renames tokens (up to 0.4.140) knows `Deploy Key` as `deploy.key`
+            name = spelling_on_server(client, name, set(listed))
             ownership.check_replaceable(ctx, name, identity.user_id)
             stored = store.get(token_service(ctx.settings.keyring), name)
-            listed = {token.name: token for token in client.list_tokens()}
             entry = ctx.rotations.get(address, name)
         digest = rp.fingerprint(stored) if stored is not None else None
         decided = rp.plan(name, entry, digest, listed)

@@ -25,7 +25,14 @@ from iggy_cli.errors import (
     UsageError,
 )
 from iggy_cli.models import Expiry, Identity
-from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
+from iggy_cli.service.common import (
+    ANY_NAME_BYTES,
+    check_for_server,
+    check_token_name,
+    expires_at,
+    mint,
+    signed_in,
+)
 from iggy_cli.service.tokens import where_stored
 
 # --- login, logout, pat login -----------------------------------------------------------------
@@ -48,6 +55,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
                 hint="give -u USER with IGGY_PASSWORD or --password-stdin",
             )
         credential = auth.ask_password(ctx)
+    check_for_server(ctx, SESSION_TOKEN_NAME, expiry)
     store = ctx.store()
     store.check()
     address = ctx.settings.keyring
@@ -57,7 +65,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
         replaced = any(t.name == SESSION_TOKEN_NAME for t in client.list_tokens())
         if replaced:
             client.delete_token(SESSION_TOKEN_NAME)
-        minted = client.create_token(SESSION_TOKEN_NAME, expiry.microseconds)
+        minted = mint(client, SESSION_TOKEN_NAME, expiry)
         try:
             store.set(service, SESSION_TOKEN_NAME, minted.token)
         except (Exception, KeyboardInterrupt) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from iggy_cli import auth
@@ -15,6 +16,19 @@ from iggy_cli.models import Instant
 from iggy_cli.service.common import signed_in
 
 # --- status -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DialectReport:
+    """The server's generation as far as known, and how: `chosen_by` is the setting that
+    named it (--server-dialect, IGGY_SERVER_DIALECT, a context) or "detected"; `evidence`
+    the dialect.EVIDENCE codes of the answers it was detected from, at `learned_at`."""
+
+    name: str | None
+    candidates: list[str]
+    chosen_by: str
+    evidence: list[str]
+    learned_at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +53,7 @@ class StatusReport:
     session_token_name: str | None
     session_expires_at: Instant | None  # the server's exact microseconds
     session_expiry_known: bool
+    dialect: DialectReport | None = None
     failure: IggyCliError | None = field(default=None, repr=False)
 
     @property
@@ -85,6 +100,7 @@ def status(ctx: AppContext) -> StatusReport:
             for token in tokens:
                 if token.name == session_name:
                     expiry_known, expires = True, token.expiry_at_us
+    dialect = _dialect(ctx, reachable)
     return StatusReport(
         url=ctx.settings.url,
         context=ctx.settings.context,
@@ -105,6 +121,7 @@ def status(ctx: AppContext) -> StatusReport:
         session_token_name=session_name,
         session_expires_at=expires,
         session_expiry_known=expiry_known,
+        dialect=dialect,
         failure=failure,
     )
 
@@ -114,6 +131,25 @@ def setting_origins(ctx: AppContext) -> dict[str, str]:
     settings = ctx.settings
     names = ("context", "url", "username", "timeout", "store", "tls")
     return {name: settings.origins.get(name, "the default") for name in names}
+
+
+def _dialect(ctx: AppContext, reachable: bool) -> DialectReport:
+    """What is known of the server's generation; when its answers have not told it yet, an
+    empty sign-in (which every generation refuses in its own way) is asked for."""
+    from iggy_cli.dialect import DIALECTS
+
+    knowledge = ctx.dialect()
+    if reachable and not knowledge.settled:
+        with suppress(IggyCliError), ctx.client() as client:
+            client.probe_generation()
+    chosen_by = knowledge.override_origin if knowledge.override else "detected"
+    return DialectReport(
+        name=knowledge.name,
+        candidates=[name for name in DIALECTS if name in knowledge.candidates],
+        chosen_by=chosen_by or "--server-dialect",
+        evidence=list(knowledge.evidence),
+        learned_at=knowledge.learned_at,
+    )
 
 
 def _stored_session_name(ctx: AppContext, store_problem: str | None) -> tuple[str | None, bool]:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from iggy_cli import auth
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import DuplicateEntry, token_service
+from iggy_cli.dialect import normalize_name
 from iggy_cli.errors import (
     NotFound,
     StorageError,
@@ -21,7 +22,14 @@ from iggy_cli.errors import (
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken, us_from_datetime
 from iggy_cli.rotation_journal import JournalEntry
 from iggy_cli.service import ownership, rotation_plan
-from iggy_cli.service.common import ANY_NAME_BYTES, check_token_name, expires_at, signed_in
+from iggy_cli.service.common import (
+    ANY_NAME_BYTES,
+    check_for_server,
+    check_token_name,
+    expires_at,
+    mint,
+    signed_in,
+)
 
 # --- pat create -------------------------------------------------------------------------------
 
@@ -36,6 +44,7 @@ class CreateOutcome(NamedTuple):
 def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> CreateOutcome:
     """Mint a token and store it; with `keep` false or --store none it is only handed back."""
     check_token_name(name)
+    check_for_server(ctx, name, expiry)
     keep = keep and (ctx.store_factory is not None or ctx.store_choice.kind != "none")
     store = ctx.store() if keep else None
     if store is not None:
@@ -44,10 +53,12 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
     with signed_in(ctx, credential) as (client, identity):
         if store is not None:
             ownership.check_replaceable(ctx, name, identity.user_id)
-        minted = client.create_token(name, expiry.microseconds)
+        minted = mint(client, name, expiry)
     ends = expires_at(expiry, ctx.now())
     if store is None:
         return CreateOutcome(minted, ends)
+    # Under the name the server created: `Deploy Key` is `deploy.key` up to 0.4.140.
+    name = minted.name
     service = token_service(ctx.settings.keyring)
     try:
         store.set(service, name, minted.token)
@@ -129,20 +140,23 @@ def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
     with signed_in(ctx, credential) as (client, identity):
         for name in names:
             try:
-                client.delete_token(name)
+                # Up to 0.4.140 the server deletes `deploy.key` for `Deploy Key`.
+                spellings = list(dict.fromkeys((name, client.delete_token(name))))
                 deleted = True
             except NotFound:
                 deleted = False  # still drop a stale local copy below, if it is ours
-            try:
-                copy = ownership.copy_of(ctx, name, identity.user_id)
-                if not copy.replaceable:
-                    yield DeleteOutcome(name, deleted, False, kept=copy)
-                    continue
-                removed = _remove_copy(ctx, name, copy)
-            except StorageError as error:
-                yield DeleteOutcome(name, deleted, False, error.message)
-                continue
-            yield DeleteOutcome(name, deleted, removed)
+                spellings = [name]
+            removed, local_error, kept = False, None, None
+            for spelling in spellings:
+                try:
+                    copy = ownership.copy_of(ctx, spelling, identity.user_id)
+                    if not copy.replaceable:
+                        kept = copy
+                        continue
+                    removed = _remove_copy(ctx, spelling, copy) or removed
+                except StorageError as error:
+                    local_error = error.message
+            yield DeleteOutcome(name, deleted, removed, local_error, kept)
 
 
 def _remove_copy(ctx: AppContext, name: str, copy: ownership.Copy | None = None) -> bool:
@@ -206,7 +220,13 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
         ]
         on_server = {token.name for token in tokens}
         copies = ownership.recorded(ctx) if orphans else {}
-        orphaned = sorted(ownership.mine(copies, identity.user_id) - on_server)
+        # A copy stored as `Deploy Key` is the copy of `deploy.key` on a server that renames
+        # (and may be, on one that was upgraded since): never an orphan.
+        orphaned = sorted(
+            name
+            for name in ownership.mine(copies, identity.user_id) - on_server
+            if normalize_name(name) not in on_server
+        )
         kept = [(name, ownership.Copy("unknown")) for name in sorted(ownership.unclaimed(copies))]
         kept = [(name, copy) for name, copy in kept if name not in on_server]
         if dry_run:
