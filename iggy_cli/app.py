@@ -33,6 +33,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., None], str | None], ...] = 
     (("pat", "list"), pat.list_, None),
     (("pat", "delete"), pat.delete, None),
     (("pat", "login"), pat.login, None),
+    (("pat", "show"), pat.show, None),
     (("pat", "token"), pat.token, None),
     (("pat", "rotate"), pat.rotate, None),
     (("pat", "prune"), pat.prune, None),
@@ -290,7 +291,7 @@ def run(
         cli = command if command is not None else make_app(only)
         result = cli(args=argv, prog_name="iggy", standalone_mode=False)
     except IggyCliError as error:
-        errors.error(error.message, error.hint)
+        errors.error(error.message, error.hint, label=error.label)
         return error.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
         # Quiet, as a shell's own Ctrl-C is; typer already turns one inside a command into

@@ -16,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import (
     SESSION_TOKEN_NAME,
+    CredentialStore,
     DuplicateEntry,
     adopted_service,
     password_service,
@@ -99,6 +100,10 @@ def require(ctx: AppContext) -> Credential:
 
 
 def ask_password(ctx: AppContext, username: str | None = None) -> Credential:
+    # The server first: a password typed for a server that is down, or a wrong --url, is a
+    # password typed for nothing (and the error would come only after it).
+    with ctx.client() as client:
+        client.ping()
     user = username or ctx.settings.username or ctx.prompt("Username")
     password = ctx.prompt(f"Password for {user}", hidden=True)
     return Credential("password", "prompt", password, username=user)
@@ -175,9 +180,16 @@ def login_session(ctx: AppContext) -> Credential | None:
     return _session_at(ctx, where)
 
 
+def session_store(ctx: AppContext) -> CredentialStore:
+    """The store this server's session was kept in (the sessions index says), else this run's."""
+    record = ctx.sessions.get(ctx.settings.keyring) or {}
+    kind = record.get("store")
+    return ctx.store_for(kind if isinstance(kind, str) else None)
+
+
 def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
     try:
-        secret, alternatives = _read(ctx, where.service, where.username)
+        secret, alternatives = _read(ctx, where.service, where.username, session_store(ctx))
     except StorageError as error:
         raise AuthenticationError(
             f"not logged in: cannot read a session ({error.message})",
@@ -199,10 +211,12 @@ def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
     )
 
 
-def _read(ctx: AppContext, service: str, username: str) -> tuple[str | None, tuple[str, ...]]:
+def _read(
+    ctx: AppContext, service: str, username: str, store: CredentialStore | None = None
+) -> tuple[str | None, tuple[str, ...]]:
     """An entry's secret, and any other secrets the entry holds (to be tried at sign-in)."""
     try:
-        return ctx.store().get(service, username), ()
+        return (store or ctx.store()).get(service, username), ()
     except DuplicateEntry as duplicate:
         first, *others = duplicate.secrets
         return first, tuple(others)

@@ -17,7 +17,7 @@ from typing import Any
 URL_OPTIONS = ("--url", "--http-api-url")
 # Where a token name is expected: after these options, and as these commands' arguments.
 NAME_OPTIONS = ("-n", "--token-name")
-NAME_COMMANDS = ("pat delete", "pat login", "pat token", "pat rotate")
+NAME_COMMANDS = ("pat delete", "pat login", "pat token", "pat rotate", "pat show")
 FILE_OPTIONS = ("--ca-cert",)
 CONTEXT_OPTIONS = ("--context",)
 CONTEXT_COMMANDS = ("context use", "context show", "context delete")

@@ -204,11 +204,20 @@ class SessionIndex(_JsonRecords):
         return record if isinstance(record, dict) else None
 
     def put(
-        self, address: str, token_name: str | None, owned: bool, kept: str | None = None
+        self,
+        address: str,
+        token_name: str | None,
+        owned: bool,
+        kept: str | None = None,
+        store: str | None = None,
     ) -> None:
+        """`store`: the kind of store the session's secret was kept in (`keyring`, `file`),
+        so later runs find it there whatever store they would keep new tokens in."""
         record: dict[str, Any] = {"token_name": token_name, "owned": owned}
         if kept is not None:
             record["kept"] = kept
+        if store is not None:
+            record["store"] = store
 
         def put(records: dict[str, Any]) -> None:
             records[address] = record

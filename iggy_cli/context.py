@@ -75,6 +75,7 @@ class AppContext:
     config: UserConfig = field(default_factory=UserConfig)
     rotations: RotationJournal = field(default_factory=RotationJournal)
     _store: CredentialStore | None = field(default=None, init=False)
+    _other_stores: dict[str, CredentialStore] = field(default_factory=dict, init=False)
     _dialect: Knowledge | None = field(default=None, init=False)
     _stdin_secret: str | None = field(default=None, init=False, repr=False)
 
@@ -97,11 +98,20 @@ class AppContext:
             self._store = self.store_factory() if self.store_factory else self._default_store()
         return self._store
 
-    def _default_store(self) -> CredentialStore:
+    def store_for(self, kind: str | None) -> CredentialStore:
+        """The store of that kind (`keyring`, `file`): a session is read where it was kept,
+        whatever store this run would keep new tokens in."""
+        if kind is None or kind == self.store_choice.kind or self.store_factory is not None:
+            return self.store()
+        if kind not in self._other_stores:
+            self._other_stores[kind] = self._default_store(kind)
+        return self._other_stores[kind]
+
+    def _default_store(self, kind: str | None = None) -> CredentialStore:
         from iggy_cli import credentials
         from iggy_cli.config import token_file
 
-        kind = self.store_choice.kind
+        kind = kind or self.store_choice.kind
         if kind == "file":
             path = token_file()
             self.output.warning(f"tokens are kept unencrypted in {path} (--store file)")

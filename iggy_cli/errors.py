@@ -29,6 +29,7 @@ class IggyCliError(Exception):
     """Base of every expected failure: a one-line message, an optional hint, an exit code."""
 
     exit_code = 1
+    label = "error"  # what the line on stderr starts with
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -90,6 +91,7 @@ class TokensNeedAttention(IggyCliError):
     """Not a failure of the tool: an alert a CI job can act on (the list was printed)."""
 
     exit_code = 8
+    label = "attention"
 
 
 class OutcomeUnknown(IggyCliError):

@@ -106,8 +106,8 @@ class Output:
         """A line of -v detail on stderr (already masked by the caller)."""
         print(shown(text), file=self._stderr, flush=True)
 
-    def error(self, text: str, hint: str | None = None) -> None:
-        print(f"error: {shown(text)}", file=self._stderr, flush=True)
+    def error(self, text: str, hint: str | None = None, label: str = "error") -> None:
+        print(f"{label}: {shown(text)}", file=self._stderr, flush=True)
         if hint:
             print(f"hint: {shown(hint)}", file=self._stderr, flush=True)
 

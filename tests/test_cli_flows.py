@@ -161,11 +161,18 @@ def test_list_json_marks_expired_tokens(cli: Cli, sandbox: SandboxServer) -> Non
 def test_delete_removes_server_token_and_keyring_copy(cli: Cli, sandbox: SandboxServer) -> None:
     assert cli("pat", "create", "one", env=cli.as_admin()).code == 0
     assert cli("pat", "create", "two", env=cli.as_admin()).code == 0
-    deleted = cli("pat", "delete", "one", "two", env=cli.as_admin())  # stdin not a terminal
+    refused = cli("pat", "delete", "one", "two", env=cli.as_admin())  # stdin not a terminal
+    assert (refused.code, refused.stderr) == (
+        2,
+        "error: pat delete deletes tokens: add --yes to confirm (no one can answer a prompt "
+        "here)\nhint: nothing was deleted\n",
+    )
+    assert set(server_tokens(sandbox.url)) == {"one", "two"}  # nothing was sent to the server
+    deleted = cli("pat", "delete", "one", "two", "--yes", env=cli.as_admin())
     assert deleted.code == 0, deleted.stderr
     assert deleted.stderr.splitlines() == [
-        "Deleted token 'one' and its keyring copy.",
-        "Deleted token 'two' and its keyring copy.",
+        "Deleted token 'one' and its copy in the keyring.",
+        "Deleted token 'two' and its copy in the keyring.",
     ]
     assert server_tokens(sandbox.url) == {}
     assert cli.keyring() == {}
@@ -179,7 +186,9 @@ def test_delete_goes_on_past_an_unknown_name(cli: Cli, sandbox: SandboxServer) -
         {"name": "ghost", "deleted": False, "removed_local_copy": False},
         {"name": "real", "deleted": True, "removed_local_copy": True},
     ]
-    assert deleted.stderr == "error: no token named 'ghost' on the server\n"
+    assert deleted.stderr == (
+        "error: no token named 'ghost' on the server\nhint: `iggy pat list` shows your tokens\n"
+    )
     assert server_tokens(sandbox.url) == {}
 
 

@@ -216,7 +216,9 @@ def test_an_imported_context_reads_iggys_file_at_each_run(cli: Cli, sandbox: San
     used = cli("--context", "prod", "status", "--field", "credential.source", env=env)
     assert used.stdout == f"token of Iggy's context 'prod' in {contexts}\n"
     assert cli("--context", "prod", "pat", "list", env=env).code == 0
-    mint_token_deleted = cli("-u", "iggy", "pat", "delete", "first", env={"IGGY_PASSWORD": "iggy"})
+    mint_token_deleted = cli(
+        "-u", "iggy", "pat", "delete", "--yes", "first", env={"IGGY_PASSWORD": "iggy"}
+    )
     assert mint_token_deleted.code == 0
     assert cli("--context", "prod", "pat", "list", env=env).code == 4
     contexts.write_text(contexts.read_text().replace(first, second))  # changed with Iggy's CLI

@@ -93,7 +93,7 @@ def test_delete_asks_and_defaults_to_no(
     term = terminal(f"{BIN}/iggy pat delete deploy", env)
     term.wait_for("[y/N]:")
     term.type("y", "Enter")
-    assert "Deleted token 'deploy' and its keyring copy." in term.wait_for("rc=0")
+    assert "Deleted token 'deploy' and its copy in the keyring." in term.wait_for("rc=0")
     assert server_tokens(sandbox.url) == {}
 
 

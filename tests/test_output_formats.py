@@ -49,11 +49,11 @@ def test_the_readme_json_examples_match_real_output(cli: Cli, sandbox: SandboxSe
         ("pat login", ("pat", "login", "deploy"), {}),
         ("pat rotate", ("pat", "rotate", "deploy"), admin),
         ("status", ("status",), {}),
-        ("pat delete", ("pat", "delete", "deploy"), admin),
+        ("pat delete", ("pat", "delete", "--yes", "deploy"), admin),
         ("logout", ("logout",), {}),
     ]
     mint_token(sandbox.url, "old-ci", expiry_us=1)
-    runs.insert(5, ("pat prune", ("pat", "prune", "--expired", "--orphans"), admin))
+    runs.insert(5, ("pat prune", ("pat", "prune", "--yes", "--expired", "--orphans"), admin))
     runs.append(("context list", ("context", "list"), {}))
     cli("context", "create", "prod", "--url", sandbox.url, "-u", "iggy")
     assert cli("login", env=admin).code == 0
@@ -74,11 +74,11 @@ def token_setup(cli: Cli, sandbox: SandboxServer) -> None:
         (("pat", "list", "-o", "plain"), "deploy\nforever\n"),
         (("pat", "list", "--field", "stored"), "true\nfalse\n"),
         (("pat", "list", "--field", "expiry_at"), "\n\n"),
-        (("pat", "delete", "forever", "-o", "plain"), "forever\n"),
-        (("pat", "delete", "forever", "--field", "deleted"), "true\n"),
+        (("pat", "delete", "--yes", "forever", "-o", "plain"), "forever\n"),
+        (("pat", "delete", "--yes", "forever", "--field", "deleted"), "true\n"),
         (("status", "-o", "plain"), "true\n"),
         (("status", "--field", "credential.kind"), "password\n"),
-        (("pat", "prune", "--expired", "-o", "plain"), ""),
+        (("pat", "prune", "--yes", "--expired", "-o", "plain"), ""),
         (("pat", "rotate", "deploy", "-o", "plain"), "deploy\n"),
         (("login", "-o", "plain"), "0\n"),
         (("login", "--field", "replaced"), "false\n"),
@@ -97,9 +97,9 @@ def test_plain_and_field(
     ("args", "header"),
     [
         (("pat", "list"), ["name", "expiry_at", "expiry_at_us", "expired", "stored"]),
-        (("pat", "delete", "forever"), ["name", "deleted", "removed_local_copy"]),
+        (("pat", "delete", "--yes", "forever"), ["name", "deleted", "removed_local_copy"]),
         (("login",), ["url", "user_id", "session_expires_at", "replaced"]),
-        (("pat", "prune", "--expired"), ["expired", "orphans", "stand_ins", "dry_run"]),
+        (("pat", "prune", "--yes", "--expired"), ["expired", "orphans", "stand_ins", "dry_run"]),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
 )
@@ -159,10 +159,10 @@ def test_ci_never_prompts(cli: Cli) -> None:
 COMMANDS = [
     ("pat", "list"),
     ("pat", "create", "made", "--no-store"),
-    ("pat", "delete", "forever"),
+    ("pat", "delete", "--yes", "forever"),
     ("pat", "login", "deploy"),
     ("pat", "rotate", "deploy"),
-    ("pat", "prune", "--expired"),
+    ("pat", "prune", "--yes", "--expired"),
     ("login",),
     ("status",),
     ("logout",),

@@ -35,7 +35,7 @@ def test_expiring_within_lists_only_those_and_exits_8(cli: Cli, sandbox: Sandbox
     result = cli("pat", "list", "--expiring-within", "7d", "-o", "json", env=cli.as_admin())
     assert result.code == 8
     assert [row["name"] for row in result.json] == ["soon"]  # type: ignore[attr-defined]
-    assert result.stderr == "error: 1 token(s) need attention\n"
+    assert result.stderr == "attention: 1 token needs attention (exit code 8)\n"
     calm = cli("pat", "list", "--expiring-within", "12h", "-o", "json", env=cli.as_admin())
     assert (calm.code, calm.stdout) == (0, "[]\n")
 
@@ -59,7 +59,7 @@ def test_prune_expired_with_and_without_dry_run(cli: Cli, sandbox: SandboxServer
     dry = cli("pat", "prune", "--expired", "--dry-run", "-o", "json", env=cli.as_admin())
     assert dry.json == {"expired": ["brief"], "orphans": [], "stand_ins": [], "dry_run": True}
     assert sorted(server_tokens(sandbox.url)) == ["brief", "forever"]
-    real = cli("pat", "prune", "--expired", env=cli.as_admin())
+    real = cli("pat", "prune", "--yes", "--expired", env=cli.as_admin())
     assert (real.code, real.stderr) == (0, "Deleted expired token 'brief'.\n")
     assert list(server_tokens(sandbox.url)) == ["forever"]
     assert cli.keyring() == {}
@@ -73,7 +73,7 @@ def test_prune_orphans_removes_copies_the_server_lacks(cli: Cli, sandbox: Sandbo
     with IggyClient(sandbox.url, timeout=5) as client:  # deleted elsewhere, not through us
         client.login_with_password("iggy", "iggy")
         client.delete_token("orphan")
-    pruned = cli("pat", "prune", "--orphans", env=cli.as_admin())
+    pruned = cli("pat", "prune", "--yes", "--orphans", env=cli.as_admin())
     assert pruned.code == 0, pruned.stderr
     assert "Removed the stored copy of 'orphan'" in pruned.stderr
     assert list(cli.keyring()[f"iggy:{sandbox.url.removeprefix('http://')}"]) == ["kept"]
@@ -82,7 +82,7 @@ def test_prune_orphans_removes_copies_the_server_lacks(cli: Cli, sandbox: Sandbo
 def test_prune_alone_removes_only_leftover_stand_ins(cli: Cli, sandbox: SandboxServer) -> None:
     assert cli("pat", "create", "brief", "1ms", env=cli.as_admin()).code == 0
     time.sleep(0.01)
-    result = cli("pat", "prune", env=cli.as_admin())
+    result = cli("pat", "prune", "--yes", env=cli.as_admin())
     assert (result.code, result.stderr) == (0, "Nothing to prune.\n")
     assert list(server_tokens(sandbox.url)) == ["brief"]  # expired, but not asked for
 
@@ -122,9 +122,9 @@ test "$NEW" != "$TOKEN"
 IGGY_TOKEN="$NEW" iggy pat list -q -o json > /dev/null
 iggy pat create ci-brief 1ms -q
 sleep 0.05
-iggy pat prune --expired -o json > pruned.json
+iggy pat prune --expired --yes -o json > pruned.json
 grep -q ci-brief pruned.json
-iggy pat delete ci-deploy
+iggy pat delete ci-deploy --yes
 iggy logout
 echo FLOW-OK
 """

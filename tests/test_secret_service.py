@@ -111,7 +111,7 @@ def test_the_whole_flow_keeps_secrets_in_the_secret_service(
     assert secret_service.lookup(*session_at) is None
     assert secret_service.lookup(f"iggy:{address}", "deploy") == deploy
 
-    deleted = cli("pat", "delete", "deploy", env=cli.as_admin())
+    deleted = cli("pat", "delete", "--yes", "deploy", env=cli.as_admin())
     assert deleted.code == 0, deleted.stderr
     assert secret_service.items(f"iggy:{address}", "deploy") == []
     assert server_tokens(sandbox.url) == {}

@@ -109,6 +109,13 @@ def list_(
     expired: Annotated[
         bool, typer.Option("--expired", help="Only expired tokens; exit 8 if any.")
     ] = False,
+    include_session: Annotated[
+        bool,
+        typer.Option(
+            "--include-session",
+            help="Let the login session's own token (15 minutes) count for the filters too.",
+        ),
+    ] = False,
 ) -> None:
     """List your tokens with their expiry and whether a copy is stored.
 
@@ -125,7 +132,7 @@ def list_(
     rows = tokens.list_tokens(ctx)
     filtered = window is not None or expired
     if filtered:
-        rows = tokens.needing_attention(rows, ctx.now(), window, expired)
+        rows = tokens.needing_attention(rows, ctx.now(), window, expired, include_session)
     if ctx.output.emit([token_row_json(row) for row in rows], primary=("name",)):
         pass
     elif not rows:
@@ -138,7 +145,8 @@ def list_(
             [token_row_urgency(row, now) for row in rows],
         )
     if filtered and rows:
-        raise TokensNeedAttention(f"{len(rows)} token(s) need attention")
+        count = "1 token needs" if len(rows) == 1 else f"{len(rows)} tokens need"
+        raise TokensNeedAttention(f"{count} attention (exit code 8)")
 
 
 def delete(
@@ -153,15 +161,23 @@ def delete(
       iggy pat delete deploy
       iggy pat delete old-ci old-deploy --yes
     """
+    from iggy_cli.names import ANY_NAME_BYTES, check_token_name
     from iggy_cli.service import tokens
 
+    for name in names:  # what can be checked here is checked first
+        check_token_name(name, ANY_NAME_BYTES)
     ctx = app_context(typer_ctx)
-    if ctx.interactive and not yes:
-        listed = ", ".join(repr(name) for name in names)
-        if not typer.confirm(f"Delete {listed} on {ctx.settings.url}?", default=False, err=True):
-            raise Interrupted("nothing deleted")
+    needs_yes(ctx, yes, "pat delete")
+
+    def confirm(present: list[str]) -> bool:
+        listed = ", ".join(repr(name) for name in present)
+        return yes or typer.confirm(
+            f"Delete {listed} on {ctx.settings.url}?", default=False, err=True
+        )
+
+    store = _store_words(ctx)
     results, missing, local_failures = [], [], []
-    for outcome in tokens.delete_tokens(ctx, names):
+    for outcome in tokens.delete_tokens(ctx, names, confirm):
         results.append(
             {
                 "name": outcome.name,
@@ -173,20 +189,43 @@ def delete(
             missing.append(outcome.name)
         if outcome.local_error:
             local_failures.append(f"{outcome.name!r}: {outcome.local_error}")
-        local = "and its keyring copy" if outcome.removed_locally else "(no keyring copy)"
+        local = f"and its copy in the {store}" if outcome.removed_locally else ""
         if outcome.kept is not None:
             local = f"(kept the stored copy: {outcome.kept.words()})"
         if outcome.deleted_on_server:
-            ctx.output.message(f"Deleted token {outcome.name!r} {local}.")
+            ctx.output.message(f"Deleted token {outcome.name!r} {local}".rstrip() + ".")
         elif outcome.removed_locally:
-            ctx.output.message(f"Removed the stale keyring copy of {outcome.name!r}.")
+            ctx.output.message(
+                f"Removed the stale copy of {outcome.name!r} from the {store}: "
+                "the server has no such token."
+            )
         elif outcome.kept is not None:
             ctx.output.message(f"Kept the stored copy of {outcome.name!r}: {outcome.kept.words()}.")
     ctx.output.emit(results, primary=("name",))
     if local_failures:
-        raise StorageError("could not remove keyring copies of " + "; ".join(local_failures))
+        raise StorageError(
+            f"could not remove copies from the {store}: " + "; ".join(local_failures)
+        )
     if missing:
-        raise NotFound("no token named " + ", ".join(repr(n) for n in missing) + " on the server")
+        raise NotFound(
+            "no token named " + ", ".join(repr(n) for n in missing) + " on the server",
+            hint="`iggy pat list` shows your tokens",
+        )
+
+
+def needs_yes(ctx: "AppContext", yes: bool, command: str) -> None:
+    """A destructive command asks on a terminal; off one, it needs --yes said outright (as
+    gh does), so a script never deletes by falling through a prompt nobody saw."""
+    if not yes and not ctx.interactive:
+        raise UsageError(
+            f"{command} deletes tokens: add --yes to confirm (no one can answer a prompt here)",
+            hint="nothing was deleted",
+        )
+
+
+def _store_words(ctx: "AppContext") -> str:
+    """Where copies are kept, in words: 'keyring', or 'token file' with --store file."""
+    return {"file": "token file", "none": "store"}.get(ctx.store_choice.kind, "keyring")
 
 
 def login(
@@ -261,6 +300,7 @@ def prune(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would go; change nothing.")
     ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete leftover stand-ins; with flags, expired tokens or orphans.
 
@@ -271,11 +311,22 @@ def prune(
     \b
     Examples:
       iggy pat prune --dry-run
-      iggy pat prune --expired --orphans
+      iggy pat prune --expired --orphans --yes
     """
     from iggy_cli.service import tokens
 
     ctx = app_context(typer_ctx)
+    if not dry_run:
+        needs_yes(ctx, yes, "pat prune")
+    if not dry_run and not yes:  # on a terminal: show what would go, then ask
+        planned = tokens.prune(ctx, expired, orphans, dry_run=True)
+        doomed = [*planned.stand_ins, *planned.expired, *planned.orphans]
+        if not doomed:
+            ctx.output.message("Nothing to prune.")
+            return
+        listed = ", ".join(repr(name) for name in doomed)
+        if not typer.confirm(f"Prune {listed} on {ctx.settings.url}?", default=False, err=True):
+            raise Interrupted("nothing pruned")
     outcome = tokens.prune(ctx, expired, orphans, dry_run)
     payload = {
         "expired": outcome.expired,
@@ -304,10 +355,60 @@ def prune(
         ctx.output.message("Nothing to prune.")
 
 
+def show(
+    typer_ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The token's name.", show_default=False)],
+) -> None:
+    """Show one token: its expiry, and where its copy is stored.
+
+    \b
+    Examples:
+      iggy pat show deploy
+      iggy pat show deploy -o json
+    """
+    from iggy_cli.service import tokens
+
+    ctx = app_context(typer_ctx)
+    detail = tokens.show_token(ctx, name)
+    token = detail.token
+    settings = ctx.settings
+    payload = {
+        "name": token.name,
+        "expiry_at": iso_utc(token.expiry_at),
+        "expiry_at_us": token.expiry_at_us,
+        "expired": detail.expired,
+        "stored": detail.stored,
+        "store": {"kind": detail.store_kind, "service": detail.service, "username": token.name},
+        "keyring_address": settings.keyring,
+        "owner_user_id": detail.owner,
+        "problem": detail.problem,
+    }
+    if ctx.output.emit(payload, primary=("name",)):
+        return
+    where = f"{_store_words(ctx)}: service {detail.service!r}, user {token.name!r}"
+    if detail.stored is None:
+        stored = f"unknown ({detail.problem})"
+    elif detail.stored:
+        stored = f"yes, in the {where}"
+    else:
+        stored = f"no (it would be in the {where})"
+    ctx.output.fields(
+        [
+            ("Name", token.name),
+            ("Expires", expires(token.expiry_at, ctx.now(), settings.utc)),
+            ("Stored", stored),
+            ("Keyring address", f"{settings.keyring} ({settings.keyring_origin})"),
+        ]
+    )
+
+
 def rotate(
     typer_ctx: typer.Context,
     name: NameArg,
     expiry: ExpiryArg = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Rotate a token with no stored copy here too.")
+    ] = False,
 ) -> None:
     """Replace a token's secret and keep its name.
 
@@ -325,8 +426,26 @@ def rotate(
 
     ctx = app_context(typer_ctx)
     lifetime = parse_expiry(expiry) if expiry else None
+
+    def confirm_unstored(server_name: str) -> bool:
+        if yes:
+            return True
+        cut_off = (
+            f"no copy of {server_name!r} is stored here, so its secret is someone else's "
+            "(a CI job's?), and rotating it ends that secret"
+        )
+        if not ctx.interactive:
+            raise UsageError(f"{cut_off}: add --yes to rotate it anyway", hint="nothing changed")
+        return typer.confirm(f"{cut_off.capitalize()}. Rotate?", default=False, err=True)
+
     # A new token that could not be stored reaches stdout alone, whatever -o or --field say.
-    outcome = rotate_token(ctx, name, lifetime, hand_over=lambda token: _print_token(ctx, token))
+    outcome = rotate_token(
+        ctx,
+        name,
+        lifetime,
+        hand_over=lambda token: _print_token(ctx, token),
+        confirm_unstored=confirm_unstored,
+    )
     for warning in outcome.warnings:
         ctx.output.warning(warning)
     payload = {

@@ -31,7 +31,14 @@ from iggy_cli.credentials import (
     session_service,
     token_service,
 )
-from iggy_cli.errors import IggyCliError, NotFound, StorageError, TokenNotStored, UsageError
+from iggy_cli.errors import (
+    IggyCliError,
+    Interrupted,
+    NotFound,
+    StorageError,
+    TokenNotStored,
+    UsageError,
+)
 from iggy_cli.expiry import iso_utc, local_time, relative_words
 from iggy_cli.interrupts import Interrupt
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
@@ -65,16 +72,22 @@ class RotateOutcome(NamedTuple):
 
 
 def rotate(
-    ctx: AppContext, name: str, expiry: Expiry | None, hand_over: Callable[[str], None]
+    ctx: AppContext,
+    name: str,
+    expiry: Expiry | None,
+    hand_over: Callable[[str], None],
+    confirm_unstored: Callable[[str], bool] = lambda name: True,
 ) -> RotateOutcome:
     """Rotate `name`, or carry an interrupted rotation of it through. `expiry` None: the new
     token ends when the old one would have. `hand_over` prints a new token that could not be
-    stored; it is called at most once, with signals held."""
+    stored; it is called at most once, with signals held. `confirm_unstored` is asked before
+    rotating a token with no stored copy here: its secret is someone else's (a CI job's), and
+    the rotation ends it; declining raises Interrupted with nothing changed."""
     check_token_name(name, ANY_NAME_BYTES)
     if rp.is_stand_in(name):
         raise UsageError(
             f"{name!r} is a stand-in of a rotation, not a token to rotate",
-            hint="`iggy pat prune` removes stand-ins that nothing needs",
+            hint="`iggy pat prune --yes` removes stand-ins that nothing needs",
         )
     if expiry is not None:
         check_for_server(ctx, name, expiry)
@@ -92,6 +105,9 @@ def rotate(
             ownership.check_replaceable(ctx, name, identity.user_id)
             stored = store.get(token_service(ctx.settings.keyring), name)
             entry = ctx.rotations.get(address, name)
+            unstored = stored is None and entry is None and name in listed
+            if unstored and not confirm_unstored(name):
+                raise Interrupted("nothing was rotated")
         digest = rp.fingerprint(stored) if stored is not None else None
         decided = rp.plan(name, entry, digest, listed)
         rotation = _Rotation(ctx, signals, client, store, name, hand_over)
@@ -197,7 +213,7 @@ class _Rotation:
         if not self._delete_quietly(previous):
             self.warnings.append(
                 f"the stand-in {previous!r} of an earlier rotation may still be on the server; "
-                f"it expires by itself, and `iggy pat prune` removes it now"
+                f"it expires by itself, and `iggy pat prune --yes` removes it now"
             )
         self.stand_in_ends = None
 
@@ -244,7 +260,7 @@ class _Rotation:
                 f"the stored copy is the old token or, if the keyring completes the write late, "
                 f"the stand-in {self._stand_in_name()!r}{self._until(self.stand_in_ends)}",
                 f"run `iggy pat rotate {self.name}` again to finish the rotation, or "
-                "`iggy pat prune` to drop the stand-in",
+                "`iggy pat prune --yes` to drop the stand-in",
             ) from None
         self._follow_session(self.stored, self.stand_in_secret)
         self.stored, self.held = self.stand_in_secret, rp.STAND_IN
@@ -312,7 +328,7 @@ class _Rotation:
             when = "" if ends is None else f" at {self._at(ends)}"
             self.warnings.append(
                 f"could not make sure the stand-in {name!r} was deleted ({_cause(error)}); "
-                f"it stops working by itself{when}, and `iggy pat prune` removes it now"
+                f"it stops working by itself{when}, and `iggy pat prune --yes` removes it now"
             )
 
     # --- failures ---------------------------------------------------------------------------
@@ -335,7 +351,8 @@ class _Rotation:
             error,
             f"the stored copy is the old token, unchanged; the stand-in "
             f"{self.entry.stand_in!r} may be on the server{self._by(self.stand_in_ends)}",
-            f"run `iggy pat rotate {self.name}` again, or `iggy pat prune` to remove the stand-in",
+            f"run `iggy pat rotate {self.name}` again, or `iggy pat prune --yes` to remove the "
+            "stand-in",
         )
 
     def _put_back(self, error: IggyCliError) -> RotationFailed:

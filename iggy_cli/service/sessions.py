@@ -80,7 +80,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
                 f"could not keep the session ({reason}); {undone}",
                 hint=getattr(error, "hint", None),
             ) from None
-    ctx.sessions.put(address, SESSION_TOKEN_NAME, owned=True)
+    ctx.sessions.put(address, SESSION_TOKEN_NAME, owned=True, store=ctx.store_choice.kind)
     if adopted.service == adopted_service(address):
         with suppress(StorageError):  # a leftover copy is harmless: nothing reads it now
             store.delete(adopted.service, adopted.username)
@@ -104,7 +104,7 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
     """End this server's session: an adopted token is only forgotten (it is the user's own),
     and a login session's server token is deleted, then its keyring entry."""
     address = ctx.settings.keyring
-    store = ctx.store()
+    store = auth.session_store(ctx)  # where the session was kept, whatever --store says now
     record = ctx.sessions.get(address)
     where = auth.session_entry(ctx)
     server: list[str] = []
@@ -196,23 +196,28 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
     store.check()
     address = ctx.settings.keyring
     login_entry = (session_service(address), SESSION_TOKEN_NAME)
-    previous = _readable(store, *login_entry)
+    previous_store = auth.session_store(ctx)  # the login session may be in another store
+    previous = _readable(previous_store, *login_entry)
     record = ctx.sessions.get(address)
     previous_owned = previous is not None and (record is None or bool(record.get("owned", True)))
     with signed_in(ctx, credential) as (_, identity):
         pass  # proves the token works before it becomes the session
     stored_by_name = credential.entry is not None and credential.entry[0] == token_service(address)
     if stored_by_name:
-        ctx.sessions.put(address, credential.token_name, owned=False, kept="token")
+        ctx.sessions.put(
+            address, credential.token_name, owned=False, kept="token", store=ctx.store_choice.kind
+        )
     else:
         store.set(adopted_service(address), SESSION_TOKEN_NAME, credential.secret)
-        ctx.sessions.put(address, credential.token_name, owned=False, kept="adopted")
+        ctx.sessions.put(
+            address, credential.token_name, owned=False, kept="adopted", store=ctx.store_choice.kind
+        )
     replaced = False
     if previous is not None:
         if previous_owned and previous != credential.secret:
             replaced = _retire_session_token(ctx, previous)
         with suppress(StorageError):  # Iggy's CLI would otherwise go on with a dead session
-            store.delete(*login_entry)
+            previous_store.delete(*login_entry)
     return PatLoginOutcome(identity, credential.token_name, credential.source, replaced)
 
 

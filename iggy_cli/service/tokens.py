@@ -6,16 +6,17 @@ anything, and a minted token that could not be stored is handed back, never drop
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from iggy_cli import auth
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import DuplicateEntry, token_service
+from iggy_cli.credentials import SESSION_TOKEN_NAME, DuplicateEntry, token_service
 from iggy_cli.dialect import normalize_name
 from iggy_cli.errors import (
+    Interrupted,
     NotFound,
     StorageError,
 )
@@ -29,6 +30,7 @@ from iggy_cli.service.common import (
     expires_at,
     mint,
     signed_in,
+    spelling_on_server,
 )
 
 # --- pat create -------------------------------------------------------------------------------
@@ -101,18 +103,73 @@ def list_tokens(ctx: AppContext) -> list[TokenRow]:
     # another user's copy of the same name is not a copy of this token
     copies = ownership.recorded(ctx)
     stored = ownership.mine(copies, identity.user_id) | ownership.unclaimed(copies)
+    if _login_session_kept(ctx):
+        stored.add(SESSION_TOKEN_NAME)  # kept as the session, not under its name
     now = ctx.now()
     return [TokenRow(token, token.is_expired(now), token.name in stored) for token in tokens]
 
 
+def _login_session_kept(ctx: AppContext) -> bool:
+    """Whether `iggy login` keeps this server's session here (from the sessions index: no
+    keyring read, which `pat list` avoids)."""
+    record = ctx.sessions.get(ctx.settings.keyring)
+    return record is not None and bool(record.get("owned")) and record.get("kept") is None
+
+
+class TokenDetail(NamedTuple):
+    """One token, for `pat show`: the server's view and the stored copy's."""
+
+    token: PersonalAccessToken
+    expired: bool
+    store_kind: str
+    service: str  # the stored copy's entry: service and username (the token's name)
+    stored: bool | None  # None: the store could not be read (see problem)
+    owner: int | None  # whose the copy is, when known (names index)
+    problem: str | None
+
+
+def show_token(ctx: AppContext, name: str) -> TokenDetail:
+    """One token as the server lists it, and whether a copy is stored here (read from the
+    store itself, not the names index: one entry costs little, and this is the exact answer)."""
+    check_token_name(name, ANY_NAME_BYTES)
+    credential = auth.require(ctx)
+    with signed_in(ctx, credential) as (client, _):
+        tokens = {token.name: token for token in client.list_tokens()}
+        name = spelling_on_server(client, name, set(tokens))
+    if name not in tokens:
+        raise NotFound(f"no token named {name!r} on the server", hint="`iggy pat list` shows yours")
+    service = token_service(ctx.settings.keyring)
+    stored: bool | None
+    problem = None
+    try:
+        stored = ctx.store().get(service, name) is not None
+    except DuplicateEntry:
+        stored = True
+    except StorageError as error:
+        stored, problem = None, error.message
+    owner = ctx.names.owners(ctx.settings.keyring, ctx.store_choice.kind).get(name)
+    token = tokens[name]
+    return TokenDetail(
+        token, token.is_expired(ctx.now()), ctx.store_choice.kind, service, stored, owner, problem
+    )
+
+
 def needing_attention(
-    rows: list[TokenRow], now: datetime, window: timedelta | None, expired: bool
+    rows: list[TokenRow],
+    now: datetime,
+    window: timedelta | None,
+    expired: bool,
+    include_session: bool = False,
 ) -> list[TokenRow]:
-    """Rows that expire within `window` (not yet expired), and, with `expired`, expired rows."""
+    """Rows that expire within `window` (not yet expired), and, with `expired`, expired rows.
+    The login session's own token (`iggy-cli-session`, 15 minutes by default) is left out
+    unless `include_session`: it is meant to expire soon, and would alert every time."""
     chosen = []
     now_us = us_from_datetime(now)
     window_us = None if window is None else window // timedelta(microseconds=1)
     for row in rows:
+        if row.token.name == SESSION_TOKEN_NAME and not include_session:
+            continue
         ends = row.token.expiry_at_us  # exact: a datetime would clamp at year 9999
         soon = window_us is not None and ends is not None and now_us < ends <= now_us + window_us
         if soon or (expired and row.expired):
@@ -131,32 +188,54 @@ class DeleteOutcome(NamedTuple):
     kept: ownership.Copy | None = None  # a stored copy left alone: whose it is
 
 
-def delete_tokens(ctx: AppContext, names: list[str]) -> Iterator[DeleteOutcome]:
+def delete_tokens(
+    ctx: AppContext, names: list[str], confirm: Callable[[list[str]], bool]
+) -> Iterator[DeleteOutcome]:
     """Delete each token on the server, then its stored copy if it is the signed-in user's
-    (or dead); yields as it goes."""
+    (or dead); yields as it goes. `confirm` is asked, once, about the names the server has,
+    after checking that it has them; declining raises Interrupted, with nothing deleted."""
     for name in names:
         check_token_name(name, ANY_NAME_BYTES)
     credential = auth.require(ctx)
     with signed_in(ctx, credential) as (client, identity):
+        on_server = {token.name for token in client.list_tokens()}
+        present = [
+            name for name in names if spelling_on_server(client, name, on_server) in on_server
+        ]
+        if present and not confirm(present):
+            raise Interrupted("nothing deleted")
         for name in names:
-            try:
-                # Up to 0.4.140 the server deletes `deploy.key` for `Deploy Key`.
-                spellings = list(dict.fromkeys((name, client.delete_token(name))))
-                deleted = True
-            except NotFound:
-                deleted = False  # still drop a stale local copy below, if it is ours
-                spellings = [name]
-            removed, local_error, kept = False, None, None
-            for spelling in spellings:
+            spellings = [name]
+            deleted = False
+            if name in present:
                 try:
-                    copy = ownership.copy_of(ctx, spelling, identity.user_id)
-                    if not copy.replaceable:
-                        kept = copy
-                        continue
-                    removed = _remove_copy(ctx, spelling, copy) or removed
-                except StorageError as error:
-                    local_error = error.message
-            yield DeleteOutcome(name, deleted, removed, local_error, kept)
+                    # Up to 0.4.140 the server deletes `deploy.key` for `Deploy Key`.
+                    spellings = list(dict.fromkeys((name, client.delete_token(name))))
+                    deleted = True
+                except NotFound:
+                    pass  # gone since the list (the server's cleaner, another run)
+            yield _delete_copies(ctx, name, spellings, deleted, identity.user_id)
+
+
+def _delete_copies(
+    ctx: AppContext, name: str, spellings: list[str], deleted: bool, user_id: int
+) -> DeleteOutcome:
+    """The stored copies of a token, removed if they are the user's (or dead). A store that
+    cannot be opened (no keyring) is only an error when the names index says a copy of that
+    name was kept there: otherwise there was simply nothing local to remove."""
+    kept_here = ctx.names.stored(ctx.settings.keyring, ctx.store_choice.kind)
+    removed, local_error, kept = False, None, None
+    for spelling in spellings:
+        try:
+            copy = ownership.copy_of(ctx, spelling, user_id)
+            if not copy.replaceable:
+                kept = copy
+                continue
+            removed = _remove_copy(ctx, spelling, copy) or removed
+        except StorageError as error:
+            if spelling in kept_here:
+                local_error = error.message
+    return DeleteOutcome(name, deleted, removed, local_error, kept)
 
 
 def _remove_copy(ctx: AppContext, name: str, copy: ownership.Copy | None = None) -> bool:
