@@ -195,7 +195,7 @@ def test_a_stand_in_left_behind_is_a_warning(setup, sandbox: SandboxServer) -> N
     assert works(sandbox.url, store.get(service, "deploy"))
     assert len(outcome.warnings) == 1
     assert "could not make sure the stand-in 'iggy-cli-standin-" in outcome.warnings[0]
-    assert outcome.warnings[0].endswith("`iggy pat prune` removes it now")
+    assert outcome.warnings[0].endswith("`iggy pat prune --yes` removes it now")
     assert sorted(server_tokens(sandbox.url))[0] == "deploy"
 
 

@@ -13,6 +13,8 @@ from iggy_cli.commands import app_context
 from iggy_cli.commands.render import (
     TOKEN_COLUMNS,
     expires,
+    stored_json,
+    stored_words,
     token_row_cells,
     token_row_json,
     token_row_urgency,
@@ -58,7 +60,7 @@ def create(
 
     ctx = app_context(typer_ctx)
     outcome = tokens.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
-    show_token = outcome.stored_at is None
+    show_token = outcome.stored_in is None
     out = ctx.output
     minted = outcome.minted
     renamed_from = minted.requested_name if minted.renamed else None
@@ -67,8 +69,8 @@ def create(
         "name": name,
         "renamed_from": renamed_from,
         "expiry_at": iso_utc(outcome.expires_at),
-        "stored": outcome.stored_at is not None,
-        "stored_at": outcome.stored_at,
+        "stored": outcome.stored_in is not None,
+        "store": None if outcome.stored_in is None else stored_json(outcome.stored_in),
         "token": outcome.minted.token if show_token else None,
     }
     # A token that was not stored exists nowhere else: whatever the format or --field, and
@@ -90,8 +92,8 @@ def create(
             f"{outcome.store_error.message}; it is printed above, save it now",
             hint=outcome.store_error.hint,
         )
-    if outcome.stored_at is not None:
-        out.message(f"Created token {name!r}, {ends}; stored in {outcome.stored_at}.")
+    if outcome.stored_in is not None:
+        out.message(f"Created token {name!r}, {ends}; stored in {stored_words(outcome.stored_in)}.")
     else:
         out.message(f"Created token {name!r}, {ends}. It is shown only this once.")
 

@@ -9,7 +9,7 @@ from iggy_cli.expiry import iso_utc, local_time, relative_words, urgency
 from iggy_cli.models import Instant
 
 if TYPE_CHECKING:
-    from iggy_cli.service.tokens import TokenRow
+    from iggy_cli.service.tokens import StoredEntry, TokenRow
 
 
 def expires(instant: Instant | None, now: datetime, utc: bool = False) -> str:
@@ -44,3 +44,13 @@ def token_row_urgency(row: TokenRow, now: datetime) -> str | None:
 
 
 TOKEN_COLUMNS = ("NAME", "EXPIRES", "WHEN", "STORED")
+
+
+def stored_json(entry: StoredEntry) -> dict[str, str | None]:
+    return {"kind": entry.kind, "service": entry.service, "username": entry.username}
+
+
+def stored_words(entry: StoredEntry) -> str:
+    """'the keyring (service 'iggy:host:3000', user 'deploy')', or the token file's path."""
+    where = f"the token file {entry.path}" if entry.path else f"the {entry.kind}"
+    return f"{where} (service {entry.service!r}, user {entry.username!r})"

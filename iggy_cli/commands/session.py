@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from iggy_cli.commands import app_context
-from iggy_cli.commands.render import expires
+from iggy_cli.commands.render import expires, stored_words
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_expiry
 
 
@@ -46,7 +46,7 @@ def login(
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as user {outcome.user_id}; the session "
         f"{expires(outcome.expires_at, ctx.now(), ctx.settings.utc)}, "
-        f"kept in {outcome.stored_at}."
+        f"kept in {stored_words(outcome.stored_in)}."
     )
 
 

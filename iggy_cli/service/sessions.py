@@ -33,7 +33,7 @@ from iggy_cli.service.common import (
     mint,
     signed_in,
 )
-from iggy_cli.service.tokens import where_stored
+from iggy_cli.service.tokens import StoredEntry, stored_entry
 
 # --- login, logout, pat login -----------------------------------------------------------------
 
@@ -43,7 +43,7 @@ class LoginOutcome:
     user_id: int
     expires_at: datetime | None
     replaced: bool
-    stored_at: str
+    stored_in: StoredEntry
 
 
 def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
@@ -88,7 +88,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
         identity.user_id,
         expires_at(expiry, ctx.now()),
         replaced,
-        stored_at=f"{where_stored(ctx)} {service!r}",
+        stored_in=stored_entry(ctx, service, SESSION_TOKEN_NAME),
     )
 
 

@@ -36,10 +36,20 @@ from iggy_cli.service.common import (
 # --- pat create -------------------------------------------------------------------------------
 
 
+class StoredEntry(NamedTuple):
+    """Where a secret was stored: the store's kind, the entry (service, username), and for
+    the token file its path."""
+
+    kind: str
+    service: str
+    username: str
+    path: str | None = None
+
+
 class CreateOutcome(NamedTuple):
     minted: MintedToken
     expires_at: datetime | None
-    stored_at: str | None = None
+    stored_in: StoredEntry | None = None
     store_error: StorageError | None = None
 
 
@@ -73,15 +83,16 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
         failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
     ownership.record(ctx, name, identity.user_id)
-    return CreateOutcome(minted, ends, stored_at=f"{where_stored(ctx)} {service!r}, user {name!r}")
+    return CreateOutcome(minted, ends, stored_in=stored_entry(ctx, service, name))
 
 
-def where_stored(ctx: AppContext) -> str:
-    if ctx.store_choice.kind == "file" and ctx.store_factory is None:
+def stored_entry(ctx: AppContext, service: str, username: str) -> StoredEntry:
+    kind = ctx.store_choice.kind
+    if kind == "file" and ctx.store_factory is None:
         from iggy_cli.config import token_file
 
-        return f"token file {token_file()}, service"
-    return "keyring service"
+        return StoredEntry(kind, service, username, token_file())
+    return StoredEntry(kind, service, username)
 
 
 # --- pat list ---------------------------------------------------------------------------------
