@@ -205,7 +205,8 @@ def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
         "session",
         source,
         secret,
-        token_name=where.token_name or SESSION_TOKEN_NAME,
+        # an adopted raw token has no name this tool knows; a login session is its own token
+        token_name=where.token_name if where.adopted else where.token_name or SESSION_TOKEN_NAME,
         entry=(where.service, where.username),
         alternatives=alternatives,
     )

@@ -76,6 +76,7 @@ def test_duplicate_name_is_rejected_by_the_server(cli: Cli, sandbox: SandboxServ
     assert result.code == 3
     assert "already exists" in one_error_line(result.stderr)
     assert "error 51" in result.stderr
+    assert result.stderr.splitlines()[1] == "hint: for a new secret: `iggy pat rotate deploy`"
 
 
 def test_the_101st_token_hits_the_limit(cli: Cli, sandbox: SandboxServer) -> None:

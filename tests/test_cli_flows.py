@@ -216,7 +216,7 @@ def test_pat_login_adopts_a_token_as_session_and_logout_keeps_it(
     out = cli("logout")
     assert out.code == 0, out.stderr
     assert "kept 'deploy': it is your own token" in out.stderr
-    assert "Session in keyring: forgot the adopted token; 'deploy' stays stored." in out.stderr
+    assert "Session in the keyring: forgot the adopted token; 'deploy' stays stored." in out.stderr
     assert list(server_tokens(sandbox.url)) == ["deploy"]
     assert list(cli.keyring()) == [deploy_service]
     assert cli("status").code == 4  # no session left
@@ -248,8 +248,9 @@ def test_a_raw_token_adopted_as_session_is_kept_apart_from_the_login_session(
     out = cli("logout")
     assert out.code == 0, out.stderr
     assert out.stderr.splitlines() == [
-        f"Server {sandbox.url}: kept the token: it is your own token, not one `iggy login` made.",
-        "Session in keyring: forgot the adopted token.",
+        f"Server {sandbox.url}: kept the adopted token (given raw, its name not known here): it is "
+        "your own token, not one `iggy login` made.",
+        "Session in the keyring: forgot the adopted token.",
     ]
     assert cli.keyring() == {} and list(server_tokens(sandbox.url)) == ["robot"]
 
@@ -277,7 +278,7 @@ def test_logout_deletes_the_session_token_on_the_server(cli: Cli, sandbox: Sandb
     assert out.code == 0, out.stderr
     assert out.stderr.splitlines() == [
         f"Server {sandbox.url}: deleted token 'iggy-cli-session'.",
-        "Session in keyring: removed from the keyring.",
+        "Session in the keyring: removed.",
     ]
     assert server_tokens(sandbox.url) == {}
     assert cli.keyring() == {}

@@ -182,3 +182,31 @@ def test_the_contexts_username_is_the_one_asked_for(
     screen = term.wait_for("rc=0")
     assert "Username" not in screen
     assert "Logged in to" in screen
+
+
+def test_a_session_given_raw_is_named_as_such(cli: Cli, sandbox: SandboxServer) -> None:
+    token = mint_token(sandbox.url, "robot")
+    assert cli("pat", "login", env={"IGGY_TOKEN": token}).code == 0
+    status = cli("status").stdout.splitlines()
+    assert "Session:     a token given raw to `pat login` (its name is not known here)" in status
+    out = cli("logout")
+    assert out.stderr.splitlines()[0].endswith(
+        "kept the adopted token (given raw, its name not known here): it is your own token, "
+        "not one `iggy login` made."
+    )
+
+
+def test_login_without_a_keyring_suggests_what_login_can_do(cli: Cli) -> None:
+    result = cli("login", env={**cli.as_admin(), **NO_KEYRING})
+    assert result.code == 7
+    assert "--no-store" not in result.stderr
+    assert result.stderr.splitlines()[1].startswith("hint: unlock or install a Secret Service")
+    assert "--store file" in result.stderr
+
+
+def test_a_file_store_is_called_the_token_file(cli: Cli, sandbox: SandboxServer) -> None:
+    env = {**cli.as_admin(), "IGGY_STORE": "file"}
+    assert cli("login", env=env).code == 0
+    out = cli("logout", env={"IGGY_STORE": "file"})
+    assert out.stderr.splitlines()[-1] == "Session in the token file: removed."
+    assert "keyring" not in out.stderr.replace("tokens are kept unencrypted", "")

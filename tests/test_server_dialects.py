@@ -96,7 +96,8 @@ def test_the_same_flow_on_every_generation(tmp_path: Path, generation: str, rele
         logout = cli("logout")
         assert logout.code == 0, logout.stderr
         assert (
-            "Session in keyring: forgot the adopted token; 'deploy' stays stored." in logout.stderr
+            "Session in the keyring: forgot the adopted token; 'deploy' stays stored."
+            in logout.stderr
         )
 
     bodies = {body["name"]: body["expiry"] for body in creates(server, prefix)}

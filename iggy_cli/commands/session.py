@@ -78,4 +78,5 @@ def logout(
         ctx.output.message(f"Not logged in to {ctx.settings.url}; nothing to do.")
         return
     ctx.output.message(f"Server {ctx.settings.url}: {outcome.server}.")
-    ctx.output.message(f"Session in keyring: {outcome.local}.")
+    where = "the token file" if outcome.store_kind == "file" else "the keyring"
+    ctx.output.message(f"Session in {where}: {outcome.local}.")

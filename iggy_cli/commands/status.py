@@ -54,8 +54,10 @@ def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
         credential = f"{report.credential_kind} from {report.credential_source}; {verdict}"
     store = report.store_backend or f"not usable: {report.store_problem}"
     origins = report.origins
-    if report.session_token_name is None:
+    if not report.session_stored:
         session = "none"
+    elif report.session_token_name is None:
+        session = "a token given raw to `pat login` (its name is not known here)"
     elif report.session_expiry_known:
         session = f"{report.session_token_name!r}, {expires(report.session_expires_at, now, utc)}"
     else:

@@ -57,7 +57,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
         credential = auth.ask_password(ctx)
     check_for_server(ctx, SESSION_TOKEN_NAME, expiry)
     store = ctx.store()
-    store.check()
+    _check_session_store(store)
     address = ctx.settings.keyring
     service = session_service(address)
     adopted = auth.session_entry(ctx)
@@ -92,11 +92,25 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
     )
 
 
+def _check_session_store(store: CredentialStore) -> None:
+    """The store's own check, with a hint for a session: login has no --no-store."""
+    try:
+        store.check()
+    except StorageError as error:
+        raise StorageError(
+            error.message,
+            hint="unlock or install a Secret Service, keep the session in a private file with "
+            "--store file, or do without a session: give each command IGGY_TOKEN, or -u USER "
+            "with IGGY_PASSWORD",
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class LogoutOutcome:
     had_session: bool
     server: str
     local: str
+    store_kind: str = "keyring"  # where the session was kept
     warnings: list[str] = field(default_factory=list)
 
 
@@ -106,6 +120,7 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
     address = ctx.settings.keyring
     store = auth.session_store(ctx)  # where the session was kept, whatever --store says now
     record = ctx.sessions.get(address)
+    kept_in = str((record or {}).get("store") or ctx.store_choice.kind)
     where = auth.session_entry(ctx)
     server: list[str] = []
     local: list[str] = []
@@ -127,18 +142,18 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
             server.append(_kept((record or {}).get("token_name")))
         else:
             server.append(_delete_session_token(ctx))
-        local.append("removed from the keyring" if store.delete(*login_entry) else "none kept")
+        local.append("removed" if store.delete(*login_entry) else "none kept")
         ctx.sessions.remove(address)
     elif record is not None:
         ctx.sessions.remove(address)
         local.append("none kept")
     if not server and not local:
         return LogoutOutcome(False, "nothing to delete", "no session stored")
-    return LogoutOutcome(True, "; ".join(server) or "not contacted", "; ".join(local))
+    return LogoutOutcome(True, "; ".join(server) or "not contacted", "; ".join(local), kept_in)
 
 
 def _kept(name: str | None) -> str:
-    token = repr(name) if name else "the token"
+    token = repr(name) if name else "the adopted token (given raw, its name not known here)"
     return f"kept {token}: it is your own token, not one `iggy login` made"
 
 
@@ -193,7 +208,7 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
             )
         credential = found
     store = ctx.store()
-    store.check()
+    _check_session_store(store)
     address = ctx.settings.keyring
     login_entry = (session_service(address), SESSION_TOKEN_NAME)
     previous_store = auth.session_store(ctx)  # the login session may be in another store

@@ -19,6 +19,7 @@ from iggy_cli.errors import (
     Interrupted,
     NotFound,
     StorageError,
+    TokenAlreadyExists,
 )
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken, us_from_datetime
 from iggy_cli.rotation_journal import JournalEntry
@@ -65,7 +66,13 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
     with signed_in(ctx, credential) as (client, identity):
         if store is not None:
             ownership.check_replaceable(ctx, name, identity.user_id)
-        minted = mint(client, name, expiry)
+        try:
+            minted = mint(client, name, expiry)
+        except TokenAlreadyExists as error:
+            import shlex
+
+            rotate = f"iggy pat rotate {shlex.quote(name)}"
+            raise TokenAlreadyExists(error.message, hint=f"for a new secret: `{rotate}`") from None
     ends = expires_at(expiry, ctx.now())
     if store is None:
         return CreateOutcome(minted, ends)
