@@ -74,7 +74,7 @@ def test_a_bad_store_variable_is_a_usage_error(cli: Cli) -> None:
 
 def test_no_keyring_names_the_ways_out(cli: Cli) -> None:
     env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    result = cli("login", env=env)
+    result = cli("pat", "create", "deploy", env=env)
     assert result.code == 7
     error, hint = result.stderr.splitlines()
     assert error == "error: no OS keyring is available on this machine"
