@@ -69,7 +69,7 @@ def test_create_stores_the_token_where_iggys_cli_looks(cli: Cli, sandbox: Sandbo
     assert created.code == 0, created.stderr
     assert created.stdout == ""
     service = f"iggy:{address(sandbox)}"
-    assert f"stored in the keyring (service '{service}', user 'deploy')" in created.stderr
+    assert f"stored in the keyring ({service} / deploy)." in created.stderr
     token = cli.keyring()[service]["deploy"]
     assert TOKEN_SHAPE.match(token) and token not in created.stderr
     expiry_at_us = server_tokens(sandbox.url)["deploy"]

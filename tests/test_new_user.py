@@ -125,10 +125,8 @@ def test_pat_show_says_where_the_copy_is(cli: Cli, sandbox: SandboxServer) -> No
     assert body["keyring_address"] == address and body["owner_user_id"] == 0
     text = cli("pat", "show", "deploy", env=cli.as_admin()).stdout.splitlines()
     assert text[0] == "Name:             deploy"
-    assert text[1].startswith("Expires:          expires ") and text[1].endswith("(in 30 days)")
-    assert (
-        text[2] == f"Stored:           yes, in the keyring: service 'iggy:{address}', user 'deploy'"
-    )
+    assert text[1].startswith("Expires:          20") and text[1].endswith("UTC (in 30 days)")
+    assert text[2] == f"Stored:           yes, in the keyring (iggy:{address} / deploy)"
     missing = cli("pat", "show", "nosuch", env=cli.as_admin())
     assert missing.code == 5
 

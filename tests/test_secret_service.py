@@ -98,7 +98,7 @@ def test_the_whole_flow_keeps_secrets_in_the_secret_service(
     listed = cli("pat", "list", "-o", "json")
     assert listed.code == 0, listed.stderr
     stored = {row["name"]: row["stored"] for row in listed.json}  # type: ignore[attr-defined]
-    assert stored == {"deploy": True, "iggy-cli-session": False}
+    assert stored == {"deploy": True, "iggy-cli-session": True}
 
     adopted = cli("pat", "login", "deploy")
     assert adopted.code == 0, adopted.stderr

@@ -18,6 +18,7 @@ from iggy_cli.commands.render import (
     token_row_cells,
     token_row_json,
     token_row_urgency,
+    when,
 )
 from iggy_cli.errors import (
     Interrupted,
@@ -387,7 +388,7 @@ def show(
     }
     if ctx.output.emit(payload, primary=("name",)):
         return
-    where = f"{_store_words(ctx)}: service {detail.service!r}, user {token.name!r}"
+    where = f"{_store_words(ctx)} ({detail.service} / {token.name})"
     if detail.stored is None:
         stored = f"unknown ({detail.problem})"
     elif detail.stored:
@@ -397,7 +398,7 @@ def show(
     ctx.output.fields(
         [
             ("Name", token.name),
-            ("Expires", expires(token.expiry_at, ctx.now(), settings.utc)),
+            ("Expires", when(token.expiry_at, ctx.now(), settings.utc)),
             ("Stored", stored),
             ("Keyring address", f"{settings.keyring} ({settings.keyring_origin})"),
         ]
@@ -438,7 +439,7 @@ def rotate(
         )
         if not ctx.interactive:
             raise UsageError(f"{cut_off}: add --yes to rotate it anyway", hint="nothing changed")
-        return typer.confirm(f"{cut_off.capitalize()}. Rotate?", default=False, err=True)
+        return typer.confirm(f"{cut_off[0].upper()}{cut_off[1:]}. Rotate?", default=False, err=True)
 
     # A new token that could not be stored reaches stdout alone, whatever -o or --field say.
     outcome = rotate_token(

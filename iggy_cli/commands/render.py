@@ -16,7 +16,14 @@ def expires(instant: Instant | None, now: datetime, utc: bool = False) -> str:
     """'expires 2026-12-29 01:50:00 UTC (in 30 days)', or 'never expires'."""
     if instant is None:
         return "never expires"
-    return f"expires {local_time(instant, utc)} ({relative_words(instant, now)})"
+    return f"expires {when(instant, now, utc)}"
+
+
+def when(instant: Instant | None, now: datetime, utc: bool = False) -> str:
+    """'2026-12-29 01:50:00 UTC (in 30 days)', or 'never'."""
+    if instant is None:
+        return "never"
+    return f"{local_time(instant, utc)} ({relative_words(instant, now)})"
 
 
 def token_row_json(row: TokenRow) -> dict[str, Any]:
@@ -51,6 +58,7 @@ def stored_json(entry: StoredEntry) -> dict[str, str | None]:
 
 
 def stored_words(entry: StoredEntry) -> str:
-    """'the keyring (service 'iggy:host:3000', user 'deploy')', or the token file's path."""
+    """'the keyring (iggy:host:3000 / deploy)': the store, and the entry as service / user,
+    as `pat login` names a source; for the token file, its path."""
     where = f"the token file {entry.path}" if entry.path else f"the {entry.kind}"
-    return f"{where} (service {entry.service!r}, user {entry.username!r})"
+    return f"{where} ({entry.service} / {entry.username})"
