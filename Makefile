@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 
 # What the start-up fast path serves without the app: help pages, the command tree for TAB
-# completion (iggy_cli/cli_spec.json), and the bash, zsh and fish scripts in completions/.
+# completion (iggy_cli/cli_spec_data.py), and the bash, zsh and fish scripts in completions/.
 # A test fails when these drift from the code.
 generate: $(STAMP)
 	$(BIN)/python -m iggy_cli.cli_spec

@@ -7,7 +7,7 @@ before click sees them: a global option (and its value) found after the command 
 of it, unless the command has an option of that name itself (`context create --url` is the
 context's URL, not the server to talk to). Everything after `--` is left alone.
 
-It reads the command tree generated into cli_spec (command -> its options, and whether each
+It reads the command tree generated into cli_spec_data (command -> its options, and whether each
 takes a value), so it needs no click and costs next to nothing.
 """
 

@@ -1,5 +1,5 @@
 """TAB completion, answered without typer, click, httpx or keyring: it reads the command tree
-from cli_spec.json (generated from the app; a test fails when it drifts) and token names
+from cli_spec_data.py (generated from the app; a test fails when it drifts) and token names
 from the local names index, so a TAB never waits on the network or asks for a password.
 
 It speaks click's shell-completion protocol, which the scripts in completions/ use:
@@ -8,11 +8,11 @@ It speaks click's shell-completion protocol, which the scripts in completions/ u
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
+
+from iggy_cli.cli_spec_data import TREE
 
 URL_OPTIONS = ("--url", "--http-api-url")
 # Where a token name is expected: after these options, and as these commands' arguments.
@@ -24,9 +24,7 @@ CONTEXT_COMMANDS = ("context use", "context show", "context delete")
 
 Candidate = tuple[str, str, str]  # (type, value, help): type is plain or file
 # Generated from the app by cli_spec.py; a test fails when it drifts.
-SPEC: dict[str, dict[str, dict[str, Any]]] = json.loads(
-    (Path(__file__).parent / "cli_spec.json").read_text()
-)["tree"]
+SPEC: dict[str, dict[str, dict[str, Any]]] = TREE
 
 
 def answer(instruction: str, environ: Mapping[str, str]) -> int:

@@ -3,16 +3,19 @@ any heavy import (typer, httpx, rich, keyring), then hands everything else to th
 
 A CLI starts once per command and once per TAB press; this path costs little more than the
 interpreter's own start-up (see benchmarks/startup.py). Help pages and the command tree come
-from cli_spec.json, generated from the app (a test fails when it drifts).
+from cli_spec_data.py, generated from the app (a test fails when it drifts).
+
+`--version` and `--help` import nothing that the console script pip writes has not already
+loaded (it imports `re` and `sys` first): no `from __future__` (itself a module), no json,
+pathlib or typing. tests/test_startup.py checks it in a fresh interpreter.
 """
 
-from __future__ import annotations
-
-import json
 import os
 import sys
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import; mypy reads the block below all the same
+if TYPE_CHECKING:
+    from typing import Any
 
 COMPLETION_VARIABLES = ("_IGGY_COMPLETE", "_IGGY_CLI_COMPLETE")
 HELP_FLAGS = ("--help", "-h")
@@ -25,8 +28,7 @@ def main() -> None:
 
         print(f"iggy-cli {__version__}")
         return
-    spec = json.loads((Path(__file__).parent / "cli_spec.json").read_text())
-    if arguments and arguments[-1] in HELP_FLAGS and _print_help(spec, arguments[:-1]):
+    if arguments and arguments[-1] in HELP_FLAGS and _print_help(arguments[:-1]):
         return
     for variable in COMPLETION_VARIABLES:
         instruction = os.environ.get(variable)
@@ -36,12 +38,13 @@ def main() -> None:
             sys.exit(answer(instruction, os.environ))
     from iggy_cli.app import main as run_app
     from iggy_cli.arguments import hoist_global_options
+    from iggy_cli.cli_spec_data import TREE
 
-    arguments = hoist_global_options(arguments, spec["tree"])
-    run_app(arguments, only=command_path(arguments, spec["tree"]))
+    arguments = hoist_global_options(arguments, TREE)
+    run_app(arguments, only=command_path(arguments, TREE))
 
 
-def command_path(arguments: list[str], tree: dict[str, Any]) -> tuple[str, ...] | None:
+def command_path(arguments: list[str], tree: "dict[str, Any]") -> tuple[str, ...] | None:
     """The command the arguments name (`("pat", "list")`), skipping options and their values;
     None when unsure, and then the app registers every command (and reports any error)."""
     path: list[str] = []
@@ -65,10 +68,12 @@ def command_path(arguments: list[str], tree: dict[str, Any]) -> tuple[str, ...] 
     return tuple(path) or None
 
 
-def _print_help(spec: dict[str, Any], path: list[str]) -> bool:
+def _print_help(path: list[str]) -> bool:
     """Print the generated help page for `iggy PATH... --help`; False to let the app do it."""
-    page = spec["help"].get(" ".join(path))
-    if page is None or _columns() < spec["help_width"] + 2:
+    from iggy_cli.cli_spec_data import HELP, HELP_WIDTH
+
+    page = HELP.get(" ".join(path))
+    if page is None or _columns() < HELP_WIDTH + 2:
         return False  # an unknown path, or a narrow terminal: click wraps to fit it
     sys.stdout.write(page)
     return True

@@ -3,16 +3,12 @@ through the console script."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from conftest import Cli
 
 from iggy_cli.arguments import hoist_global_options
+from iggy_cli.cli_spec_data import TREE
 from iggy_cli.sandbox.server import SandboxServer
-
-TREE = json.loads((Path(__file__).parent.parent / "iggy_cli" / "cli_spec.json").read_text())["tree"]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Cli, mint_token
+from conftest import BIN, Cli, mint_token
 
 from iggy_cli.sandbox.server import SandboxServer
 
@@ -44,6 +44,23 @@ def loaded_by(arguments: list[str], env: dict[str, str] | None = None) -> set[st
         timeout=60,
     )
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def imported_by(argv: list[str], env: dict[str, str]) -> set[str]:
+    """Every module a fresh interpreter imports to run argv, as `-X importtime` reports it."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return {
+        line.rpartition("|")[2].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and not line.endswith("imported package")
+    }
 
 
 def loaded_on_import(module: str) -> set[str]:
@@ -82,6 +99,24 @@ def test_importing_the_app_loads_no_rich_httpx_or_keyring() -> None:
 )
 def test_fast_paths_load_nothing_heavy(arguments: list[str], env: dict[str, str]) -> None:
     assert not loaded_by(arguments, env) & set(HEAVY)
+
+
+# The console script pip writes imports these before it calls entry.main(), so they are the
+# floor of any run; --version and --help add only the tool's own small modules to it.
+CONSOLE_SCRIPT_FLOOR = "import re, sys"
+FAST_PATH_MODULES = {"iggy_cli", "iggy_cli.entry", "iggy_cli.cli_spec_data"}
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--version"], ["--help"], ["pat", "create", "-h"]],
+    ids=["version", "help", "command-help"],
+)
+def test_version_and_help_import_nothing_beyond_the_console_script(arguments: list[str]) -> None:
+    env = {"COLUMNS": "120"}  # wide enough for the generated pages
+    floor = imported_by(["-c", CONSOLE_SCRIPT_FLOOR], env)
+    run = imported_by([str(BIN / "iggy"), *arguments], env)
+    assert run - floor <= FAST_PATH_MODULES, sorted(run - floor - FAST_PATH_MODULES)
 
 
 def test_pat_list_as_json_loads_no_rich_keyring_or_httpcore(
