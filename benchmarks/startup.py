@@ -95,6 +95,7 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "last-run.json"
 EXTRA_TOKENS = 20  # on top of the one the benchmark itself uses, so `pat list` has 21 rows
 LOOPBACK = "127.0.0.1"
 SEED = 14
+BUSY_LOAD = 0.75  # per CPU: above it, the report says the machine was busy
 
 PASS = "python -c pass"
 IMPORT_RE = 'python -c "import re"'
@@ -644,12 +645,14 @@ def write_json(
     samples: Mapping[str, list[Sample]],
     outcomes: Sequence[Outcome],
     imports: Mapping[str, object] | None,
+    load: tuple[float, float],
 ) -> None:
     medians = {name: median_of(values) for name, values in samples.items()}
     report: dict[str, object] = {
         "date": now(),
         "python": platform.python_version(),
         "machine": {"arch": platform.machine(), "cpus": os.cpu_count(), "cpu": cpu_model()},
+        "load_average": {"before": round(load[0], 2), "after": round(load[1], 2)},
         "install": dict(venv.info),
         "runs": runs,
         "warmup_rounds": WARMUP_ROUNDS,
@@ -717,6 +720,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(f"timing the wheel installed in {venv.root.relative_to(ROOT)}")
     server = SandboxServer(host=LOOPBACK, port=0).start()
     imports = None
+    load_before = os.getloadavg()[0]
     try:
         with tempfile.TemporaryDirectory(prefix="iggy-bench-") as scratch:
             home = Path(scratch)
@@ -738,7 +742,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_report(samples, outcomes)
     if imports is not None:
         print_imports(imports)
-    write_json(args.out, args.runs, venv, samples, outcomes, imports)
+    load = (load_before, os.getloadavg()[0])
+    if max(load) > BUSY_LOAD * (os.cpu_count() or 1):
+        say(
+            f"\nnote: the machine was busy (1-minute load {load[0]:.1f}, then {load[1]:.1f}, on "
+            f"{os.cpu_count()} CPUs); other processes' time lands on every case alike and pulls "
+            "the ratios towards 1, so read them with care"
+        )
+    write_json(args.out, args.runs, venv, samples, outcomes, imports, load)
     print(f"\nwrote {args.out}")
     return 1 if args.check and not all(outcome.passed for outcome in outcomes) else 0
 
