@@ -348,7 +348,9 @@ def mint_tokens(url: str, count: int) -> tuple[str, list[str]]:
 
 
 def build_cases(venv: BenchVenv, url: str, token: str) -> list[Case]:
-    """In the order the check runs them: `pat list` fills the names index that TAB reads."""
+    """In the order the check runs them: `pat list` fills the names index that TAB reads.
+    Every case runs in the private home folder: with `-c`, the current folder comes first on
+    sys.path, and the project root holds an `iggy_cli` of its own."""
     python, iggy = venv.python, str(venv.bin / "iggy")
     bash = shutil.which("bash") or "/bin/bash"
     script = str(ROOT / "completions" / "iggy.bash")
@@ -401,6 +403,7 @@ def check_cases(cases: Sequence[Case], home: Mapping[str, str], names: Sequence[
     for case in cases:
         done = subprocess.run(
             case.argv,
+            cwd=home["HOME"],
             env=clean_environment({**home, **case.env}),
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -453,9 +456,12 @@ while True:
 class Spawner:
     """The small process that times the cases (see SPAWNER)."""
 
-    def __init__(self, python: str) -> None:
+    def __init__(self, python: str, cwd: str) -> None:
         self.process = subprocess.Popen(
-            [python, "-I", "-S", "-c", SPAWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [python, "-I", "-S", "-c", SPAWNER],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
 
     def run(self, argv: Sequence[str], env: Mapping[str, str], stdout: str) -> tuple[float, int]:
@@ -492,7 +498,7 @@ def measure(
     order = list(cases)
     shuffler = random.Random(SEED)
     samples: dict[str, list[Sample]] = {case.name: [] for case in cases}
-    spawner = Spawner(python)
+    spawner = Spawner(python, cwd=home["HOME"])
     try:
         for round_number in range(WARMUP_ROUNDS + runs):
             shuffler.shuffle(order)
@@ -524,6 +530,7 @@ def importtime(case: Case, env: Mapping[str, str], python: str) -> dict[str, tup
         argv = [python, *argv]  # a console script: run its file with the venv's interpreter
     done = subprocess.run(
         [python, "-X", "importtime", *argv[1:]],
+        cwd=env["HOME"],
         env={**env, **extra},
         stdin=subprocess.DEVNULL,
         capture_output=True,
