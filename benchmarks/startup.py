@@ -753,8 +753,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if max(load) > BUSY_LOAD * (os.cpu_count() or 1):
         say(
             f"\nnote: the machine was busy (1-minute load {load[0]:.1f}, then {load[1]:.1f}, on "
-            f"{os.cpu_count()} CPUs); other processes' time lands on every case alike and pulls "
-            "the ratios towards 1, so read them with care"
+            f"{os.cpu_count()} CPUs): waiting for a CPU adds to every case, and most to those "
+            "that start several processes (TAB: a subshell, env, iggy), so the ratios are rough"
         )
     write_json(args.out, args.runs, venv, samples, outcomes, imports, load)
     print(f"\nwrote {args.out}")
