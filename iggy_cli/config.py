@@ -2,15 +2,13 @@
 JSON indexes (names, sessions). All of them are read and written through local_state.
 
 config.toml is for people to read and edit, but tomllib costs ~19 ms to import, which TAB
-completion cannot afford on every key press; so each read also leaves a JSON copy of the
-parsed document beside it (`.config.toml.json`), stamped with the file's inode, size and
-modification time, and a later read whose stamp still matches uses the copy.
+completion cannot afford on every key press; so a parse also leaves the parsed document
+beside it as local_state's companion (`.config.toml.cache`), stamped with the file's inode,
+size and modification time, and a later read whose stamp still matches uses that. The names
+index keeps one too: the names TAB offers, per keyring address.
 """
 
 from __future__ import annotations
-
-import contextlib
-import os
 
 from iggy_cli import local_state
 from iggy_cli.errors import UsageError
@@ -171,15 +169,18 @@ class _JsonRecords:
         # Resolved on first use: most runs never read it.
         return self._given_path or data_file(self.filename)
 
+    def _state(self) -> local_state.JsonState:
+        return local_state.JsonState(self.path)
+
     def _read(self) -> dict[str, Any]:
         try:
-            return local_state.JsonState(self.path).load()
+            return self._state().load()
         except OSError:
             return {}
 
     def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
         try:
-            return local_state.JsonState(self.path).update(change)
+            return self._state().update(change)
         except OSError as error:
             from iggy_cli.errors import StorageError
 
@@ -259,9 +260,24 @@ class NameIndex(_JsonRecords):
         return self._entry(self._read(), address).stores.get(store, {})
 
     def known(self, address: str) -> set[str]:
-        """Every name seen on the server or stored anywhere, for completion."""
-        entry = self._entry(self._read(), address)
+        """Every name seen on the server or stored anywhere, for completion: from the
+        companion TAB can read without json, else from the index itself."""
+        kept = local_state.load_companion(self.path)
+        if isinstance(kept, dict):
+            names = kept.get(address, [])
+            return {name for name in names if isinstance(name, str)}
+        return self._known(self._read(), address)
+
+    @classmethod
+    def _known(cls, records: dict[str, Any], address: str) -> set[str]:
+        entry = cls._entry(records, address)
         return set(entry.seen).union(*entry.stores.values())
+
+    def _state(self) -> local_state.JsonState:
+        def for_completion(records: dict[str, Any]) -> dict[str, list[str]]:
+            return {address: sorted(self._known(records, address)) for address in records}
+
+        return local_state.JsonState(self.path, companion=for_completion)
 
     def add_stored(self, address: str, store: str, name: str, user_id: int | None = None) -> None:
         """A copy of `name` is stored; `user_id` None keeps an owner already recorded."""
@@ -304,8 +320,10 @@ class NameIndex(_JsonRecords):
 
         from iggy_cli.errors import StorageError
 
-        with contextlib.suppress(StorageError):
+        try:  # noqa: SIM105  # contextlib costs TAB ~1 ms to import
             self._update(apply)
+        except StorageError:
+            pass
 
     @staticmethod
     def _entry(records: dict[str, Any], address: str) -> _NameEntry:
@@ -381,8 +399,10 @@ class ServerIndex(_JsonRecords):
 
         from iggy_cli.errors import StorageError
 
-        with contextlib.suppress(StorageError):
+        try:  # noqa: SIM105  # contextlib costs TAB ~1 ms to import
             self._update(put)
+        except StorageError:
+            pass
 
 
 def parse_config(path: str, data: bytes | None) -> dict[str, Any]:
@@ -397,25 +417,20 @@ def parse_config(path: str, data: bytes | None) -> dict[str, Any]:
 
 
 def read_config(path: str) -> dict[str, Any]:
-    """config.toml parsed, from its JSON copy when that is current (see the module's doc)."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
+    """config.toml parsed, from its companion when that is current (see the module's doc)."""
+    kept = local_state.load_companion(path)
+    if isinstance(kept, dict):
+        return kept
+    data = local_state.read_bytes(path)
+    if data is None:
         return {}
-    stamp = [info.st_ino, info.st_size, info.st_mtime_ns]
-    copy_path = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.json")
-    copy = local_state.JsonState(copy_path).load()
-    if copy.get("stamp") == stamp and isinstance(copy.get("document"), dict):
-        document: dict[str, Any] = copy["document"]
-        return document
-    document = parse_config(path, local_state.read_bytes(path))
-    with contextlib.suppress(OSError, TypeError, ValueError):  # TypeError: a TOML date
-        import json
-
-        json.dumps(document)
-        local_state.JsonState(copy_path).update(
-            lambda current: current.update(stamp=stamp, document=document)
-        )
+    document = parse_config(path, data)
+    # A TOML date is no data marshal keeps (ValueError): such a file is parsed every time.
+    try:
+        with local_state.locked(path):
+            local_state.save_companion(path, document)
+    except (OSError, ValueError):  # ValueError: a TOML date, which marshal cannot keep
+        pass
     return document
 
 

@@ -105,8 +105,9 @@ def require(shell: str) -> str:
     return path
 
 
-def shell_env(cli: Cli) -> dict[str, str]:
-    env = write_names(cli.home, "127.0.0.1:9", {"keyring": ["deploy", "old-ci"], "seen": []})
+def shell_env(cli: Cli, seen: tuple[str, ...] = ()) -> dict[str, str]:
+    names = {"keyring": ["deploy", "old-ci"], "seen": list(seen)}
+    env = write_names(cli.home, "127.0.0.1:9", names)
     return {**cli.env, **env, "PATH": f"{BIN}:{os.environ['PATH']}"}
 
 
@@ -114,7 +115,7 @@ def test_bash_completes_commands_and_token_names(cli: Cli) -> None:
     bash = require("bash")
     script = ROOT / "completions" / "iggy.bash"
 
-    def complete(line: str) -> list[str]:
+    def complete(line: str, seen: tuple[str, ...] = ()) -> list[str]:
         program = (
             f"source {script}\n"
             f"COMP_WORDS=({line})\nCOMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))\n"
@@ -122,22 +123,30 @@ def test_bash_completes_commands_and_token_names(cli: Cli) -> None:
             "_iggy_completion iggy\n"
             'printf "%s\\n" "${COMPREPLY[@]}"\n'
         )
-        env = {**shell_env(cli), "LINE": line}
+        env = {**shell_env(cli, seen), "LINE": line}
         done = subprocess.run(
             [bash, "--norc", "--noprofile", "-c", program],
             capture_output=True,
             text=True,
             env=env,
+            cwd=cli.home,  # holds files a `*` would glob to
             timeout=30,
         )
         assert done.returncode == 0, done.stderr
-        return done.stdout.split()
+        return done.stdout.splitlines()
 
     assert complete("iggy pa") == ["pat"]
     assert complete("iggy pat de") == ["delete"]
     assert complete("iggy pat delete ") == ["deploy", "old-ci"]
     assert complete("iggy pat delete o") == ["old-ci"]
     assert complete("iggy -o j") == ["json"]
+    # a server's names reach the shell whole: not split at spaces, never globbed
+    assert complete("iggy pat token ", seen=("*", "two words")) == [
+        "*",
+        "deploy",
+        "old-ci",
+        "two words",
+    ]
 
 
 def test_zsh_completes_token_names(cli: Cli) -> None:

@@ -119,6 +119,35 @@ def test_version_and_help_import_nothing_beyond_the_console_script(arguments: li
     assert run - floor <= FAST_PATH_MODULES, sorted(run - floor - FAST_PATH_MODULES)
 
 
+# A TAB press reads the command tree, settings (config.toml through its companion) and the
+# names index (through its companion): no json, typing, contextlib or tomllib, ~10 ms between
+# them on a key press whose whole budget is a few milliseconds over the floor.
+TAB_PATH_MODULES = FAST_PATH_MODULES | {
+    "iggy_cli.completion",
+    "iggy_cli.config",
+    "iggy_cli.errors",
+    "iggy_cli.local_state",
+    "iggy_cli.paths",
+    "iggy_cli.settings",
+    "__future__",
+    "shlex",
+    "math",
+    "fcntl",
+    "marshal",
+}
+
+
+def test_tab_imports_only_what_it_needs(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "deploy", env=cli.as_admin()).code == 0
+    assert cli("context", "create", "here", "--url", sandbox.url, "--use").code == 0
+    assert cli("context", "list").code == 0  # config.toml has been read: its companion exists
+    env = {key: value for key, value in cli.env.items() if key != "IGGY_URL"}
+    env.update(_IGGY_COMPLETE="bash_complete", COMP_WORDS="iggy pat delete ", COMP_CWORD="3")
+    floor = imported_by(["-c", CONSOLE_SCRIPT_FLOOR], env)
+    run = imported_by([str(BIN / "iggy")], env)
+    assert run - floor <= TAB_PATH_MODULES, sorted(run - floor - TAB_PATH_MODULES)
+
+
 def test_pat_list_as_json_loads_no_rich_keyring_or_httpcore(
     cli: Cli, sandbox: SandboxServer
 ) -> None:
