@@ -215,8 +215,10 @@ def global_options(
     from iggy_cli.config import UserConfig
     from iggy_cli.context import AppContext, AuthInputs
     from iggy_cli.output import Output
+    from iggy_cli.redaction import remember
     from iggy_cli.settings import Flags, check_utf8, resolve
 
+    remember(password)
     for what, given in (("--username", username), ("--password", password)):
         if given is not None:
             check_utf8(given, what)

@@ -38,8 +38,12 @@ FRAGMENT = 16
 # `shorten` masks at least this much text past the cut, so a secret that straddles the cut is
 # always seen whole by the rules above (a JWT longer than this is very unusual).
 _MARGIN = 4096
-# Iggy PATs: 50 random bytes in standard base64 with padding, always 68 characters.
-_PAT_SHAPE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{66}==?(?![A-Za-z0-9+/=])")
+# Iggy PATs: 50 random bytes in standard base64, so 67 characters and one `=` (SIZE = 50 and
+# as_base64 in server/src/streaming/personal_access_tokens/personal_access_token.rs at
+# server-0.4.140); 68 characters with one or two `=` in all.
+_PAT_SHAPE = re.compile(
+    r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{66}(?:[A-Za-z0-9+/]=|==)(?![A-Za-z0-9+/=])"
+)
 # JWTs: three base64url parts.
 _JWT_SHAPE = re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 

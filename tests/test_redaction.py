@@ -1,0 +1,175 @@
+"""Masking where it lives (iggy_cli/redaction.py), in-process and fast: every known secret,
+whole or in any piece of 16 characters, in any of its escaped forms, masked BEFORE a text is
+cut; the shapes of PATs and JWTs masked unregistered; short secrets left alone on purpose."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from urllib.parse import quote
+
+import pytest
+from leaks import assert_no_secret_in
+
+from iggy_cli.redaction import FRAGMENT, MASK, MIN_WHOLE, Secrets, mask_json
+
+PAT = base64.b64encode(bytes(range(7, 57))).decode()  # 68 characters, as Iggy's are
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImV4cCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJlLXNpZ25hdHVy"
+PASSWORD = 'p4ss "w0rd" /with\\ odd+chars'
+
+
+def known(*secrets: str) -> Secrets:
+    registry = Secrets()
+    for secret in secrets:
+        registry.remember(secret)
+    return registry
+
+
+def test_a_pat_is_68_characters() -> None:
+    assert len(PAT) == 68
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        PASSWORD,
+        json.dumps(PASSWORD)[1:-1],
+        repr(PASSWORD)[1:-1],
+        repr(PASSWORD.encode())[2:-1],
+        quote(PASSWORD, safe=""),
+    ],
+    ids=["plain", "json", "repr", "bytes-repr", "percent"],
+)
+def test_a_secret_is_masked_in_every_escaped_form(form: str) -> None:
+    text = f"the server said: {form} (400)"
+    assert known(PASSWORD).redact(text) == f"the server said: {MASK} (400)"
+
+
+def test_a_non_ascii_secret_is_masked_in_a_bytes_repr() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9é.signature-signature"
+    text = f"ValueError: Invalid header value {('Bearer ' + jwt).encode()!r}"
+    masked = known(jwt).redact(text)
+    assert masked == f"ValueError: Invalid header value b'Bearer {MASK}'"
+
+
+@pytest.mark.parametrize("start", range(0, 68 - FRAGMENT + 1, 5))
+@pytest.mark.parametrize("length", [FRAGMENT, FRAGMENT + 1, 40, 68])
+def test_any_16_character_piece_of_a_known_secret_is_masked(start: int, length: int) -> None:
+    piece = PAT[start : start + length]
+    if len(piece) < FRAGMENT:
+        pytest.skip("runs past the end of the token")
+    text = f"echo: ..{piece}.. end"
+    masked = known(PAT).redact(text)
+    assert masked == f"echo: ..{MASK}.. end"
+
+
+def test_a_15_character_piece_is_left_alone() -> None:
+    # Fifteen characters of a random secret carry too little to be worth mangling text over.
+    piece = PAT[10:25]
+    assert known(PAT).redact(f"<{piece}>") == f"<{piece}>"
+
+
+def test_pieces_of_a_secret_with_repeats_are_found_at_every_alignment() -> None:
+    secret = "abababababababababababababab-tail-of-a-password"
+    registry = known(secret)
+    for start in range(len(secret) - FRAGMENT + 1):
+        piece = secret[start : start + FRAGMENT]
+        assert registry.redact(f"x{piece}y") == f"x{MASK}y", start
+
+
+def test_two_secrets_side_by_side_become_one_mask() -> None:
+    other = base64.b64encode(bytes(range(100, 150))).decode()
+    assert known(PAT, other).redact(f"[{PAT}{other}]") == f"[{MASK}]"
+
+
+@pytest.mark.parametrize(
+    ("secret", "masked"),
+    [
+        ("iggy", False),  # the default password is also the product's name
+        ("a" * (MIN_WHOLE - 1), False),
+        ("hunter22", True),
+        ("s3cret-but-15ch", True),
+    ],
+    ids=["4-chars", "7-chars", "8-chars", "15-chars"],
+)
+def test_secrets_shorter_than_8_characters_are_not_masked(secret: str, masked: bool) -> None:
+    text = f"login as iggy at http://iggy.example.com with {secret}!"
+    expected = text.replace(secret, MASK) if masked else text
+    assert known(secret).redact(text) == expected
+
+
+@pytest.mark.parametrize("size", [49, 50])  # 68 characters, one or two `=`
+def test_unregistered_pat_and_jwt_shapes_are_masked(size: int) -> None:
+    pat = base64.b64encode(os.urandom(size)).decode()
+    assert Secrets().redact(f"token {pat} and bearer {JWT}.") == f"token {MASK} and bearer {MASK}."
+
+
+def test_a_run_of_base64_longer_than_a_pat_is_not_a_pat() -> None:
+    text = "A" * 100
+    assert Secrets().redact(text) == text
+
+
+def test_extra_secrets_are_masked_without_being_remembered() -> None:
+    registry = Secrets()
+    assert registry.redact("say hunter2hunter2", ["hunter2hunter2"]) == f"say {MASK}"
+    assert registry.redact("say hunter2hunter2") == "say hunter2hunter2"
+
+
+def test_remember_json_registers_secret_keys_at_any_depth() -> None:
+    registry = Secrets()
+    registry.remember_json(
+        {"user_id": 1, "tokens": {"access_token": {"token": JWT}}, "x": [{"password": PASSWORD}]}
+    )
+    registry.remember_json({"name": "not-a-secret-but-long"})
+    assert registry.redact(f"{JWT} {PASSWORD} not-a-secret-but-long") == (
+        f"{MASK} {MASK} not-a-secret-but-long"
+    )
+
+
+def test_mask_json_masks_secret_keys_and_known_secrets_in_values() -> None:
+    payload = {"username": "iggy", "password": "pw", "note": f"was {PAT}", "nested": {"a": [1]}}
+    assert mask_json(payload) == {
+        "username": "iggy",
+        "password": MASK,
+        "note": f"was {MASK}",
+        "nested": {"a": [1]},
+    }
+
+
+# --- shorten: mask first, cut second ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", range(0, 121, 3))
+def test_a_cut_never_slices_a_secret_into_view(prefix: int) -> None:
+    # The bug this prevents: a body cut at 120 characters before masking showed up to 65 of
+    # a token's 68 characters, which no longer had a PAT's shape.
+    tail = " and then " + PASSWORD + " " + "y" * 300
+    registered = known(PAT, PASSWORD).shorten("x" * prefix + PAT + tail, 120)
+    # Unregistered, only the shape tells, and a PAT's shape needs a boundary before it.
+    by_shape = Secrets().shorten("-" * prefix + PAT + tail, 120)
+    for shown in (registered, by_shape):
+        assert len(shown) == 121 and shown.endswith("…")
+    assert_no_secret_in([PAT, PASSWORD], registered)
+    assert_no_secret_in([PAT], by_shape)
+
+
+def test_shorten_keeps_a_short_text_whole_and_says_the_size_of_a_cut_one() -> None:
+    registry = known(PAT)
+    assert registry.shorten(f"short {PAT}", 120) == f"short {MASK}"
+    assert registry.shorten("z" * 200, 10, total=" (200 bytes)") == "z" * 10 + "… (200 bytes)"
+
+
+def test_shorten_looks_past_the_cut_when_masks_shrink_the_text() -> None:
+    # 100 masked tokens shrink 6,800 characters to 300: the cut must still see whole tokens.
+    many = [base64.b64encode(os.urandom(50)).decode() for _ in range(100)]
+    text = " ".join(many) + " tail"
+    shown = known(*many).shorten(text, 250)
+    assert set(shown.rstrip("…")) == {"*", " "}
+    assert_no_secret_in(many, shown)
+
+
+def test_shorten_of_a_huge_text_masks_only_a_bounded_prefix() -> None:
+    text = PAT + "." * 50_000_000
+    shown = known(PAT).shorten(text, 100)
+    assert shown == MASK + "." * 97 + "…"
