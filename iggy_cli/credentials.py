@@ -184,11 +184,14 @@ class KeyringStore:
     about 150 ms.
     """
 
-    def __init__(self, timeout_s: float | None = None) -> None:
+    def __init__(self, timeout_s: float | None = None, backend: Any = None) -> None:
+        """`backend`: a python-keyring backend to use instead of discovering one (tests)."""
         self._timeout_s = timeout_s if timeout_s is not None else _timeout_from_environment()
         self._backend: Any = None
         self._items: SecretServiceItems | None = None
         self._reason = ""
+        if backend is not None:
+            self._backend, self._reason = _usable(backend, "given"), "given"
 
     @property
     def description(self) -> str:
@@ -375,7 +378,6 @@ def _discover_backend() -> tuple[Any, str]:
     """The keyring backend and why it is the one: named by the user, or found by discovery."""
     import keyring
     import keyring.core
-    from keyring.backends import fail, null
 
     backend = keyring.get_keyring()
     if os.environ.get("PYTHON_KEYRING_BACKEND"):
@@ -384,6 +386,13 @@ def _discover_backend() -> tuple[Any, str]:
         reason = "chosen in keyringrc.cfg"
     else:
         reason = "found by keyring's discovery"
+    return _usable(backend, reason), reason
+
+
+def _usable(backend: Any, reason: str) -> Any:
+    """The backend, unless it is one of python-keyring's that keep nothing."""
+    from keyring.backends import fail, null
+
     if isinstance(backend, fail.Keyring):
         raise StorageError("no OS keyring is available on this machine", hint=_NO_KEYRING_HINT)
     if isinstance(backend, null.Keyring):
@@ -393,7 +402,7 @@ def _discover_backend() -> tuple[Any, str]:
         raise StorageError(
             f"no OS keyring: the null keyring ({reason}) keeps nothing", hint=_NO_KEYRING_HINT
         )
-    return backend, reason
+    return backend
 
 
 def _probe(
