@@ -180,13 +180,16 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _forms(secret: str) -> list[str]:
     """A secret as it may appear in text: as is, JSON-escaped, in a str or bytes repr (as in a
     traceback), percent-encoded."""
+    # A non-UTF-8 byte in an environment variable arrives as a lone surrogate: its bytes are
+    # what a bytes repr or a percent-encoding shows.
+    raw = secret.encode("utf-8", "surrogateescape")
     forms = [
         secret,
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
         repr(secret)[1:-1],
-        repr(secret.encode("utf-8", "surrogateescape"))[2:-1],
-        quote(secret, safe=""),
+        repr(raw)[2:-1],
+        quote(raw, safe=""),
     ]
     return list(dict.fromkeys(forms))
 

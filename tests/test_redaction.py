@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterable
 from urllib.parse import quote
 
 import pytest
@@ -173,3 +174,113 @@ def test_shorten_of_a_huge_text_masks_only_a_bounded_prefix() -> None:
     text = PAT + "." * 50_000_000
     shown = known(PAT).shorten(text, 100)
     assert shown == MASK + "." * 97 + "…"
+
+
+# --- edges the mutation pass asked about (make mutate) ---------------------------------------
+
+# Every escaped form differs from the others every few characters, so only the form itself can
+# mask a text written in it (a 16-character run shared with another form would mask it too).
+ODD = 'ä"ö\\ü/+ ' * 3
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        json.dumps(ODD)[1:-1],
+        json.dumps(ODD, ensure_ascii=False)[1:-1],
+        repr(ODD)[1:-1],
+        repr(ODD.encode())[2:-1],
+        quote(ODD, safe=""),
+    ],
+    ids=["json-ascii", "json", "repr", "bytes-repr", "percent"],
+)
+def test_each_escaped_form_is_masked_by_itself(form: str) -> None:
+    assert known(ODD).redact(f"<{form}>") == f"<{MASK}>"
+
+
+def test_a_secret_with_a_lone_surrogate_is_masked_in_its_bytes_form() -> None:
+    # what a non-UTF-8 byte in IGGY_PASSWORD becomes in Python (surrogateescape)
+    secret = "pass\udcffword-with-a-bad-byte"
+    registry = known(secret)
+    raw = secret.encode("utf-8", "surrogateescape")
+    assert registry.redact(f"<{repr(raw)[2:-1]}>") == f"<{MASK}>"
+    assert registry.redact(f"<{quote(raw, safe='')}>") == f"<{MASK}>"
+
+
+def test_a_short_secret_is_not_remembered_in_any_form() -> None:
+    short = "ab cd e"  # 7 characters; percent-encoded it would be 13
+    assert known(short).redact(quote(short, safe="")) == quote(short, safe="")
+
+
+def test_every_occurrence_of_a_short_secret_is_masked_even_overlapping() -> None:
+    assert known("hunter22").redact("hunter22 and hunter22") == f"{MASK} and {MASK}"
+    assert known("aaaaaaaa").redact("aaaaaaaaa") == MASK
+
+
+def test_a_piece_never_reaches_past_either_end_of_the_secret() -> None:
+    secret = "Q" + "abcdefghijklmnopqrstuvwx"
+    registry = known(secret)
+    # the text starts inside the secret and ends with the secret's first character
+    assert registry.redact("abcdefghijklmnopqrstuvwx Q") == f"{MASK} Q"
+    # the character before the secret is the secret's last one
+    assert registry.redact(f"x{secret[-1]}{secret}") == f"x{secret[-1]}{MASK}"
+    # the text ends inside the secret
+    assert registry.redact("-- " + secret[:20]) == f"-- {MASK}"
+
+
+def test_extra_secrets_are_masked_with_a_full_registry() -> None:
+    registry = known(PAT)
+    extra = "an-extra-secret-for-this-text"
+    assert registry.redact(f"{PAT} {extra}", [extra]) == f"{MASK} {MASK}"
+    assert registry.shorten(f"{extra} " + "z" * 300, 50, [extra]) == MASK + " " + "z" * 46 + "…"
+
+
+def test_shorten_of_exactly_the_limit_is_not_cut() -> None:
+    assert Secrets().shorten("z" * 120, 120) == "z" * 120
+    assert Secrets().shorten("z" * 121, 120) == "z" * 120 + "…"
+
+
+def test_shorten_reaches_past_tokens_that_masking_shrank() -> None:
+    # Unregistered tokens are found by shape only, so one sliced at the end of the masked
+    # prefix would show. The prefix must grow until the margin past the cut holds.
+    tokens = [base64.b64encode(os.urandom(50)).decode() for _ in range(120)]
+    shown = Secrets().shorten(" ".join(tokens), 300)
+    assert_no_secret_in(tokens, shown)
+    assert shown == " ".join([MASK] * 120)[:300] + "…"
+
+
+class Recording(Secrets):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[int] = []
+
+    def redact(self, text: str, extra: Iterable[str] = ()) -> str:
+        self.seen.append(len(text))
+        return super().redact(text, extra)
+
+
+def test_shorten_masks_a_bounded_prefix_only() -> None:
+    registry = Recording()
+    registry.shorten("." * 1_000_000, 100)
+    assert registry.seen == [100 + 4096]
+
+
+def test_the_module_functions_use_the_process_registry() -> None:
+    from iggy_cli import redaction
+
+    secret = "registered-through-the-module-1"
+    redaction.remember(secret)
+    redaction.remember_json({"password": "registered-through-json-2"})
+    assert redaction.redact(f"{secret} registered-through-json-2") == f"{MASK} {MASK}"
+    assert redaction.redact("say extra-secret-3", ["extra-secret-3"]) == f"say {MASK}"
+    cut = redaction.shorten("extra-secret-4 " + "z" * 200, 30, ["extra-secret-4"])
+    assert cut == MASK + " " + "z" * 26 + "…"
+    assert redaction.shorten("z" * 200, 10, total=" (200)") == "z" * 10 + "… (200)"
+
+
+def test_mask_json_passes_extra_secrets_down() -> None:
+    payload = {"outer": [{"note": "say hunter2hunter2"}], "list": ["hunter2hunter2"]}
+    assert mask_json(payload, ["hunter2hunter2"]) == {
+        "outer": [{"note": f"say {MASK}"}],
+        "list": [MASK],
+    }
