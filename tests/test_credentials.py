@@ -5,6 +5,7 @@ keep nothing on purpose. The console script's side is in test_never_lose_a_token
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,139 @@ def test_file_store_check_fails_where_nothing_can_be_written(tmp_path: Path) -> 
     with pytest.raises(StorageError) as refused:
         store.check()
     assert refused.value.message.startswith(f"token file open failed ({blocker / 'tokens.json'})")
+
+
+# --- what the mutation pass asked for (make mutate) -------------------------------------------
+
+
+def test_file_store_errors_name_the_action(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    store = FileStore(str(path))
+    path.write_text('{"s": "not an object of objects"}')
+    for action, call in (
+        ("write", lambda: store.set("s", "u", SECRET)),
+        ("delete", lambda: store.delete("s", "u")),
+        ("read", lambda: store.get("s", "u")),
+    ):
+        with pytest.raises(StorageError) as failed:
+            call()
+        assert failed.value.message == (
+            f"token file {action} failed ({path}): StateFileError: {path} is damaged: "
+            "not an object of objects"
+        )
+
+
+def test_file_store_warns_through_the_callback_about_a_readable_file(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text("{}")
+    path.chmod(0o644)
+    warnings: list[str] = []
+    FileStore(str(path), warnings.append).get("s", "u")
+    assert len(warnings) == 1 and str(path) in warnings[0]
+
+
+def test_file_store_secrets_are_known_to_the_masking(tmp_path: Path) -> None:
+    written = "d3JpdHRlbi10by10aGUtdG9rZW4tZmlsZS1hbmQtbWFza2VkLWluLWV2ZXJ5LW1lc3NhZ2U="
+    read = "cmVhZC1mcm9tLXRoZS10b2tlbi1maWxlLWFuZC1tYXNrZWQtaW4tZXZlcnktbWVzc2FnZS0="
+    path = tmp_path / "tokens.json"
+    FileStore(str(path)).set("s", "w", written)
+    path.write_text(f'{{"s": {{"r": "{read}"}}}}')
+    path.chmod(0o600)
+    assert FileStore(str(path)).get("s", "r") == read
+    assert redaction.redact(f"{written[2:30]} {read[5:40]}") == "*** ***"
+
+
+def test_a_keyring_write_registers_the_secret_before_the_backend_sees_it() -> None:
+    secret = "a-secret-written-to-the-keyring-first-and-masked-forever-after"
+    KeyringStore(timeout_s=5, backend=Kept()).set("s", "u", secret)
+    assert redaction.redact(secret[10:40]) == "***"
+
+
+def test_every_keyring_action_is_named_when_it_times_out() -> None:
+    class Slow(Kept):
+        def get_password(self, service: str, username: str) -> str | None:
+            threading.Event().wait()
+            return None
+
+        def delete_password(self, service: str, username: str) -> None:
+            threading.Event().wait()
+
+    store = KeyringStore(timeout_s=0.05, backend=Slow())
+    for action, call in (("read", lambda: store.get("s", "u")),):
+        with pytest.raises(StorageError) as hung:
+            call()
+        assert hung.value.message == f"the keyring did not answer within 0.05 s ({action})"
+        assert hung.value.hint == (
+            "it may be locked and waiting for a prompt: unlock it, or use --no-store"
+        )
+    stuck = [thread for thread in threading.enumerate() if thread.name == "keyring-read"]
+    assert stuck and all(thread.daemon for thread in stuck)  # never keeps the process alive
+
+
+def test_a_delete_that_fails_is_a_storage_error_naming_it() -> None:
+    backend = DeleteRefused()
+    backend.entries[("s", "u")] = "v"
+    with pytest.raises(StorageError) as failed:
+        KeyringStore(timeout_s=5, backend=backend).delete("s", "u")
+    assert failed.value.message == (
+        "keyring delete failed: PasswordDeleteError: deleting is not supported"
+    )
+
+
+def test_an_error_without_text_is_described_by_its_type() -> None:
+    class Silent(Kept):
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise PasswordSetError()
+
+    with pytest.raises(StorageError) as failed:
+        KeyringStore(timeout_s=5, backend=Silent()).set("s", "u", "v")
+    assert failed.value.message == "keyring write failed: PasswordSetError"
+
+
+def test_the_hints_say_the_ways_out() -> None:
+    with pytest.raises(StorageError) as none:
+        NoStore().check()
+    assert none.value.hint == (
+        "use --no-store to print a new token, or choose --store keyring or --store file"
+    )
+    for backend in (null.Keyring(), fail.Keyring()):
+        with pytest.raises(StorageError) as refused:
+            KeyringStore(timeout_s=5, backend=backend)
+        assert refused.value.hint == credentials._NO_KEYRING_HINT
+
+
+def test_the_timeout_defaults_to_5_seconds_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(credentials.TIMEOUT_VARIABLE, raising=False)
+    assert KeyringStore()._timeout_s == 5.0
+
+
+@pytest.fixture
+def discovered(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """keyring's own discovery, run again for a backend named in the environment."""
+    import keyring.core
+
+    monkeypatch.setenv("IGGY_PLAINTEXT_KEYRING_FILE", str(tmp_path / "keyring.json"))
+    yield
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    keyring.core.init_backend()
+
+
+@pytest.mark.usefixtures("discovered")
+def test_discovery_says_who_chose_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "iggy_cli.plaintext_keyring.PlaintextFileKeyring")
+    keyring.core.init_backend()
+    store = KeyringStore(timeout_s=5)
+    assert store.description == (
+        "OS keyring iggy_cli.plaintext_keyring.PlaintextFileKeyring "
+        "(chosen by PYTHON_KEYRING_BACKEND)"
+    )
+    store.check()
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    keyring.core.init_backend()
+    with pytest.raises(StorageError) as refused:
+        KeyringStore(timeout_s=5).check()
+    assert refused.value.message == (
+        "no OS keyring: the null keyring (chosen by PYTHON_KEYRING_BACKEND) keeps nothing"
+    )

@@ -339,3 +339,120 @@ def test_token_names_are_checked_in_bytes(
     else:
         with pytest.raises(UsageError, match="bytes; it must be"):
             check_token_name(name, *([limits] if limits else []))
+
+
+# --- interrupted, refused, expired: the words (make mutate asked) ------------------------------
+
+
+class Interrupting(MemoryStore):
+    def set(self, service: str, username: str, secret: str) -> None:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_storing_is_a_store_error_and_the_token_comes_back(
+    build: Build, server: SandboxServer
+) -> None:
+    with tokens.create_token(build(Interrupting(), now=NOW), "deploy", THIRTY_DAYS, True) as out:
+        pass
+    assert out.store_error is not None
+    assert out.store_error.message == "storing it was interrupted (Ctrl-C)"
+    assert out.expires_at == NOW + timedelta(days=30)
+    assert out.minted.name == "deploy" and len(out.minted.token) == 68
+
+
+def test_a_refused_store_keeps_the_expiry(build: Build, server: SandboxServer) -> None:
+    with tokens.create_token(build(RefusingStore(), now=NOW), "deploy", THIRTY_DAYS, True) as out:
+        pass
+    assert out.expires_at == NOW + timedelta(days=30)
+    with tokens.create_token(build(now=NOW), "other", THIRTY_DAYS, False) as out:
+        pass
+    assert out.expires_at == NOW + timedelta(days=30)
+
+
+def test_ctrl_c_while_the_create_is_in_flight_says_the_token_may_exist(
+    build: Build, server: SandboxServer
+) -> None:
+    import httpx
+
+    from iggy_cli.errors import Interrupted
+    from iggy_cli.transport import StdlibTransport
+
+    class Interrupt(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.inner = StdlibTransport(timeout=5, tls=None)
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "POST" and request.url.path == "/personal-access-tokens":
+                self.inner.handle_request(request)  # the server acts...
+                raise KeyboardInterrupt  # ...and the answer never reaches the caller
+            return self.inner.handle_request(request)
+
+        def close(self) -> None:
+            self.inner.close()
+
+    ctx = build()
+    ctx.transport_factory = Interrupt
+    with (
+        pytest.raises(Interrupted) as stopped,
+        tokens.create_token(ctx, "deploy", THIRTY_DAYS, True),
+    ):
+        pass
+    assert stopped.value.message == (
+        "interrupted (Ctrl-C) while the server was creating token 'deploy': "
+        "it may now exist on the server"
+    )
+    assert stopped.value.hint == (
+        "check with `iggy pat list`; if it is there, `iggy pat delete deploy` removes it "
+        "(its secret never arrived)"
+    )
+    assert list(server_tokens(server.url)) == ["deploy"]
+
+
+@pytest.mark.parametrize(
+    ("how", "message", "hint"),
+    [
+        (
+            "unknown",
+            "the server does not know the token (deleted, or removed after it expired)",
+            None,
+        ),
+        ("expired", "the token has expired", None),
+        (
+            "session",
+            "the server does not know your session for {url} (deleted, or removed after "
+            "it expired)",
+            "run `iggy login` again",
+        ),
+        (
+            "named",
+            "the server does not know token 'deploy' (deleted, or removed after it expired)",
+            None,
+        ),
+    ],
+)
+def test_a_token_that_does_not_sign_in_says_which_and_why(
+    build: Build, server: SandboxServer, how: str, message: str, hint: str | None
+) -> None:
+    import time
+
+    from iggy_cli.errors import AuthenticationError
+
+    store = MemoryStore()
+    ctx = build(store)
+    ctx.environ = {}
+    service = f"iggy:{address(server)}"
+    unknown = "Q" * 66 + "=="
+    if how == "unknown":
+        ctx.environ = {"IGGY_TOKEN": unknown}
+    elif how == "expired":
+        ctx.environ = {"IGGY_TOKEN": mint_token(server.url, "short", expiry_us=1)}
+        time.sleep(0.01)
+    elif how == "session":
+        store.set(session_service(address(server)), SESSION_TOKEN_NAME, unknown)
+    else:
+        store.set(service, "deploy", unknown)
+        ctx.auth = ctx.auth._replace(token_name="deploy")
+    with pytest.raises(AuthenticationError) as refused:
+        tokens.list_tokens(ctx)
+    assert refused.value.message == message.format(url=server.url)
+    assert refused.value.hint == hint
