@@ -319,15 +319,15 @@ def _run(argv: list[str] | None, command: typer.Typer | None, only: tuple[str, .
             redact(error.message), redact(error.hint) if error.hint else None, label=error.label
         )
         return signals.exit_code() if isinstance(error, Interrupted) else error.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, click.exceptions.Abort) as stop:
         # Quiet, as a shell's own Ctrl-C is; typer already turns one inside a command into
         # exit 130. Only a newline, so the shell's prompt does not land after "Password:".
         if sys.stderr.isatty():
             print(file=sys.stderr)
-        return signals.exit_code()
+        return signals.exit_code(stop)
     except click.exceptions.Exit as exit_:
         if isinstance(exit_.__cause__, KeyboardInterrupt):
-            return signals.exit_code()
+            return signals.exit_code(exit_.__cause__)
         return exit_.exit_code
     except click.UsageError as error:
         # One line and a hint, like every other error, instead of click's usage block.

@@ -53,9 +53,12 @@ def describe() -> str:
     return _NAMES.get(signal.Signals(number), f"signal {number}") if number else "Ctrl-C"
 
 
-def exit_code() -> int:
-    """128 + the signal's number; 130 (Ctrl-C) when no signal was seen."""
-    return 128 + (received() or signal.SIGINT)
+def exit_code(interrupt: BaseException | None = None) -> int:
+    """128 + the number of the signal that ended the run: the one `interrupt` names (as
+    interrupts.Interrupt does, which `pat rotate` raises), else the last one seen here; 130
+    (Ctrl-C) when no signal was seen."""
+    named = getattr(interrupt, "signum", None)
+    return 128 + (named if isinstance(named, int) else received() or signal.SIGINT)
 
 
 def _interrupt(number: int, frame: FrameType | None) -> None:

@@ -120,3 +120,10 @@ def test_handlers_are_restored_and_an_ignored_signal_stays_ignored() -> None:
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+def test_an_interrupt_that_names_its_signal_sets_the_exit_code(installed: None) -> None:
+    from iggy_cli.interrupts import Interrupt
+
+    assert signals.exit_code(Interrupt(signal.SIGTERM)) == 143
+    assert signals.exit_code(KeyboardInterrupt()) == 130
