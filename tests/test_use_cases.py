@@ -252,9 +252,8 @@ def test_prune_expired_leaves_orphans_and_orphans_leave_expired(
             pass
     mint_token(server.url, "old", expiry_us=1)
     delete_on_server(server.url, "orphan")  # by another client: the stored copy is an orphan
-    assert tokens.prune(ctx, expired=False, orphans=True, dry_run=True) == (
-        tokens.PruneOutcome([], ["orphan"], True)
-    )
+    planned = tokens.prune(ctx, expired=False, orphans=True, dry_run=True)
+    assert (planned.expired, planned.orphans, planned.dry_run) == ([], ["orphan"], True)
     assert tokens.prune(ctx, expired=False, orphans=True, dry_run=False).orphans == ["orphan"]
     assert sorted(server_tokens(server.url)) == ["live", "old"]  # --orphans deletes no token
     assert [name for (_, name) in store.entries] == ["live"]
