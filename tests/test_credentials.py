@@ -173,7 +173,7 @@ def test_keyring_timeout_from_the_environment(
     assert KeyringStore()._timeout_s == seconds
 
 
-@pytest.mark.parametrize("text", ["0", "-1", "abc", "nan"])
+@pytest.mark.parametrize("text", ["0", "-1", "abc", "nan", "inf", "3601"])
 def test_a_keyring_timeout_that_is_not_positive_is_a_usage_error(
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
