@@ -181,7 +181,7 @@ def test_a_keyring_timeout_that_is_not_positive_is_a_usage_error(
     with pytest.raises(UsageError) as refused:
         KeyringStore()
     assert refused.value.message == (
-        f"IGGY_KEYRING_TIMEOUT must be a positive number of seconds, not {text!r}"
+        f"IGGY_KEYRING_TIMEOUT must be more than 0 and at most 3600 seconds, not {text!r}"
     )
 
 
