@@ -173,16 +173,25 @@ def test_keyring_timeout_from_the_environment(
     assert KeyringStore()._timeout_s == seconds
 
 
-@pytest.mark.parametrize("text", ["0", "-1", "abc", "nan", "inf", "3601"])
-def test_a_keyring_timeout_that_is_not_positive_is_a_usage_error(
-    monkeypatch: pytest.MonkeyPatch, text: str
+@pytest.mark.parametrize(
+    ("text", "must"),
+    [
+        ("0", "be more than 0 and at most 3600 seconds"),
+        ("-1", "be more than 0 and at most 3600 seconds"),
+        ("nan", "be more than 0 and at most 3600 seconds"),
+        ("inf", "be more than 0 and at most 3600 seconds"),
+        ("3601", "be more than 0 and at most 3600 seconds"),
+        ("abc", "be a number of seconds"),
+    ],
+)
+def test_a_keyring_timeout_out_of_bounds_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, text: str, must: str
 ) -> None:
+    # IGGY_KEYRING_TIMEOUT=0 once passed: every keyring call would have failed at once
     monkeypatch.setenv(credentials.TIMEOUT_VARIABLE, text)
     with pytest.raises(UsageError) as refused:
         KeyringStore()
-    assert refused.value.message == (
-        f"IGGY_KEYRING_TIMEOUT must be more than 0 and at most 3600 seconds, not {text!r}"
-    )
+    assert refused.value.message == f"IGGY_KEYRING_TIMEOUT must {must}, not {text!r}"
 
 
 def test_no_store_keeps_nothing_and_says_so_on_every_write() -> None:
