@@ -455,3 +455,50 @@ def test_a_token_that_does_not_sign_in_says_which_and_why(
         tokens.list_tokens(ctx)
     assert refused.value.message == message.format(url=server.url)
     assert refused.value.hint == hint
+
+
+class Crashing(MemoryStore):
+    def set(self, service: str, username: str, secret: str) -> None:
+        raise RuntimeError("a backend bug")
+
+
+def test_any_other_store_failure_is_reported_by_its_type(
+    build: Build, server: SandboxServer
+) -> None:
+    with tokens.create_token(build(Crashing(), now=NOW), "deploy", THIRTY_DAYS, True) as out:
+        pass
+    assert out.store_error is not None
+    assert out.store_error.message == "storing it failed: RuntimeError"
+    assert out.expires_at == NOW + timedelta(days=30) and out.minted.name == "deploy"
+
+
+def test_a_token_that_cannot_be_withdrawn_says_how_to_delete_it(
+    build: Build, server: SandboxServer
+) -> None:
+    import httpx
+
+    from iggy_cli.transport import StdlibTransport
+
+    class NoDeletes(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.inner = StdlibTransport(timeout=5, tls=None)
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "DELETE" and "deploy" in request.url.path:
+                return httpx.Response(503, text="unavailable", request=request)
+            return self.inner.handle_request(request)
+
+        def close(self) -> None:
+            self.inner.close()
+
+    ctx = build()
+    ctx.transport_factory = NoDeletes
+    with (
+        pytest.raises(TokenNotDelivered) as lost,
+        tokens.create_token(ctx, "deploy", THIRTY_DAYS, False),
+    ):
+        raise OutputFailed("cannot write to stdout: it is closed")
+    assert lost.value.message.endswith(
+        "; delete it with `iggy pat delete deploy`, nobody has its secret"
+    )
+    assert list(server_tokens(server.url)) == ["deploy"]
