@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import uuid
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -179,8 +180,9 @@ def test_shorten_of_a_huge_text_masks_only_a_bounded_prefix() -> None:
 # --- edges the mutation pass asked about (make mutate) ---------------------------------------
 
 # Every escaped form differs from the others every few characters, so only the form itself can
-# mask a text written in it (a 16-character run shared with another form would mask it too).
-ODD = 'ä"ö\\ü/+ ' * 3
+# mask a text written in it (a 16-character run shared with another form would mask it too);
+# and no block repeats, so a form cut short by a character cannot match at another offset.
+ODD = 'ä"ö\\ü/+ é"à\\ß/= ñ"ç\\ø/-!'
 
 
 @pytest.mark.parametrize(
@@ -268,10 +270,11 @@ def test_shorten_masks_a_bounded_prefix_only() -> None:
 def test_the_module_functions_use_the_process_registry() -> None:
     from iggy_cli import redaction
 
-    secret = "registered-through-the-module-1"
+    # fresh each run: the process registry outlives a test (and mutmut forks warm processes)
+    secret, other = f"module-{uuid.uuid4().hex}", f"json-{uuid.uuid4().hex}"
     redaction.remember(secret)
-    redaction.remember_json({"password": "registered-through-json-2"})
-    assert redaction.redact(f"{secret} registered-through-json-2") == f"{MASK} {MASK}"
+    redaction.remember_json({"password": other})
+    assert redaction.redact(f"{secret} {other}") == f"{MASK} {MASK}"
     assert redaction.redact("say extra-secret-3", ["extra-secret-3"]) == f"say {MASK}"
     cut = redaction.shorten("extra-secret-4 " + "z" * 200, 30, ["extra-secret-4"])
     assert cut == MASK + " " + "z" * 26 + "…"
