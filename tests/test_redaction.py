@@ -216,6 +216,7 @@ def test_a_short_secret_is_not_remembered_in_any_form() -> None:
 
 def test_every_occurrence_of_a_short_secret_is_masked_even_overlapping() -> None:
     assert known("hunter22").redact("hunter22 and hunter22") == f"{MASK} and {MASK}"
+    assert known("hunter22").redact("hunter22 hunter22 hunter22") == f"{MASK} {MASK} {MASK}"
     assert known("aaaaaaaa").redact("aaaaaaaaa") == MASK
 
 
