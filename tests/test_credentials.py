@@ -5,6 +5,7 @@ keep nothing on purpose. The console script's side is in test_never_lose_a_token
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def test_a_write_error_quoting_the_secret_is_masked_and_one_line() -> None:
 
 
 def test_a_secret_read_from_the_keyring_is_known_to_the_masking() -> None:
-    other = "cmVhZC1mcm9tLXRoZS1rZXlyaW5nLW9ubHktb25jZS1hbmQtbmV2ZXItc2hvd24tYWdhaW4="
+    other = f"read-from-the-keyring-{uuid.uuid4().hex}"
     backend = Kept()
     backend.entries[("iggy:h:1", "deploy")] = other
     assert KeyringStore(timeout_s=5, backend=backend).get("iggy:h:1", "deploy") == other
@@ -270,8 +271,8 @@ def test_file_store_warns_through_the_callback_about_a_readable_file(tmp_path: P
 
 
 def test_file_store_secrets_are_known_to_the_masking(tmp_path: Path) -> None:
-    written = "d3JpdHRlbi10by10aGUtdG9rZW4tZmlsZS1hbmQtbWFza2VkLWluLWV2ZXJ5LW1lc3NhZ2U="
-    read = "cmVhZC1mcm9tLXRoZS10b2tlbi1maWxlLWFuZC1tYXNrZWQtaW4tZXZlcnktbWVzc2FnZS0="
+    # fresh each run: the process registry outlives a test (and mutmut forks warm processes)
+    written, read = f"written-{uuid.uuid4().hex}", f"read-{uuid.uuid4().hex}"
     path = tmp_path / "tokens.json"
     FileStore(str(path)).set("s", "w", written)
     path.write_text(f'{{"s": {{"r": "{read}"}}}}')
@@ -281,7 +282,7 @@ def test_file_store_secrets_are_known_to_the_masking(tmp_path: Path) -> None:
 
 
 def test_a_keyring_write_registers_the_secret_before_the_backend_sees_it() -> None:
-    secret = "a-secret-written-to-the-keyring-first-and-masked-forever-after"
+    secret = f"written-first-{uuid.uuid4().hex}"
     KeyringStore(timeout_s=5, backend=Kept()).set("s", "u", secret)
     assert redaction.redact(secret[10:40]) == "***"
 
