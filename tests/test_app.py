@@ -57,7 +57,7 @@ def test_debug_shows_the_traceback(
         (errors.NotFound("gone"), 5, "error: gone\n"),
         (errors.ServerUnavailable("down"), 6, "error: down\n"),
         (errors.TokenNotStored("lost?"), 7, "error: lost?\n"),
-        (errors.OutputFailed("cannot write"), 9, "error: cannot write\n"),
+        (errors.OutputFailed("cannot write"), 10, "error: cannot write\n"),
         (errors.BrokenPipe("reader gone"), 141, ""),
         (errors.Interrupted("nothing deleted"), 130, "error: nothing deleted\n"),
         (KeyboardInterrupt(), 130, ""),

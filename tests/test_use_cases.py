@@ -92,7 +92,7 @@ def test_create_stores_the_token_and_names_it(build: Build, server: SandboxServe
         pass
     service = f"iggy:{address(server)}"
     assert store.entries == {(service, "deploy"): outcome.minted.token}
-    assert outcome.stored_at == f"keyring service {service!r}, user 'deploy'"
+    assert outcome.stored_in == tokens.StoredEntry("keyring", service, "deploy")
     assert outcome.store_error is None
     assert outcome.expires_at == NOW + timedelta(days=30)
     assert ctx.names.stored(address(server), "keyring") == {"deploy"}
@@ -103,14 +103,14 @@ def test_create_without_keeping_hands_the_token_back(build: Build, server: Sandb
     store = MemoryStore()
     with tokens.create_token(build(store), "deploy", THIRTY_DAYS, keep=False) as outcome:
         pass
-    assert outcome.stored_at is None and outcome.store_error is None
+    assert outcome.stored_in is None and outcome.store_error is None
     assert store.entries == {} and len(outcome.minted.token) == 68
 
 
 def test_a_refused_store_is_reported_not_raised(build: Build, server: SandboxServer) -> None:
     with tokens.create_token(build(RefusingStore()), "deploy", THIRTY_DAYS, True) as outcome:
         pass
-    assert outcome.stored_at is None
+    assert outcome.stored_in is None
     assert outcome.store_error is not None
     assert outcome.store_error.message == "the keyring refused the write (injected)"
     assert list(server_tokens(server.url)) == ["deploy"]  # the caller prints it
@@ -146,7 +146,7 @@ def test_a_closed_stdout_does_not_matter_when_the_token_is_stored(
     ctx = build(stdout=GuardedStdout(None))
     with tokens.create_token(ctx, "deploy", THIRTY_DAYS, True) as outcome:
         pass
-    assert outcome.stored_at is not None
+    assert outcome.stored_in is not None
 
 
 @pytest.mark.parametrize("store", ["none", "refused"])
@@ -233,7 +233,7 @@ def test_delete_removes_the_copy_and_the_name(build: Build, server: SandboxServe
     ctx = build(store)
     with tokens.create_token(ctx, "deploy", THIRTY_DAYS, True):
         pass
-    outcomes = list(tokens.delete_tokens(ctx, ["deploy", "missing"]))
+    outcomes = list(tokens.delete_tokens(ctx, ["deploy", "missing"], lambda names: True))
     assert [(o.name, o.deleted_on_server, o.removed_locally) for o in outcomes] == [
         ("deploy", True, True),
         ("missing", False, False),
