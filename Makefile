@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # openssl to make a certificate for the https sandbox, and zsh and fish for TAB completion.
 SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools openssl zsh fish
 
-.PHONY: setup system-packages test lint demo bench generate clean
+.PHONY: setup system-packages test lint demo bench generate mutate clean
 
 setup: $(STAMP)
 
@@ -51,5 +51,15 @@ bench: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/python -m iggy_cli.cli_spec
 
+# Mutation testing (not part of `make test` or CI; it takes long): mutmut mutates the modules
+# listed in pyproject.toml [tool.mutmut] and runs the fast in-process tests against each
+# mutant. `make mutate MUTANTS='iggy_cli.redaction*'` runs one module's mutants. Results stay
+# in mutants/ (`.venv/bin/mutmut results`, `.venv/bin/mutmut show NAME`).
+MUTANTS ?=
+mutate: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mutate]'
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/python scripts/mutation_scores.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info mutants

@@ -215,8 +215,10 @@ def global_options(
     from iggy_cli.config import UserConfig
     from iggy_cli.context import AppContext, AuthInputs
     from iggy_cli.output import Output
+    from iggy_cli.redaction import remember
     from iggy_cli.settings import Flags, check_utf8, resolve
 
+    remember(password)
     for what, given in (("--username", username), ("--password", password)):
         if given is not None:
             check_utf8(given, what)
@@ -281,40 +283,68 @@ def run(
     command: typer.Typer | None = None,
     only: tuple[str, ...] | None = None,
 ) -> int:
-    """Run the command line and return its exit code; every expected failure is caught here."""
+    """Run the command line and return its exit code; every expected failure is caught here.
+
+    For the length of the run SIGTERM and SIGHUP act as Ctrl-C (signals.py), stdout and stderr
+    are guarded (streams.py), and every message is masked (redaction.py) before it is printed.
+    """
+    from iggy_cli import redaction, signals, streams
+
+    for variable in ("IGGY_PASSWORD", "IGGY_TOKEN"):
+        redaction.remember(os.environ.get(variable))
+    restore_signals = signals.install()
+    try:
+        with streams.guarded():
+            return _run(argv, command, only)
+    finally:
+        restore_signals()
+
+
+def _run(argv: list[str] | None, command: typer.Typer | None, only: tuple[str, ...] | None) -> int:
     import click
 
+    from iggy_cli import signals
+    from iggy_cli.errors import BrokenPipe, Interrupted
     from iggy_cli.output import Output
+    from iggy_cli.redaction import redact
 
     errors = Output(stdout=sys.stdout, stderr=sys.stderr)
     try:
         cli = command if command is not None else make_app(only)
         result = cli(args=argv, prog_name="iggy", standalone_mode=False)
+    except BrokenPipe:
+        return BrokenPipe.exit_code  # quiet, as `head` users expect of any tool
     except IggyCliError as error:
-        errors.error(error.message, error.hint, label=error.label)
-        return error.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+        errors.error(
+            redact(error.message), redact(error.hint) if error.hint else None, label=error.label
+        )
+        return signals.exit_code() if isinstance(error, Interrupted) else error.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort) as stop:
         # Quiet, as a shell's own Ctrl-C is; typer already turns one inside a command into
         # exit 130. Only a newline, so the shell's prompt does not land after "Password:".
         if sys.stderr.isatty():
             print(file=sys.stderr)
-        return 130
+        return signals.exit_code(stop)
     except click.exceptions.Exit as exit_:
+        if isinstance(exit_.__cause__, KeyboardInterrupt):
+            return signals.exit_code(exit_.__cause__)
         return exit_.exit_code
     except click.UsageError as error:
         # One line and a hint, like every other error, instead of click's usage block.
         where = error.ctx.command_path if error.ctx is not None else "iggy"
-        errors.error(error.format_message(), hint=f"see `{where} --help`")
+        errors.error(redact(error.format_message()), hint=f"see `{where} --help`")
         return error.exit_code
     except click.ClickException as error:
-        errors.error(error.format_message())
+        errors.error(redact(error.format_message()))
         return error.exit_code
     except Exception as error:
         debug = _debug()
         if debug:
             import traceback
 
-            traceback.print_exc()  # plain: frames and source lines, never local values
+            # Frames and source lines, never local values; masked like every other text: an
+            # exception's text can quote a secret (`Invalid header value b'Bearer eyJ...'`).
+            sys.stderr.write(redact(traceback.format_exc()))
         errors.error(
             f"unexpected {type(error).__name__}; this is a bug",
             hint=None if debug else "set IGGY_DEBUG=1 for the traceback",

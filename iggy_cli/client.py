@@ -36,7 +36,7 @@ from iggy_cli.dialect import (
     wire_expiry,
 )
 from iggy_cli.models import Identity, MintedToken, PersonalAccessToken, datetime_from_us
-from iggy_cli.redaction import MASK, mask_json, redact
+from iggy_cli.redaction import MASK, mask_json, remember, remember_json, shorten
 from iggy_cli.transport import (
     AnswerTooLarge,
     NotTls,
@@ -66,7 +66,12 @@ _ERROR_CLASSES: dict[int, type[errors.IggyCliError]] = {
     77: errors.AuthenticationError,
     78: errors.AuthenticationError,
 }
+# How much of a server's text an error line or `-v` shows; each is masked before it is cut.
 _SNIPPET_CHARS = 120
+_REASON_CHARS = 480
+_VERBOSE_BODY_CHARS = 2000
+# Larger bodies are shown by `-v` as text, without parsing them as JSON first.
+_VERBOSE_JSON_BYTES = 1 << 20
 # What may go into a header we send: visible ASCII, spaces and tabs (RFC 9110 without
 # obs-text). A JWT is visible ASCII only, since it follows "Bearer ".
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
@@ -419,6 +424,9 @@ class IggyClient:
         deadline: float | None = None,
     ) -> httpx.Response:
         """Send one request; any answer is returned, a transport failure raised."""
+        for secret in secrets:
+            remember(secret)
+        remember_json(body)  # a password or token about to be sent is a secret in play
         headers = {}
         if authenticated:
             if self._access_token is None:
@@ -502,12 +510,14 @@ class IggyClient:
         status = response.status_code
         body = _json_or_none(response)
         if isinstance(body, dict) and _is_int(body.get("id")):
-            reason = redact(str(body.get("reason") or body.get("code") or ""), secrets)
+            reason = shorten(
+                str(body.get("reason") or body.get("code") or ""), _REASON_CHARS, secrets
+            )
             error_class = _ERROR_CLASSES.get(body["id"])
             if error_class is None:
                 error_class = errors.ServerUnavailable if status >= 500 else errors.ServerRejected
             return error_class(f"server: {reason} (error {body['id']}, HTTP {status})")
-        snippet = redact(_snippet(response), secrets)
+        snippet = _snippet(response, secrets)
         if status == 401:
             return errors.AuthenticationError("the server did not accept the credentials (401)")
         if status == 403:
@@ -561,27 +571,32 @@ def _proxy_for(url: str) -> Proxy | None:
 
 
 def _masked_body(content: bytes, secrets: tuple[str, ...]) -> str:
+    """A body for `-v`: secret keys and known secrets masked, then capped."""
+    total = f" ({len(content)} bytes)"
     text = content.decode("utf-8", "replace")
-    try:
-        return json.dumps(mask_json(json.loads(text), secrets), ensure_ascii=False)
-    except ValueError:
-        return redact(" ".join(text.split())[: _SNIPPET_CHARS * 4], secrets)
+    if len(content) <= _VERBOSE_JSON_BYTES:
+        try:
+            masked = json.dumps(mask_json(json.loads(text), secrets), ensure_ascii=False)
+            return shorten(masked, _VERBOSE_BODY_CHARS, secrets, total)
+        except ValueError:
+            pass
+    return shorten(" ".join(text.split()), _VERBOSE_BODY_CHARS, secrets, total)
 
 
 def _json_or_none(response: httpx.Response) -> Any:
     if "json" not in response.headers.get("content-type", ""):
         return None
     try:
-        return response.json()
+        body = response.json()
     except ValueError:
         return None
+    remember_json(body)  # tokens and JWTs a server hands out are secrets from now on
+    return body
 
 
-def _snippet(response: httpx.Response) -> str:
+def _snippet(response: httpx.Response, secrets: tuple[str, ...]) -> str:
     text = " ".join(response.text.split())
-    if not text:
-        return "empty body"
-    return text if len(text) <= _SNIPPET_CHARS else text[:_SNIPPET_CHARS] + "…"
+    return shorten(text, _SNIPPET_CHARS, secrets) if text else "empty body"
 
 
 def _error_id(response: httpx.Response) -> int | None:

@@ -16,6 +16,7 @@ from iggy_cli.config import NameIndex, ServerIndex, SessionIndex, UserConfig
 from iggy_cli.errors import UsageError
 from iggy_cli.models import masked_repr
 from iggy_cli.output import Output
+from iggy_cli.redaction import remember
 from iggy_cli.rotation_journal import RotationJournal
 from iggy_cli.settings import Settings
 
@@ -174,10 +175,14 @@ class AppContext:
                 raise UsageError(f"{what}: what stdin holds is not valid UTF-8") from None
             if not secret:
                 raise UsageError(f"{what}: nothing was read from stdin")
+            remember(secret)
             self._stdin_secret = secret
         return self._stdin_secret
 
     def prompt(self, text: str, hidden: bool = False) -> str:
         if not self.interactive:
             raise UsageError(f"cannot ask for {text.lower()}: stdin is not a terminal")
-        return self.ask(text, hidden)
+        answer = self.ask(text, hidden)
+        if hidden:
+            remember(answer)
+        return answer

@@ -20,9 +20,12 @@ from typing import Any, Protocol, TypeVar
 
 from iggy_cli import local_state
 from iggy_cli.errors import StorageError
+from iggy_cli.redaction import redact, remember
 from iggy_cli.secret_file import SecretFile
 
 SESSION_TOKEN_NAME = "iggy-cli-session"
+# Where `KeyringStore.check` writes, reads back and deletes a throw-away entry.
+PROBE_SERVICE = "iggy-cli-probe"
 KEYRING_TIMEOUT_S = 5.0
 TIMEOUT_VARIABLE = "IGGY_KEYRING_TIMEOUT"
 _NO_KEYRING_HINT = (
@@ -132,9 +135,12 @@ class FileStore:
         self._guard("open", usable)
 
     def get(self, service: str, username: str) -> str | None:
-        return self._guard("read", lambda: self._file.get(service, username))
+        secret = self._guard("read", lambda: self._file.get(service, username))
+        remember(secret)
+        return secret
 
     def set(self, service: str, username: str, secret: str) -> None:
+        remember(secret)
         self._guard("write", lambda: self._file.set(service, username, secret))
 
     def delete(self, service: str, username: str) -> bool:
@@ -178,11 +184,14 @@ class KeyringStore:
     about 150 ms.
     """
 
-    def __init__(self, timeout_s: float | None = None) -> None:
+    def __init__(self, timeout_s: float | None = None, backend: Any = None) -> None:
+        """`backend`: a python-keyring backend to use instead of discovering one (tests)."""
         self._timeout_s = timeout_s if timeout_s is not None else _timeout_from_environment()
         self._backend: Any = None
         self._items: SecretServiceItems | None = None
         self._reason = ""
+        if backend is not None:
+            self._backend, self._reason = _usable(backend, "given"), "given"
 
     @property
     def description(self) -> str:
@@ -190,16 +199,29 @@ class KeyringStore:
         return f"OS keyring {type(backend).__module__}.{type(backend).__name__} ({self._reason})"
 
     def check(self) -> None:
-        self._keyring()
+        """A backend that keeps nothing is no keyring, whoever chose it: write a throw-away
+        entry, read it back and delete it, all within one timeout, before anything is minted."""
+        backend = self._keyring()
+        kind = f"{type(backend).__module__}.{type(backend).__name__}"
+        if (items := self._items) is not None:
+            calls = (items.set, items.get, items.delete)
+        else:
+            calls = (backend.set_password, backend.get_password, backend.delete_password)
+        self._bounded("check", lambda: _probe(kind, *calls))
 
     def get(self, service: str, username: str) -> str | None:
         backend = self._keyring()
         if (items := self._items) is not None:
-            return self._bounded("read", lambda: items.get(service, username))
-        value = self._bounded("read", lambda: backend.get_password(service, username))
-        return value if isinstance(value, str) else None
+            value = self._bounded("read", lambda: items.get(service, username))
+        else:
+            value = self._bounded("read", lambda: backend.get_password(service, username))
+        if not isinstance(value, str):
+            return None
+        remember(value)
+        return value
 
     def set(self, service: str, username: str, secret: str) -> None:
+        remember(secret)  # a backend's error text may quote it
         backend = self._keyring()
         if (items := self._items) is not None:
             self._bounded("write", lambda: items.set(service, username, secret))
@@ -356,7 +378,6 @@ def _discover_backend() -> tuple[Any, str]:
     """The keyring backend and why it is the one: named by the user, or found by discovery."""
     import keyring
     import keyring.core
-    from keyring.backends import fail, null
 
     backend = keyring.get_keyring()
     if os.environ.get("PYTHON_KEYRING_BACKEND"):
@@ -365,12 +386,47 @@ def _discover_backend() -> tuple[Any, str]:
         reason = "chosen in keyringrc.cfg"
     else:
         reason = "found by keyring's discovery"
-        # Discovery falls back to these when it finds no real keyring; they keep nothing.
-        if isinstance(backend, null.Keyring):
-            raise StorageError("no OS keyring is available on this machine", hint=_NO_KEYRING_HINT)
+    return _usable(backend, reason), reason
+
+
+def _usable(backend: Any, reason: str) -> Any:
+    """The backend, unless it is one of python-keyring's that keep nothing."""
+    from keyring.backends import fail, null
+
     if isinstance(backend, fail.Keyring):
         raise StorageError("no OS keyring is available on this machine", hint=_NO_KEYRING_HINT)
-    return backend, reason
+    if isinstance(backend, null.Keyring):
+        # Discovery's fallback, and what CI advice (`keyring --disable`,
+        # PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring) selects: it accepts every
+        # write and keeps nothing, so a token "stored" there would be lost.
+        raise StorageError(
+            f"no OS keyring: the null keyring ({reason}) keeps nothing", hint=_NO_KEYRING_HINT
+        )
+    return backend
+
+
+def _probe(
+    kind: str,
+    write: Callable[[str, str, str], None],
+    read: Callable[[str, str], str | None],
+    delete: Callable[[str, str], Any],
+) -> None:
+    import secrets
+
+    username = f"probe-{os.getpid()}-{secrets.token_hex(4)}"
+    expected = secrets.token_urlsafe(16)
+    write(PROBE_SERVICE, username, expected)
+    try:
+        kept = read(PROBE_SERVICE, username)
+    finally:
+        with contextlib.suppress(Exception):  # kept or not, a stray test entry harms no one
+            delete(PROBE_SERVICE, username)
+    if kept != expected:
+        raise StorageError(
+            f"no OS keyring: the keyring backend {kind} keeps nothing "
+            "(an entry written to it could not be read back)",
+            hint=_NO_KEYRING_HINT,
+        )
 
 
 def _timeout_from_environment() -> float:
@@ -384,5 +440,7 @@ def _timeout_from_environment() -> float:
 
 
 def _describe(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
+    """An exception as one line, masked before it is cut to its first line: a backend's text
+    may quote the secret it was asked to keep."""
+    text = redact(str(error)).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__

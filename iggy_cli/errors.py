@@ -13,10 +13,13 @@
     │   └── ServerBusy                  503 with Retry-After for longer than --timeout allows
     ├── StorageError (7)                the keyring (or other store) failed, or would replace
     │                                   another user's stored copy
-    │   └── TokenNotStored              minted on the server, but could not be stored
+    │   ├── TokenNotStored              minted on the server, but could not be stored
+    │   └── TokenNotDelivered           neither stored nor shown, so deleted on the server
     ├── TokensNeedAttention (8)         pat list --expiring-within/--expired found some
     ├── OutcomeUnknown (9)              a create the server may still carry out (edge's 57)
-    └── Interrupted (130)
+    ├── OutputFailed (10)               stdout closed, full or failing
+    │   └── BrokenPipe (141)            stdout's reader went away: the run ends quietly
+    └── Interrupted (130)               Ctrl-C (129 SIGHUP, 143 SIGTERM) or a declined prompt
 
 `app.main()` is the only place these become messages and exit codes. Usage errors raised by
 Typer itself (unknown option, missing argument) keep Typer's exit code 2.
@@ -87,6 +90,10 @@ class TokenNotStored(StorageError):
     """A token exists on the server but storing it failed; the caller has already shown it."""
 
 
+class TokenNotDelivered(StorageError):
+    """A minted token could be neither stored nor written to stdout; it was withdrawn."""
+
+
 class TokensNeedAttention(IggyCliError):
     """Not a failure of the tool: an alert a CI job can act on (the list was printed)."""
 
@@ -101,7 +108,22 @@ class OutcomeUnknown(IggyCliError):
     exit_code = 9
 
 
+class OutputFailed(IggyCliError):
+    """stdout could not be written: closed (`>&-`), full (`>/dev/full`) or failing."""
+
+    exit_code = 10
+
+
+class BrokenPipe(OutputFailed):
+    """stdout's reader went away (`| head -1`): app.run ends the run quietly, as SIGPIPE would."""
+
+    exit_code = 141
+
+
 class Interrupted(IggyCliError):
+    """Ctrl-C or a declined confirmation; app.run reports 128 + the signal's number when a
+    signal caused it (signals.py)."""
+
     exit_code = 130
 
 
@@ -116,5 +138,9 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (7, "keyring failure: no keyring, storing/reading/deleting failed, or another user's copy"),
     (8, "alert: pat list --expiring-within or --expired found tokens (it lists them)"),
     (9, "unknown outcome: the server may have created the token, but its secret never came"),
+    (10, "could not write the output: stdout closed or full"),
+    (129, "stopped by SIGHUP"),
     (130, "interrupted (Ctrl-C)"),
+    (141, "stdout's reader went away (a broken pipe, as with `| head -1`)"),
+    (143, "stopped by SIGTERM"),
 )

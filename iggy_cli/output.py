@@ -53,6 +53,11 @@ class Output:
     def machine(self) -> bool:
         return self.format != "table" or self.field is not None
 
+    @property
+    def stdout_open(self) -> bool:
+        """False when stdout is closed (`>&-`): nothing printed there can reach anyone."""
+        return self._stdout is not None and not getattr(self._stdout, "closed", False)
+
     def emit(self, payload: Record | list[Record], primary: tuple[str, ...] = ()) -> bool:
         """Print `payload` in a machine format and return True; False in table mode, where
         the command renders it for people. `primary` names the values `plain` prints."""

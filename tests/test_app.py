@@ -57,9 +57,23 @@ def test_debug_shows_the_traceback(
         (errors.NotFound("gone"), 5, "error: gone\n"),
         (errors.ServerUnavailable("down"), 6, "error: down\n"),
         (errors.TokenNotStored("lost?"), 7, "error: lost?\n"),
+        (errors.OutputFailed("cannot write"), 10, "error: cannot write\n"),
+        (errors.BrokenPipe("reader gone"), 141, ""),
+        (errors.Interrupted("nothing deleted"), 130, "error: nothing deleted\n"),
         (KeyboardInterrupt(), 130, ""),
     ],
-    ids=["usage", "rejected", "auth", "not-found", "unavailable", "storage", "ctrl-c"],
+    ids=[
+        "usage",
+        "rejected",
+        "auth",
+        "not-found",
+        "unavailable",
+        "storage",
+        "output",
+        "broken-pipe",
+        "declined",
+        "ctrl-c",
+    ],
 )
 def test_each_error_class_maps_to_its_code(
     capsys: pytest.CaptureFixture[str], error: BaseException, code: int, stderr: str
@@ -76,3 +90,35 @@ def test_the_readme_documents_every_exit_code() -> None:
     assert set(documented) == {code for code, _ in errors.EXIT_CODES}
     classes = [errors.IggyCliError, *errors.IggyCliError.__subclasses__()]
     assert {cls.exit_code for cls in classes} <= set(documented)
+
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0\nbroken.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+
+
+def test_every_message_and_the_debug_traceback_are_masked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leaks import assert_no_secret_in
+
+    from iggy_cli import redaction
+
+    redaction.remember(JWT)  # as the client does when a server hands it out
+    monkeypatch.setenv("IGGY_DEBUG", "1")
+    header = ValueError(f"Invalid header value {('Bearer ' + JWT).encode()!r}")
+    assert run(["boom"], command=failing_app(header)) == 1
+    err = capsys.readouterr().err
+    assert "ValueError: Invalid header value b'Bearer ***'" in err
+    monkeypatch.delenv("IGGY_DEBUG")
+    leaky = errors.StorageError(f"keyring said {JWT[5:40]}", hint=f"not {JWT[-20:]}")
+    assert run(["boom"], command=failing_app(leaky)) == 7
+    assert capsys.readouterr().err == "error: keyring said ***\nhint: not ***\n"
+    assert_no_secret_in([JWT, *JWT.split("\n")], err)
+
+
+def test_environment_secrets_are_known_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IGGY_PASSWORD", "env-password-1234")
+    error = errors.UsageError("bad password env-password-1234")
+    assert run(["boom"], command=failing_app(error)) == 2
+    assert capsys.readouterr().err == "error: bad password ***\n"

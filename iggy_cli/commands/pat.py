@@ -29,6 +29,10 @@ from iggy_cli.errors import (
     UsageError,
 )
 from iggy_cli.expiry import EXPIRY_HELP, iso_utc, parse_duration, parse_expiry
+from iggy_cli.output import Output
+
+if TYPE_CHECKING:
+    from iggy_cli.service.tokens import CreateOutcome
 
 if TYPE_CHECKING:
     from iggy_cli.context import AppContext
@@ -60,30 +64,10 @@ def create(
     from iggy_cli.service import tokens
 
     ctx = app_context(typer_ctx)
-    outcome = tokens.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store)
-    show_token = outcome.stored_in is None
+    with tokens.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store) as outcome:
+        renamed_from = _hand_over(ctx.output, outcome)
     out = ctx.output
-    minted = outcome.minted
-    renamed_from = minted.requested_name if minted.renamed else None
-    name = minted.name  # the server's spelling: servers up to 0.4.140 rename
-    payload = {
-        "name": name,
-        "renamed_from": renamed_from,
-        "expiry_at": iso_utc(outcome.expires_at),
-        "stored": outcome.stored_in is not None,
-        "store": None if outcome.stored_in is None else stored_json(outcome.stored_in),
-        "token": outcome.minted.token if show_token else None,
-    }
-    # A token that was not stored exists nowhere else: whatever the format or --field, and
-    # even when --field is wrong, it reaches stdout once.
-    try:
-        emitted = out.emit(payload, primary=("token",) if show_token else ("name",))
-    except UsageError:
-        if show_token:
-            out.value(outcome.minted.token)
-        raise
-    if show_token and not (emitted and out.field in (None, "token")):
-        out.value(outcome.minted.token)
+    name = outcome.minted.name  # the server's spelling: servers up to 0.4.140 rename
     ends = expires(outcome.expires_at, ctx.now(), ctx.settings.utc)
     if renamed_from is not None:
         out.message(f"The server renamed {renamed_from!r} to {name!r}, as Iggy up to 0.4.140 does.")
@@ -96,7 +80,33 @@ def create(
     if outcome.stored_in is not None:
         out.message(f"Created token {name!r}, {ends}; stored in {stored_words(outcome.stored_in)}.")
     else:
-        out.message(f"Created token {name!r}, {ends}. It is shown only this once.")
+        ctx.output.message(f"Created token {name!r}, {ends}. It is shown only this once.")
+
+
+def _hand_over(out: Output, outcome: "CreateOutcome") -> str | None:
+    """The new token's record on stdout (and the name asked for, if the server renamed it); a
+    token that was not stored exists nowhere else, so whatever the format or --field, and even
+    when --field is wrong, it reaches stdout once."""
+    show_token = outcome.stored_in is None
+    minted = outcome.minted
+    renamed_from = minted.requested_name if minted.renamed else None
+    payload = {
+        "name": minted.name,
+        "renamed_from": renamed_from,
+        "expiry_at": iso_utc(outcome.expires_at),
+        "stored": outcome.stored_in is not None,
+        "store": None if outcome.stored_in is None else stored_json(outcome.stored_in),
+        "token": minted.token if show_token else None,
+    }
+    try:
+        emitted = out.emit(payload, primary=("token",) if show_token else ("name",))
+    except UsageError:
+        if show_token:
+            out.value(minted.token)
+        raise
+    if show_token and not (emitted and out.field in (None, "token")):
+        out.value(minted.token)
+    return renamed_from
 
 
 def list_(

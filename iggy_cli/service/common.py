@@ -13,6 +13,7 @@ from iggy_cli.dialect import check_name, normalize_name, wire_expiry
 from iggy_cli.errors import (
     AuthenticationError,
     IggyCliError,
+    Interrupted,
     NotFound,
     OutcomeUnknown,
     StorageError,
@@ -55,14 +56,26 @@ def check_for_server(ctx: AppContext, name: str, expiry: Expiry) -> None:
         ) from None
 
 
-def mint(client: IggyClient, name: str, expiry: Expiry) -> MintedToken:
+def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None) -> MintedToken:
     """Create a token. When the server cannot say whether it did (edge's "not committed, may
     still commit"), its list says whether NAME now exists; either way the secret never came,
-    so the create is not sent again blindly."""
+    so the create is not sent again blindly. Interrupted while the request is in flight
+    (Ctrl-C, SIGTERM, SIGHUP), say that the server may have carried it out, and how to find
+    out (`hint`; by default, `iggy pat list`)."""
+    from iggy_cli import signals
+
     try:
         return client.create_token(name, expiry.microseconds)
     except OutcomeUnknown as unknown:
         cause = unknown.message
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted ({signals.describe()}) while the server was creating token "
+            f"{name!r}: it may now exist on the server",
+            hint=hint
+            or f"check with `iggy pat list`; if it is there, `iggy pat delete {name}` removes "
+            "it (its secret never arrived)",
+        ) from None
     import shlex
 
     spellings = (name, normalize_name(name)) if client.dialect.renames else (name,)

@@ -388,11 +388,11 @@ class _Rotation:
             # A token nobody can have is deleted, as `pat create` does; if that fails too,
             # running the rotation again deletes it (the stored copy is the stand-in).
             gone = "deleted it" if self._delete_quietly(self.name) else "could not delete it"
+            why = failure.message if isinstance(failure, IggyCliError) else type(failure).__name__
             return self._failed(
                 "storing the new token",
                 error,
-                f"printing it failed too ({type(failure).__name__}), so the tool {gone} on "
-                f"the server; {holds}",
+                f"printing it failed too ({why}), so the tool {gone} on the server; {holds}",
                 self._run_again(),
             )
         ends = "never expires" if self.expires_at is None else f"ends {self._at(self.expires_at)}"

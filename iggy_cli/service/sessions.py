@@ -65,12 +65,17 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
         replaced = any(t.name == SESSION_TOKEN_NAME for t in client.list_tokens())
         if replaced:
             client.delete_token(SESSION_TOKEN_NAME)
-        minted = mint(client, SESSION_TOKEN_NAME, expiry)
+        minted = mint(
+            client,
+            SESSION_TOKEN_NAME,
+            expiry,
+            hint="run `iggy login` again: it replaces any session token it finds",
+        )
         try:
             store.set(service, SESSION_TOKEN_NAME, minted.token)
         except (Exception, KeyboardInterrupt) as error:
             # Nothing half-done: a session token we cannot keep must not live on the server.
-            reason = error.message if isinstance(error, StorageError) else type(error).__name__
+            reason = _why(error)
             try:
                 client.delete_token(SESSION_TOKEN_NAME)
                 undone = "its token was deleted on the server"
@@ -103,6 +108,16 @@ def _check_session_store(store: CredentialStore) -> None:
             "--store file, or do without a session: give each command IGGY_TOKEN, or -u USER "
             "with IGGY_PASSWORD",
         ) from None
+
+
+def _why(error: BaseException) -> str:
+    from iggy_cli import signals
+
+    if isinstance(error, StorageError):
+        return error.message
+    if isinstance(error, KeyboardInterrupt):
+        return f"interrupted ({signals.describe()})"
+    return type(error).__name__
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,19 +7,24 @@ anything, and a minted token that could not be stored is handed back, never drop
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from iggy_cli import auth
+from iggy_cli.client import IggyClient
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import SESSION_TOKEN_NAME, DuplicateEntry, token_service
+from iggy_cli.credentials import SESSION_TOKEN_NAME, CredentialStore, DuplicateEntry, token_service
 from iggy_cli.dialect import normalize_name
 from iggy_cli.errors import (
+    IggyCliError,
     Interrupted,
     NotFound,
+    OutputFailed,
     StorageError,
     TokenAlreadyExists,
+    TokenNotDelivered,
+    UsageError,
 )
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken, us_from_datetime
 from iggy_cli.rotation_journal import JournalEntry
@@ -54,14 +59,27 @@ class CreateOutcome(NamedTuple):
     store_error: StorageError | None = None
 
 
-def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> CreateOutcome:
-    """Mint a token and store it; with `keep` false or --store none it is only handed back."""
+@contextmanager
+def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Iterator[CreateOutcome]:
+    """Mint a token and store it (with `keep` false or --store none it is only handed back);
+    the caller shows it inside the block.
+
+    A minted token is never lost: the store is checked before anything is minted (stdout too,
+    when the token is only to be shown); a token that could not be stored is shown by the
+    caller; and one that can be neither stored nor shown (stdout closed, full, or its reader
+    gone) is deleted on the server again, while still signed in, and TokenNotDelivered says so.
+    """
     check_token_name(name)
     check_for_server(ctx, name, expiry)
     keep = keep and (ctx.store_factory is not None or ctx.store_choice.kind != "none")
     store = ctx.store() if keep else None
     if store is not None:
         store.check()
+    elif not ctx.output.stdout_open:
+        raise UsageError(
+            "stdout is closed: a new token that is not stored would have nowhere to go",
+            hint="keep stdout open, or let the tool store the token (without --no-store)",
+        )
     credential = auth.require(ctx)
     with signed_in(ctx, credential) as (client, identity):
         if store is not None:
@@ -73,9 +91,26 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
 
             rotate = f"iggy pat rotate {shlex.quote(name)}"
             raise TokenAlreadyExists(error.message, hint=f"for a new secret: `{rotate}`") from None
-    ends = expires_at(expiry, ctx.now())
+        outcome = _keep(ctx, store, minted, expires_at(expiry, ctx.now()), identity.user_id)
+        try:
+            yield outcome
+        except OutputFailed as failure:
+            if outcome.stored_in is not None:
+                raise  # kept in the store: nothing is lost
+            raise _withdraw(client, outcome, failure) from None
+
+
+def _keep(
+    ctx: AppContext,
+    store: CredentialStore | None,
+    minted: MintedToken,
+    ends: datetime | None,
+    user_id: int,
+) -> CreateOutcome:
     if store is None:
         return CreateOutcome(minted, ends)
+    from iggy_cli import signals
+
     # Under the name the server created: `Deploy Key` is `deploy.key` up to 0.4.140.
     name = minted.name
     service = token_service(ctx.settings.keyring)
@@ -84,13 +119,34 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Crea
     except StorageError as error:
         return CreateOutcome(minted, ends, store_error=error)
     except KeyboardInterrupt:
-        failure = StorageError("storing it was interrupted (Ctrl-C)")
+        failure = StorageError(f"storing it was interrupted ({signals.describe()})")
         return CreateOutcome(minted, ends, store_error=failure)
     except Exception as error:
         failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
-    ownership.record(ctx, name, identity.user_id)
+    ownership.record(ctx, name, user_id)
     return CreateOutcome(minted, ends, stored_in=stored_entry(ctx, service, name))
+
+
+def _withdraw(
+    client: IggyClient, outcome: CreateOutcome, failure: OutputFailed
+) -> TokenNotDelivered:
+    """Delete a token that reached no one; the error says what happened to it."""
+    name = outcome.minted.name
+    try:
+        client.delete_token(name)
+        undone = "it was deleted on the server"
+    except (IggyCliError, KeyboardInterrupt):
+        undone = f"delete it with `iggy pat delete {name}`, nobody has its secret"
+    if outcome.store_error is None:
+        what = f"was created but could not be shown ({failure.message}) and is not stored"
+    else:
+        what = (
+            f"was created but could be neither stored ({outcome.store_error.message}) "
+            f"nor shown ({failure.message})"
+        )
+    hint = outcome.store_error.hint if outcome.store_error else None
+    return TokenNotDelivered(f"token {name!r} {what}; {undone}", hint=hint)
 
 
 def stored_entry(ctx: AppContext, service: str, username: str) -> StoredEntry:

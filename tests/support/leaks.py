@@ -1,0 +1,46 @@
+"""The leak check every secrets test uses: no 16 consecutive characters of any secret in a text.
+
+Sixteen because masking promises exactly that (iggy_cli/redaction.py): a server may echo part
+of a secret, or a cut may slice one, and either way fewer than 16 characters of it may show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+WINDOW = 16
+SHORTEST = 8  # redaction.MIN_WHOLE: shorter secrets are ordinary words, not masked
+
+
+def windows(secrets: Iterable[str]) -> set[str]:
+    """Every 16-character piece of every secret (one of 8 to 16 characters counts whole)."""
+    pieces: set[str] = set()
+    for secret in secrets:
+        if len(secret) <= WINDOW:
+            if len(secret) >= SHORTEST:
+                pieces.add(secret)
+            continue
+        pieces.update(secret[start : start + WINDOW] for start in range(len(secret) - WINDOW + 1))
+    return pieces
+
+
+def leaked(text: str, pieces: set[str]) -> list[str]:
+    """The pieces found in `text` (each at most once), in the order they appear."""
+    found: list[str] = []
+    lengths = sorted({len(piece) for piece in pieces})
+    for length in lengths:
+        for start in range(len(text) - length + 1):
+            piece = text[start : start + length]
+            if piece in pieces and piece not in found:
+                found.append(piece)
+    return found
+
+
+def assert_no_secret_in(secrets: Iterable[str], *texts: str) -> None:
+    """Fail, naming where, if any 16 consecutive characters of a secret are in any text."""
+    pieces = windows(secrets)
+    for index, text in enumerate(texts):
+        found = leaked(text, pieces)
+        assert not found, (
+            f"text #{index} leaks {len(found)} piece(s) of a secret, e.g. {found[0]!r}"
+        )
