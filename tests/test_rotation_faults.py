@@ -324,7 +324,7 @@ def test_sigterm_while_storing_the_stand_in(
     wait_for(mark.exists, "the stand-in's write")
     child.send_signal(signal.SIGTERM)
     first = finish(child, args)
-    assert (first.code, first.stdout) == (130, ""), first.stderr
+    assert (first.code, first.stdout) == (143, ""), first.stderr
     assert "failed at storing the stand-in: interrupted (SIGTERM)" in first.stderr
     assert stored(cli, sandbox) == old
     follow_advice(cli, sandbox, first)
@@ -340,7 +340,7 @@ def test_sigterm_while_deleting_the_old_token(cli: Cli, sandbox: SandboxServer) 
     wait_for(lambda: "deploy" not in server_tokens(sandbox.url), "the delete")
     child.send_signal(signal.SIGTERM)
     first = finish(child, args)
-    assert first.code == 130, first.stderr
+    assert first.code == 143, first.stderr
     assert "failed at deleting the old token: interrupted (SIGTERM)" in first.stderr
     assert "the stored copy is the stand-in" in first.stderr
     assert works(sandbox.url, stored(cli, sandbox))

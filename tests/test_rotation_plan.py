@@ -1,6 +1,6 @@
 """The rotation's decisions, in-process and in milliseconds: what to do next given the journal,
 the stored copy and the server's list; the new token's lifetime; which stand-ins are in use;
-the journal's format; and how signals are held or raised (interrupts.py)."""
+the journal's format; and how signals are held or raised (signals.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from iggy_cli import interrupts
+from iggy_cli import signals
 from iggy_cli.errors import StorageError, UsageError
 from iggy_cli.models import NEVER_EXPIRES_US, Expiry
 from iggy_cli.rotation_journal import JournalEntry, RotationJournal
@@ -220,15 +220,15 @@ def test_an_unwritable_journal_is_a_storage_error(tmp_path: Path) -> None:
         pass
 
 
-# --- interrupts ------------------------------------------------------------------------------
+# --- signals ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("signum", interrupts.HANDLED, ids=lambda s: signal.Signals(s).name)
+@pytest.mark.parametrize("signum", signals.HANDLED, ids=lambda s: signal.Signals(s).name)
 def test_inside_interruptible_a_signal_raises_once(signum: int) -> None:
     with (
-        pytest.raises(interrupts.Interrupt) as caught,
-        interrupts.guard() as signals,
-        signals.interruptible(),
+        pytest.raises(signals.Interrupt) as caught,
+        signals.guard() as held,
+        held.interruptible(),
     ):
         os.kill(os.getpid(), signum)
         pytest.fail("not interrupted")
@@ -240,7 +240,7 @@ def test_inside_interruptible_a_signal_raises_once(signum: int) -> None:
 
 def test_outside_interruptible_a_signal_waits_for_the_end_of_the_guard() -> None:
     done = []
-    with pytest.raises(interrupts.Interrupt), interrupts.guard():
+    with pytest.raises(signals.Interrupt), signals.guard():
         os.kill(os.getpid(), signal.SIGTERM)
         done.append("the work went on")
     assert done == ["the work went on"]
@@ -248,34 +248,34 @@ def test_outside_interruptible_a_signal_waits_for_the_end_of_the_guard() -> None
 
 def test_a_recorded_signal_raises_on_entering_interruptible() -> None:
     reached = []
-    with interrupts.guard() as signals:
+    with signals.guard() as held:
         os.kill(os.getpid(), signal.SIGHUP)
-        with pytest.raises(interrupts.Interrupt), signals.interruptible():
+        with pytest.raises(signals.Interrupt), held.interruptible():
             reached.append("no")
-        assert reached == [] and signals.received == [signal.SIGHUP]
+        assert reached == [] and held.received == [signal.SIGHUP]
 
 
 def test_after_a_raise_later_signals_are_held_while_it_is_handled() -> None:
     handled = []
-    with pytest.raises(interrupts.Interrupt), interrupts.guard() as signals:
+    with pytest.raises(signals.Interrupt), signals.guard() as held:
         try:
-            with signals.interruptible():
+            with held.interruptible():
                 os.kill(os.getpid(), signal.SIGINT)
                 pytest.fail("not interrupted")
-        except interrupts.Interrupt:
+        except signals.Interrupt:
             os.kill(os.getpid(), signal.SIGTERM)  # while handling the first
             handled.append("handled")
     assert handled == ["handled"]  # and the held SIGTERM was raised at the guard's end
 
 
 def test_an_exception_wins_over_a_held_signal() -> None:
-    with pytest.raises(ValueError), interrupts.guard():
+    with pytest.raises(ValueError), signals.guard():
         os.kill(os.getpid(), signal.SIGTERM)
         raise ValueError("the real outcome")
 
 
 def test_the_guard_puts_the_handlers_back() -> None:
-    before = [signal.getsignal(signum) for signum in interrupts.HANDLED]
-    with interrupts.guard():
+    before = [signal.getsignal(signum) for signum in signals.HANDLED]
+    with signals.guard():
         assert signal.getsignal(signal.SIGTERM) != before[1]
-    assert [signal.getsignal(signum) for signum in interrupts.HANDLED] == before
+    assert [signal.getsignal(signum) for signum in signals.HANDLED] == before

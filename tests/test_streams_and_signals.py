@@ -123,7 +123,7 @@ def test_handlers_are_restored_and_an_ignored_signal_stays_ignored() -> None:
 
 
 def test_an_interrupt_that_names_its_signal_sets_the_exit_code(installed: None) -> None:
-    from iggy_cli.interrupts import Interrupt
+    from iggy_cli.signals import Interrupt
 
     assert signals.exit_code(Interrupt(signal.SIGTERM)) == 143
     assert signals.exit_code(KeyboardInterrupt()) == 130

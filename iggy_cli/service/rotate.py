@@ -22,7 +22,7 @@ from contextlib import ExitStack, suppress
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from iggy_cli import auth, interrupts
+from iggy_cli import auth, signals
 from iggy_cli.client import IggyClient
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import (
@@ -40,7 +40,6 @@ from iggy_cli.errors import (
     UsageError,
 )
 from iggy_cli.expiry import iso_utc, local_time, relative_words
-from iggy_cli.interrupts import Interrupt
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
 from iggy_cli.rotation_journal import JournalEntry
 from iggy_cli.service import ownership
@@ -53,6 +52,7 @@ from iggy_cli.service.common import (
     signed_in,
     spelling_on_server,
 )
+from iggy_cli.signals import Interrupt
 
 
 class RotationFailed(IggyCliError):
@@ -95,8 +95,8 @@ def rotate(
     store.check()
     credential = auth.require(ctx)
     address = ctx.settings.address
-    with interrupts.guard() as signals, ExitStack() as stack:
-        with signals.interruptible():
+    with signals.guard() as held, ExitStack() as stack:
+        with held.interruptible():
             stack.enter_context(ctx.rotations.running())
             client, identity = stack.enter_context(signed_in(ctx, credential))
             listed = {token.name: token for token in client.list_tokens()}
@@ -110,7 +110,7 @@ def rotate(
                 raise Interrupted("nothing was rotated")
         digest = rp.fingerprint(stored) if stored is not None else None
         decided = rp.plan(name, entry, digest, listed)
-        rotation = _Rotation(ctx, signals, client, store, name, hand_over)
+        rotation = _Rotation(ctx, held, client, store, name, hand_over)
         rotation.stored = stored
         rotation.user_id = identity.user_id
         return rotation.carry_out(decided, entry, listed, expiry)
@@ -122,14 +122,14 @@ class _Rotation:
     def __init__(
         self,
         ctx: AppContext,
-        signals: interrupts.Signals,
+        held: signals.Held,
         client: IggyClient,
         store: CredentialStore,
         name: str,
         hand_over: Callable[[str], None],
     ) -> None:
         self.ctx = ctx
-        self.signals = signals
+        self.signals = held
         self.client = client
         self.store = store
         self.name = name
@@ -336,7 +336,7 @@ class _Rotation:
     def _failed(
         self, step: str, error: IggyCliError | Interrupt, holds: str, hint: str | None
     ) -> RotationFailed:
-        code = 130 if isinstance(error, Interrupt) else error.exit_code
+        code = signals.exit_code(error) if isinstance(error, Interrupt) else error.exit_code
         message = f"rotation of {self.name!r} failed at {step}: {_cause(error)}; {holds}"
         return RotationFailed(message, hint, code)
 
