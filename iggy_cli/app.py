@@ -5,55 +5,57 @@ errors become messages and exit codes (see errors.EXIT_CODES)."""
 
 import os
 import sys
-from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from iggy_cli import __version__
-from iggy_cli.commands import (
-    OutputFormat,
-    ServerDialect,
-    StoreKind,
-    completion,
-    config,
-    contexts,
-    pat,
-    sandbox,
-    session,
-    status,
-)
+from iggy_cli.commands import OutputFormat, ServerDialect, StoreKind
 from iggy_cli.errors import IggyCliError
 from iggy_cli.help import PlainHelpCommand, plain_help
 from iggy_cli.settings import DEFAULT_TIMEOUT_S, DEFAULT_URL
 
-# (path, function, help section): the command tree, in the order help lists it.
-COMMANDS: tuple[tuple[tuple[str, ...], Callable[..., None], str | None], ...] = (
-    (("pat", "create"), pat.create, None),
-    (("pat", "list"), pat.list_, None),
-    (("pat", "delete"), pat.delete, None),
-    (("pat", "login"), pat.login, None),
-    (("pat", "show"), pat.show, None),
-    (("pat", "token"), pat.token, None),
-    (("pat", "rotate"), pat.rotate, None),
-    (("pat", "prune"), pat.prune, None),
-    (("login",), session.login, "Session"),
-    (("logout",), session.logout, "Session"),
-    (("status",), status.status, "Session"),
-    (("sandbox",), sandbox.sandbox, "Tools"),
-    (("config", "set"), config.set_, None),
-    (("config", "unset"), config.unset, None),
-    (("config", "show"), config.show, None),
-    (("context", "create"), contexts.create, None),
-    (("context", "set"), contexts.set_, None),
-    (("context", "list"), contexts.list_, None),
-    (("context", "use"), contexts.use, None),
-    (("context", "show"), contexts.show, None),
-    (("context", "delete"), contexts.delete, None),
-    (("context", "import"), contexts.import_, None),
-    (("completion", "show"), completion.show, None),
-    (("completion", "install"), completion.install, None),
+# (path, "module:function" under iggy_cli.commands, help section): the command tree, in the
+# order help lists it. Named, not imported: a run imports only its own command's module.
+COMMANDS: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
+    (("pat", "create"), "pat:create", None),
+    (("pat", "list"), "pat:list_", None),
+    (("pat", "delete"), "pat:delete", None),
+    (("pat", "login"), "pat:login", None),
+    (("pat", "show"), "pat:show", None),
+    (("pat", "token"), "pat:token", None),
+    (("pat", "rotate"), "pat:rotate", None),
+    (("pat", "prune"), "pat:prune", None),
+    (("login",), "session:login", "Session"),
+    (("logout",), "session:logout", "Session"),
+    (("status",), "status:status", "Session"),
+    (("sandbox",), "sandbox:sandbox", "Tools"),
+    (("config", "set"), "config:set_", None),
+    (("config", "unset"), "config:unset", None),
+    (("config", "show"), "config:show", None),
+    (("context", "create"), "contexts:create", None),
+    (("context", "set"), "contexts:set_", None),
+    (("context", "list"), "contexts:list_", None),
+    (("context", "use"), "contexts:use", None),
+    (("context", "show"), "contexts:show", None),
+    (("context", "delete"), "contexts:delete", None),
+    (("context", "import"), "contexts:import_", None),
+    (("completion", "show"), "completion:show", None),
+    (("completion", "install"), "completion:install", None),
 )
+# The groups: their module (whose HELP text they show, named "<GROUP>_HELP") and help section.
+GROUPS: dict[str, tuple[str, str, str]] = {
+    "pat": ("pat", "PAT_HELP", "Tokens"),
+    "context": ("contexts", "CONTEXT_HELP", "Session"),
+    "config": ("config", "CONFIG_HELP", "Session"),
+    "completion": ("completion", "COMPLETION_HELP", "Tools"),
+}
+
+
+def _command_attribute(module: str, name: str) -> Any:
+    from importlib import import_module
+
+    return getattr(import_module(f"iggy_cli.commands.{module}"), name)
 
 
 def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
@@ -74,29 +76,19 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
         )
     )
     root.callback()(global_options)
-    groups = {
-        "pat": (typer.Typer(**plain_help(help=pat.PAT_HELP, no_args_is_help=True)), "Tokens"),
-        "context": (
-            typer.Typer(**plain_help(help=contexts.CONTEXT_HELP, no_args_is_help=True)),
-            "Session",
-        ),
-        "config": (
-            typer.Typer(**plain_help(help=config.CONFIG_HELP, no_args_is_help=True)),
-            "Session",
-        ),
-        "completion": (
-            typer.Typer(**plain_help(help=completion.COMPLETION_HELP, no_args_is_help=True)),
-            "Tools",
-        ),
-    }
-    for path, function, section in COMMANDS:
+    groups: dict[str, typer.Typer] = {}
+    for name, (module, help_name, _section) in GROUPS.items():
+        if only is None or only[0] == name:
+            group_help = _command_attribute(module, help_name)
+            groups[name] = typer.Typer(**plain_help(help=group_help, no_args_is_help=True))
+    for path, where, section in COMMANDS:
         if only is not None and path[: len(only)] != only[: len(path)]:
             continue
-        group = groups[path[0]][0] if len(path) > 1 else root
+        group = groups[path[0]] if len(path) > 1 else root
+        function = _command_attribute(*where.split(":"))
         group.command(path[-1], cls=PlainHelpCommand, rich_help_panel=section)(function)
-    for name, (group, section) in groups.items():
-        if only is None or only[0] == name:
-            root.add_typer(group, name=name, rich_help_panel=section)
+    for name, group in groups.items():
+        root.add_typer(group, name=name, rich_help_panel=GROUPS[name][2])
     return root
 
 

@@ -30,12 +30,17 @@ with contextlib.redirect_stdout(io.StringIO()):
         entry.main()
     except SystemExit:
         pass
-loaded = {name.split(".")[0] for name, module in sys.modules.items() if module is not None}
+loaded = {name for name, module in sys.modules.items() if module is not None}
 print(json.dumps(sorted(loaded)), file=sys.stderr)
 """
 
 
 def loaded_by(arguments: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """The top-level names of the modules running `iggy ARGUMENTS` loaded."""
+    return {name.split(".")[0] for name in modules_loaded_by(arguments, env)}
+
+
+def modules_loaded_by(arguments: list[str], env: dict[str, str] | None = None) -> set[str]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(arguments)],
         capture_output=True,
@@ -154,6 +159,11 @@ def test_pat_list_as_json_loads_no_rich_keyring_or_httpcore(
     token = mint_token(sandbox.url, "probe")
     env = {**cli.env, "IGGY_TOKEN": token}
     env.pop("PYTHONPATH")
-    modules = loaded_by(["pat", "list", "-o", "json"], env)
+    loaded = modules_loaded_by(["pat", "list", "-o", "json"], env)
+    modules = {name.split(".")[0] for name in loaded}
     assert {"typer", "httpx"} <= modules
     assert not modules & {"rich", "pygments", "keyring", "httpcore", "h11", "anyio", "platformdirs"}
+    # Of the commands, only its own module; nothing of rotation's.
+    assert "iggy_cli.commands.pat" in loaded
+    others = {f"iggy_cli.commands.{name}" for name in ("contexts", "config", "sandbox", "session")}
+    assert not loaded & (others | {"iggy_cli.service.rotation_plan", "iggy_cli.service.rotate"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from iggy_cli import auth
 from iggy_cli.client import IggyClient
@@ -27,8 +27,7 @@ from iggy_cli.errors import (
     UsageError,
 )
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken, us_from_datetime
-from iggy_cli.rotation_journal import JournalEntry
-from iggy_cli.service import ownership, rotation_plan
+from iggy_cli.service import ownership
 from iggy_cli.service.common import (
     ANY_NAME_BYTES,
     check_for_server,
@@ -38,6 +37,9 @@ from iggy_cli.service.common import (
     signed_in,
     spelling_on_server,
 )
+
+if TYPE_CHECKING:
+    from iggy_cli.rotation_journal import JournalEntry
 
 # --- pat create -------------------------------------------------------------------------------
 
@@ -348,6 +350,8 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
     copy), and local copies of tokens the server no longer has (with `orphans`; known from the
     names index, since a keyring cannot be listed). Only the signed-in user's copies are
     removed (service/ownership.py)."""
+    from iggy_cli.service import rotation_plan
+
     credential = auth.require(ctx)
     address = ctx.settings.keyring
     service = token_service(address)
@@ -408,6 +412,8 @@ def _stand_ins_in_use(
 ) -> set[str]:
     """Stand-ins that interrupted rotations still need: each one that is its NAME's stored copy
     (a copy that cannot be read counts as needed: better kept than a stranded user)."""
+    from iggy_cli.service import rotation_plan
+
     digests: dict[str, str | None] = {}
     for name in in_progress:
         with suppress(StorageError):
