@@ -56,10 +56,10 @@ class Interrupt(KeyboardInterrupt):
 
 def install() -> Callable[[], None]:
     """Handle SIGINT, SIGTERM and SIGHUP as KeyboardInterrupt until the returned function is
-    called."""
+    called; it also forgets the signals received, which belong to this run."""
     _received.clear()
     if threading.current_thread() is not threading.main_thread():
-        return lambda: None
+        return _received.clear
     previous: dict[signal.Signals, Any] = {}
     for number in HANDLED:
         current = signal.getsignal(number)
@@ -70,6 +70,7 @@ def install() -> Callable[[], None]:
     def restore() -> None:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        _received.clear()
 
     return restore
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -223,6 +224,18 @@ def test_an_unwritable_journal_is_a_storage_error(tmp_path: Path) -> None:
 # --- signals ---------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def a_run() -> Iterator[None]:
+    """A guard is used inside a run, whose handlers signals.install() sets and whose end
+    forgets the signals received (they would otherwise name a later test's Ctrl-C)."""
+    restore = signals.install()
+    try:
+        yield
+    finally:
+        restore()
+
+
+@pytest.mark.usefixtures("a_run")
 @pytest.mark.parametrize("signum", signals.HANDLED, ids=lambda s: signal.Signals(s).name)
 def test_inside_interruptible_a_signal_raises_once(signum: int) -> None:
     with (
@@ -238,6 +251,7 @@ def test_inside_interruptible_a_signal_raises_once(signum: int) -> None:
     )
 
 
+@pytest.mark.usefixtures("a_run")
 def test_outside_interruptible_a_signal_waits_for_the_end_of_the_guard() -> None:
     done = []
     with pytest.raises(signals.Interrupt), signals.guard():
@@ -246,6 +260,7 @@ def test_outside_interruptible_a_signal_waits_for_the_end_of_the_guard() -> None
     assert done == ["the work went on"]
 
 
+@pytest.mark.usefixtures("a_run")
 def test_a_recorded_signal_raises_on_entering_interruptible() -> None:
     reached = []
     with signals.guard() as held:
@@ -255,6 +270,7 @@ def test_a_recorded_signal_raises_on_entering_interruptible() -> None:
         assert reached == [] and held.received == [signal.SIGHUP]
 
 
+@pytest.mark.usefixtures("a_run")
 def test_after_a_raise_later_signals_are_held_while_it_is_handled() -> None:
     handled = []
     with pytest.raises(signals.Interrupt), signals.guard() as held:
@@ -268,14 +284,27 @@ def test_after_a_raise_later_signals_are_held_while_it_is_handled() -> None:
     assert handled == ["handled"]  # and the held SIGTERM was raised at the guard's end
 
 
+@pytest.mark.usefixtures("a_run")
 def test_an_exception_wins_over_a_held_signal() -> None:
     with pytest.raises(ValueError), signals.guard():
         os.kill(os.getpid(), signal.SIGTERM)
         raise ValueError("the real outcome")
 
 
+@pytest.mark.usefixtures("a_run")
 def test_the_guard_puts_the_handlers_back() -> None:
     before = [signal.getsignal(signum) for signum in signals.HANDLED]
     with signals.guard():
         assert signal.getsignal(signal.SIGTERM) != before[1]
     assert [signal.getsignal(signum) for signum in signals.HANDLED] == before
+
+
+def test_a_signal_the_guard_held_names_the_interruption_until_the_run_ends() -> None:
+    restore = signals.install()
+    try:
+        with pytest.raises(signals.Interrupt), signals.guard():
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert (signals.describe(), signals.exit_code()) == ("SIGTERM", 143)
+    finally:
+        restore()
+    assert (signals.describe(), signals.exit_code()) == ("Ctrl-C", 130)
