@@ -182,9 +182,13 @@ def login_session(ctx: AppContext) -> Credential | None:
 
 def session_store(ctx: AppContext) -> CredentialStore:
     """The store this server's session was kept in (the sessions index says), else this run's."""
+    return ctx.store_for(_session_store_kind(ctx))
+
+
+def _session_store_kind(ctx: AppContext) -> str | None:
     record = ctx.sessions.get(ctx.settings.keyring) or {}
     kind = record.get("store")
-    return ctx.store_for(kind if isinstance(kind, str) else None)
+    return kind if isinstance(kind, str) else None
 
 
 def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
@@ -197,10 +201,13 @@ def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
         ) from None
     if secret is None:
         return None
+    # Read as "session from <source>" by status: where the secret is, in the store it is in.
+    kind = _session_store_kind(ctx) or ctx.store_choice.kind
+    place = f"{'the token file' if kind == 'file' else 'the keyring'} ({where.service})"
     if where.service.startswith(token_service("")):
-        source = f"session: token {where.token_name!r} in keyring ({where.service})"
+        source = f"token {where.token_name!r} in {place}"
     else:
-        source = f"session in keyring ({where.service})"
+        source = place
     return Credential(
         "session",
         source,

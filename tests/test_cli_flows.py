@@ -210,7 +210,7 @@ def test_pat_login_adopts_a_token_as_session_and_logout_keeps_it(
     status = cli("status", "-o", "json")
     assert status.code == 0, status.stderr
     assert status.json["credential"]["source"] == (  # type: ignore[index]
-        f"session: token 'deploy' in keyring ({deploy_service})"
+        f"token 'deploy' in the keyring ({deploy_service})"
     )
 
     out = cli("logout")
@@ -244,7 +244,7 @@ def test_a_raw_token_adopted_as_session_is_kept_apart_from_the_login_session(
         f"iggy-cli-adopted-session:{address(sandbox)}": {"iggy-cli-session": token}
     }
     status = cli("status", "--field", "credential.source")
-    assert status.stdout == f"session in keyring (iggy-cli-adopted-session:{address(sandbox)})\n"
+    assert status.stdout == f"the keyring (iggy-cli-adopted-session:{address(sandbox)})\n"
     out = cli("logout")
     assert out.code == 0, out.stderr
     assert out.stderr.splitlines() == [

@@ -10,6 +10,16 @@ from fake_servers import closed_port_url
 from iggy_cli.sandbox.server import SandboxServer
 
 
+def test_a_session_in_the_token_file_is_said_to_be_there(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("--store", "file", "login", env=cli.as_admin()).code == 0
+    address = sandbox.url.removeprefix("http://")
+    # status itself runs without --store file: the session is found where it was kept
+    result = cli("status", "--field", "credential.source")
+    assert result.code == 0, result.stderr
+    assert result.stdout == f"the token file (iggy-cli-session:{address})\n"
+    assert "keyring" not in cli("--store", "file", "status").stdout.split("Store:")[0]
+
+
 def test_status_after_login(cli: Cli, sandbox: SandboxServer) -> None:
     assert cli("login", env=cli.as_admin()).code == 0
     result = cli("status")
@@ -19,8 +29,7 @@ def test_status_after_login(cli: Cli, sandbox: SandboxServer) -> None:
     assert lines.pop(0) == "Context:     none"
     assert lines[0] == f"Server:      {sandbox.url} (from IGGY_URL; answers)"
     assert lines[1] == (
-        f"Credential:  session from session in keyring (iggy-cli-session:{address}); "
-        "accepted, user 0"
+        f"Credential:  session from the keyring (iggy-cli-session:{address}); accepted, user 0"
     )
     assert lines[2] == (
         "Store:       keyring (the default): OS keyring "
