@@ -25,6 +25,10 @@ S = 1_000_000
         (["1y"], 31_557_600 * S),
         (["250ms"], 250_000),
         (["1us"], 1),
+        (["1000ns"], 1),
+        (["30D"], 30 * 86_400 * S),  # any case but M, which is months
+        (["2HOURS"], 7_200 * S),
+        (["1000y"], 1000 * 31_557_600 * S),  # the cap itself is accepted
         (["none"], NEVER_EXPIRES_US),
         (["never"], NEVER_EXPIRES_US),
         (["Unlimited"], NEVER_EXPIRES_US),
@@ -48,8 +52,22 @@ def test_expiry_words_become_microseconds(words: list[str], microseconds: int) -
         (["1h", "never"], "cannot read expiry '1h never'"),
         (["-5m"], "cannot read expiry '-5m'"),
         (["600000y"], "too long"),
+        (["1000y", "1us"], "too long"),
+        (["1" + "0" * 30 + "ns"], "too long"),
+        (["999ns"], "shorter than one microsecond"),
     ],
-    ids=["word", "unit", "trailing", "zero", "mixed-keyword", "negative", "overflow"],
+    ids=[
+        "word",
+        "unit",
+        "trailing",
+        "zero",
+        "mixed-keyword",
+        "negative",
+        "overflow",
+        "past-the-cap",
+        "past-30-digits",
+        "under-a-microsecond",
+    ],
 )
 def test_bad_expiry_words_are_usage_errors(words: list[str], message: str) -> None:
     with pytest.raises(UsageError, match=message.replace("(", r"\(")) as caught:
@@ -153,9 +171,55 @@ def test_relative_time_across_a_dst_change_counts_real_hours(zone: Callable[[str
         (timedelta(hours=23), "day"),
         (timedelta(days=6), "week"),
         (timedelta(days=8), None),
+        # the boundaries, to the microsecond: a token ending now has ended
+        (timedelta(0), "expired"),
+        (timedelta(microseconds=1), "day"),
+        (timedelta(days=1) - timedelta(microseconds=1), "day"),
+        (timedelta(days=1), "week"),
+        (timedelta(days=7) - timedelta(microseconds=1), "week"),
+        (timedelta(days=7), None),
     ],
-    ids=["expired", "under-a-day", "under-a-week", "later"],
+    ids=[
+        "expired",
+        "under-a-day",
+        "under-a-week",
+        "later",
+        "now",
+        "1us",
+        "a-day-less-1us",
+        "a-day",
+        "a-week-less-1us",
+        "a-week",
+    ],
 )
 def test_urgency(offset: timedelta, level: str | None) -> None:
     assert urgency(NOW + offset, NOW) == level
     assert urgency(None, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("words", "label"),
+    [
+        ([], "never"),
+        (["never"], "never"),
+        (["default"], "server default"),
+        (["1h", "30m"], "1h 30m"),
+    ],
+)
+def test_an_expiry_keeps_words_to_show(words: list[str], label: str) -> None:
+    assert parse_expiry(words).label == label
+
+
+def test_a_week_or_more_reads_in_days_alone() -> None:
+    assert relative_words(NOW + timedelta(days=6, hours=5), NOW) == "in 6 days 5 hours"
+    assert relative_words(NOW + timedelta(days=7, hours=5), NOW) == "in 7 days"
+
+
+def test_an_error_quotes_up_to_40_characters_of_the_words() -> None:
+    for words, shown in (
+        ("x" * 40, "'" + "x" * 40 + "'"),
+        ("x" * 41, "'" + "x" * 37 + "...'"),
+    ):
+        with pytest.raises(UsageError) as caught:
+            parse_expiry([words])
+        assert caught.value.message == f"cannot read expiry {shown}"
