@@ -16,6 +16,7 @@ from iggy_cli.config import NameIndex, SessionIndex, UserConfig
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import SESSION_TOKEN_NAME, MemoryStore, NoStore, session_service
 from iggy_cli.errors import (
+    Interrupted,
     OutputFailed,
     StorageError,
     TokenNotDelivered,
@@ -215,6 +216,17 @@ def test_needing_attention(
     assert needing_attention([candidate], NOW, window, expired) == ([candidate] if chosen else [])
 
 
+def test_the_session_token_needs_attention_only_when_asked() -> None:
+    in_a_minute = row(timedelta(minutes=1))
+    session = in_a_minute._replace(token=in_a_minute.token._replace(name=SESSION_TOKEN_NAME))
+    later = row(timedelta(minutes=2))
+    rows = [session, later]
+    window = timedelta(days=1)
+    # left out by default, and the rows after it are still looked at
+    assert needing_attention(rows, NOW, window, False) == [later]
+    assert needing_attention(rows, NOW, window, False, include_session=True) == rows
+
+
 # --- list, delete, prune ----------------------------------------------------------------------
 
 
@@ -240,6 +252,24 @@ def test_delete_removes_the_copy_and_the_name(build: Build, server: SandboxServe
     ]
     assert store.entries == {} and server_tokens(server.url) == {}
     assert ctx.names.known(address(server)) == set()  # no stale name for TAB completion
+
+
+def test_delete_asks_about_the_tokens_the_server_has_and_a_no_deletes_nothing(
+    build: Build, server: SandboxServer
+) -> None:
+    ctx = build(MemoryStore())
+    with tokens.create_token(ctx, "deploy", THIRTY_DAYS, True):
+        pass
+    asked: list[list[str]] = []
+
+    def decline(names: list[str]) -> bool:
+        asked.append(list(names))
+        return False
+
+    with pytest.raises(Interrupted, match="nothing deleted"):
+        list(tokens.delete_tokens(ctx, ["deploy", "missing"], decline))
+    assert asked == [["deploy"]]  # only what exists is asked about
+    assert list(server_tokens(server.url)) == ["deploy"]
 
 
 def test_prune_expired_leaves_orphans_and_orphans_leave_expired(
@@ -373,7 +403,6 @@ def test_ctrl_c_while_the_create_is_in_flight_says_the_token_may_exist(
 ) -> None:
     import httpx
 
-    from iggy_cli.errors import Interrupted
     from iggy_cli.transport import StdlibTransport
 
     class Interrupt(httpx.BaseTransport):
