@@ -135,7 +135,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
             "--keyring-address": [True, None, "Name keyring entries by this address, as Iggy's CLI does (its TCP one)."],
             "--store": [True, ["keyring", "file", "none"], "keyring, file or none."],
             "--timeout": [True, None, "Seconds to wait for the server."],
-            "--url": [True, None, "The server's HTTP API address."],
+            "--url": [True, None, "The server's HTTP API address (required)."],
             "--use": [False, None, "Make it the current context."],
             "--username": [True, None, "Log in as this user."],
             "-h": [False, None, "Show this message and exit."],
@@ -503,7 +503,7 @@ HELP: "dict[str, str]" = {
         "  NAME  The context's name.\n"
         "\n"
         "Options:\n"
-        "  --url TEXT                   The server's HTTP API address.\n"
+        "  --url TEXT                   The server's HTTP API address (required).\n"
         "  -u, --username TEXT          Log in as this user.\n"
         "  --store [keyring|file|none]  keyring, file or none.\n"
         "  --timeout FLOAT RANGE        Seconds to wait for the server.\n"

@@ -14,6 +14,28 @@ from fake_servers import closed_port_url
 from iggy_cli.sandbox.server import SandboxServer
 
 
+def test_settings_given_before_the_command_are_the_contexts_own(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    made = cli("--url", sandbox.url, "-u", "iggy", "--store", "file", "context", "create", "here")
+    assert (made.code, made.stderr) == (0, "Saved context 'here'.\n")
+    shown = cli("context", "show", "here", "-o", "json").json
+    assert isinstance(shown, dict)
+    assert (shown["url"], shown["username"], shown["store"]) == (sandbox.url, "iggy", "file")
+    # the command's own option wins; an exported IGGY_URL is no context's address
+    both = cli("--url", "http://a.example:3000", "context", "create", "b", "--url", sandbox.url)
+    assert (
+        both.code == 0
+        and cli("context", "show", "b", "--field", "url").stdout == f"{sandbox.url}\n"
+    )
+    missing = cli("context", "create", "c", env={"IGGY_URL": sandbox.url})
+    assert missing.code == 2
+    assert (
+        missing.stderr.splitlines()[0]
+        == "error: context create needs the server's address: --url URL"
+    )
+
+
 def test_create_list_use_show_delete(cli: Cli, sandbox: SandboxServer) -> None:
     made = cli("context", "create", "local", "--url", sandbox.url, "-u", "iggy", "--store", "file")
     assert (made.code, made.stderr) == (0, "Saved context 'local'.\n")

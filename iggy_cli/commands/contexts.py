@@ -23,7 +23,9 @@ NameArg = Annotated[str, typer.Argument(help="The context's name.", show_default
 def create(
     typer_ctx: typer.Context,
     name: NameArg,
-    url: Annotated[str, typer.Option("--url", help="The server's HTTP API address.")],
+    url: Annotated[
+        str | None, typer.Option("--url", help="The server's HTTP API address (required).")
+    ] = None,
     username: Annotated[
         str | None, typer.Option("--username", "-u", help="Log in as this user.")
     ] = None,
@@ -57,6 +59,26 @@ def create(
     from iggy_cli.settings import check_timeout, check_utf8, normalize_url
 
     ctx = app_context(typer_ctx)
+    # Given before the command (`iggy --url URL context create NAME`), a setting is the same
+    # request: global options are accepted on either side of the command.
+    settings = ctx.settings
+    flagged = {
+        name
+        for name in ("url", "username", "timeout", "store")
+        if settings.origin(name) == f"--{name}"
+    }
+    if url is None and "url" in flagged:
+        url = settings.url
+    if url is None:
+        raise UsageError(
+            "context create needs the server's address: --url URL",
+            hint=f"iggy context create {name} --url http://localhost:3000",
+        )
+    if username is None and "username" in flagged:
+        username = settings.username
+    if timeout is None and "timeout" in flagged:
+        timeout = settings.timeout_s
+    store_kind = store.value if store else settings.store if "store" in flagged else None
     profile: dict[str, Any] = {"url": normalize_url(url)}
     # Checked now, not when the context is next used: config.toml is UTF-8 text, and a
     # timeout of inf would make every later run fail.
@@ -67,7 +89,7 @@ def create(
         check_timeout(timeout, "--timeout")
     optional = {
         "username": username,
-        "store": store.value if store else None,
+        "store": store_kind,
         "timeout": timeout,
         "ca_cert": ca_cert,
         "insecure": insecure or None,
