@@ -24,7 +24,7 @@ def test_login_keeps_a_session_that_later_commands_use(cli: Cli, sandbox: Sandbo
     login = cli("login", env=cli.as_admin())
     assert login.code == 0, login.stderr
     assert login.stdout == ""
-    assert "as user 0" in login.stderr and "(in 15 minutes)" in login.stderr
+    assert "as 'iggy' (user 0);" in login.stderr and "(in 15 minutes)" in login.stderr
     session = cli.keyring()[f"iggy-cli-session:{address(sandbox)}"]
     assert list(session) == ["iggy-cli-session"]
     assert TOKEN_SHAPE.match(session["iggy-cli-session"])

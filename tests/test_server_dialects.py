@@ -61,7 +61,7 @@ def test_the_same_flow_on_every_generation(tmp_path: Path, generation: str, rele
 
         login = cli("login", env=cli.as_admin())
         assert login.code == 0, login.stderr
-        assert f"as user {root};" in login.stderr
+        assert f"(user {root});" in login.stderr
         assert cli("pat", "create", "deploy", "3h").code == 0
         assert cli("pat", "create", "forever").code == 0
 

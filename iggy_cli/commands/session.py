@@ -43,8 +43,11 @@ def login(
     }
     if ctx.output.emit(payload, primary=("user_id",)):
         return
+    who = f"user {outcome.user_id}"
+    if outcome.username is not None:
+        who = f"{outcome.username!r} ({who})"
     ctx.output.message(
-        f"Logged in to {ctx.settings.url} as user {outcome.user_id}; the session "
+        f"Logged in to {ctx.settings.url} as {who}; the session "
         f"{expires(outcome.expires_at, ctx.now(), ctx.settings.utc)}, "
         f"kept in {stored_words(outcome.stored_in)}."
     )

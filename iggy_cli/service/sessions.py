@@ -44,6 +44,7 @@ class LoginOutcome:
     expires_at: datetime | None
     replaced: bool
     stored_in: StoredEntry
+    username: str | None = None
 
 
 def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
@@ -94,6 +95,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
         expires_at(expiry, ctx.now()),
         replaced,
         stored_in=stored_entry(ctx, service, SESSION_TOKEN_NAME),
+        username=credential.username,
     )
 
 
