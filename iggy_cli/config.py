@@ -156,7 +156,7 @@ class UserConfig:
         return outcome[0]
 
 
-class _JsonRecords:
+class JsonRecords:
     """A small JSON object in the data folder, keyed by server address; holds no secret."""
 
     filename = ""
@@ -187,7 +187,7 @@ class _JsonRecords:
             raise StorageError(f"cannot write {self.path}: {error.strerror or error}") from None
 
 
-class SessionIndex(_JsonRecords):
+class SessionIndex(JsonRecords):
     """What we know about each server's session besides its secret (which is in the keyring),
     keyed by the server's keyring address.
 
@@ -229,7 +229,7 @@ class SessionIndex(_JsonRecords):
         self._update(lambda records: records.pop(address, None))
 
 
-class NameIndex(_JsonRecords):
+class NameIndex(JsonRecords):
     """Token names per keyring address: those last seen on the server, and those with a stored
     copy in each store (`keyring`, `file`) with the user each copy belongs to.
 
@@ -376,7 +376,7 @@ def _owners(value: Any) -> dict[str, int | None]:
     return owners
 
 
-class ServerIndex(_JsonRecords):
+class ServerIndex(JsonRecords):
     """What the tool learned about each server from its answers: its generation (dialect.py),
     the evidence and when, and the routes that worked. Keyed by server address; no secret.
 

@@ -23,13 +23,13 @@ local_state, so parallel runs lose nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any, NamedTuple
 
 from iggy_cli import local_state
+from iggy_cli.config import JsonRecords
 from iggy_cli.errors import StorageError
-from iggy_cli.paths import data_file
 
 
 class JournalEntry(NamedTuple):
@@ -72,22 +72,17 @@ class JournalEntry(NamedTuple):
         return cls(**values)
 
 
-class RotationJournal:
+class RotationJournal(JsonRecords):
     """`rotations.json`: read without a lock, changed under it (local_state.JsonState)."""
 
     filename = "rotations.json"
 
-    def __init__(self, path: str | None = None) -> None:
-        self._given_path = path
-
-    @property
-    def path(self) -> str:
-        return self._given_path or data_file(self.filename)
-
     def entries(self, address: str) -> dict[str, JournalEntry]:
-        """Every rotation in progress on this server, by token name (damaged ones left out)."""
+        """Every rotation in progress on this server, by token name (damaged ones left out).
+        Unlike the indexes, a journal that cannot be read is an error, not an empty one: a
+        rotation it holds may still need finishing."""
         try:
-            records = local_state.JsonState(self.path).load().get(address)
+            records = self._state().load().get(address)
         except OSError as error:
             raise StorageError(f"cannot read {self.path}: {error.strerror or error}") from None
         if not isinstance(records, dict):
@@ -128,9 +123,3 @@ class RotationJournal:
                 message = f"cannot lock {self.path}: {error.strerror or error}"
                 raise StorageError(message) from None
             yield
-
-    def _update(self, change: Callable[[dict[str, Any]], None]) -> None:
-        try:
-            local_state.JsonState(self.path).update(change)
-        except OSError as error:
-            raise StorageError(f"cannot write {self.path}: {error.strerror or error}") from None
