@@ -156,3 +156,19 @@ def mint_token(url: str, name: str, expiry_us: int = 2**64 - 1) -> str:
             return client.create_token(name, expiry_us).token
         finally:
             client.logout()
+
+
+def token_works(url: str, token: str | None) -> bool:
+    """The server accepts the token at login (None, no token, never does)."""
+    from iggy_cli.client import IggyClient
+    from iggy_cli.errors import IggyCliError
+
+    if token is None:
+        return False
+    with IggyClient(url, timeout=5) as client:
+        try:
+            client.login_with_token(token)
+        except IggyCliError:
+            return False
+        client.logout()
+        return True

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import mint_token, server_tokens
+from conftest import mint_token, server_tokens, token_works
 
-from iggy_cli.client import IggyClient
 from iggy_cli.config import NameIndex, SessionIndex, UserConfig
 from iggy_cli.context import AppContext
 from iggy_cli.credentials import MemoryStore
@@ -83,18 +82,6 @@ def context(tmp_path: Path, url: str, faults: Faults, store: MemoryStore) -> App
     )
 
 
-def works(url: str, token: str | None) -> bool:
-    if token is None:
-        return False
-    with IggyClient(url, timeout=5) as client:
-        try:
-            client.login_with_token(token)
-        except IggyCliError:
-            return False
-        client.logout()
-        return True
-
-
 @pytest.fixture
 def setup(sandbox: SandboxServer, tmp_path: Path):  # type: ignore[no-untyped-def]
     def make(faults: Faults) -> tuple[AppContext, MemoryStore, str, str]:
@@ -118,7 +105,7 @@ def test_rotation_replaces_the_secret_and_keeps_the_name(setup, sandbox: Sandbox
     outcome = rotate(ctx, "deploy", None, handed.append)
     new = store.get(service, "deploy")
     assert outcome.warnings == [] and new != old and handed == []
-    assert works(sandbox.url, new) and not works(sandbox.url, old)
+    assert token_works(sandbox.url, new) and not token_works(sandbox.url, old)
     after = server_tokens(sandbox.url)
     assert list(after) == ["deploy"]  # the stand-in is gone
     assert before is not None and after["deploy"] is not None
@@ -162,7 +149,7 @@ def test_a_failed_step_leaves_a_working_token_stored(
         rotate(ctx, "deploy", None, handed.append)
     stored = store.get(service, "deploy")
     message = caught.value.message
-    assert works(sandbox.url, stored), message
+    assert token_works(sandbox.url, stored), message
     assert caught.value.exit_code == code
     left = sorted(server_tokens(sandbox.url))
     if holds == "old":
@@ -184,7 +171,7 @@ def test_a_failed_step_leaves_a_working_token_stored(
         assert isinstance(caught.value, TokenNotStored)
         assert message.startswith("rotation of 'deploy': the new token was created ")
         assert "the stored copy is the stand-in 'iggy-cli-standin-" in message
-        assert len(handed) == 1 and works(sandbox.url, handed[0])
+        assert len(handed) == 1 and token_works(sandbox.url, handed[0])
         assert stored != old and stored != handed[0]
 
 
@@ -192,7 +179,7 @@ def test_a_stand_in_left_behind_is_a_warning(setup, sandbox: SandboxServer) -> N
     stand_in = ("DELETE", "/personal-access-tokens/iggy-cli-standin-*", 1)
     ctx, store, service, _ = setup(Faults(request=stand_in))
     outcome = rotate(ctx, "deploy", None, [].append)
-    assert works(sandbox.url, store.get(service, "deploy"))
+    assert token_works(sandbox.url, store.get(service, "deploy"))
     assert len(outcome.warnings) == 1
     assert "could not make sure the stand-in 'iggy-cli-standin-" in outcome.warnings[0]
     assert outcome.warnings[0].endswith("`iggy pat prune --yes` removes it now")
@@ -208,7 +195,7 @@ def test_a_put_back_old_token_takes_the_session_back_too(setup, sandbox: Sandbox
     with pytest.raises(IggyCliError, match="the stored copy is the old token again"):
         rotate(ctx, "deploy", None, [].append)
     assert store.get(session, SESSION_TOKEN_NAME) == old
-    assert works(sandbox.url, old)
+    assert token_works(sandbox.url, old)
 
 
 class FaultyJournal(RotationJournal):

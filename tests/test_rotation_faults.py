@@ -17,10 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, MINTED, RUNS, Cli, Result, server_tokens
+from conftest import BIN, MINTED, RUNS, Cli, Result, server_tokens, token_works
 
-from iggy_cli.client import IggyClient
-from iggy_cli.errors import IggyCliError
 from iggy_cli.sandbox.server import SandboxServer
 
 TOKENS = "/personal-access-tokens"
@@ -36,18 +34,6 @@ def stored(cli: Cli, sandbox: SandboxServer) -> str | None:
     return cli.keyring().get(service(sandbox), {}).get("deploy")
 
 
-def works(url: str, token: str | None) -> bool:
-    if token is None:
-        return False
-    with IggyClient(url, timeout=5) as client:
-        try:
-            client.login_with_token(token)
-        except IggyCliError:
-            return False
-        client.logout()
-        return True
-
-
 def journal(cli: Cli) -> dict[str, object]:
     path = cli.home / "data" / "iggy-cli" / "rotations.json"
     document: dict[str, object] = json.loads(path.read_text()) if path.exists() else {}
@@ -59,7 +45,7 @@ def start(cli: Cli, sandbox: SandboxServer) -> str:
     created = cli("pat", "create", "deploy", "30d", env=cli.as_admin())
     assert created.code == 0, created.stderr
     old = stored(cli, sandbox)
-    assert old is not None and works(sandbox.url, old)
+    assert old is not None and token_works(sandbox.url, old)
     return old
 
 
@@ -72,7 +58,7 @@ def follow_advice(cli: Cli, sandbox: SandboxServer, first: Result) -> list[Resul
         args = shlex.split(todo.pop(0))[1:]
         result = cli(*args, env=cli.as_admin())
         runs.append(result)
-        assert works(sandbox.url, stored(cli, sandbox)), (args, result.stderr)
+        assert token_works(sandbox.url, stored(cli, sandbox)), (args, result.stderr)
         if result.code != 0:
             todo = ADVICE.findall(result.stderr) + todo
         else:
@@ -83,7 +69,7 @@ def follow_advice(cli: Cli, sandbox: SandboxServer, first: Result) -> list[Resul
 def assert_rotated_cleanly(cli: Cli, sandbox: SandboxServer, old: str) -> None:
     new = stored(cli, sandbox)
     assert new is not None and new != old
-    assert works(sandbox.url, new) and not works(sandbox.url, old)
+    assert token_works(sandbox.url, new) and not token_works(sandbox.url, old)
     assert list(server_tokens(sandbox.url)) == ["deploy"]  # no stand-in, no second token
     assert journal(cli) == {}
 
@@ -117,7 +103,7 @@ def test_an_answer_lost_at_any_step_strands_no_one(
     timeout = ("--timeout", "2") if mode == "hold" else ()
     first = cli(*timeout, "pat", "rotate", "deploy", env=cli.as_admin())
     assert first.code == codes[mode == "hold"], first.stderr
-    assert works(sandbox.url, stored(cli, sandbox)), first.stderr
+    assert token_works(sandbox.url, stored(cli, sandbox)), first.stderr
     if first.code != 0:
         assert first.stderr.startswith("error: "), first.stderr
         assert "Traceback" not in first.stderr
@@ -186,13 +172,13 @@ def test_a_new_token_that_cannot_be_stored_is_printed(cli: Cli, sandbox: Sandbox
     first = cli("pat", "rotate", "deploy", env=env, shows_token=True)
     assert first.code == 7, first.stderr
     printed = first.stdout.strip()
-    assert first.stdout == printed + "\n" and works(sandbox.url, printed)
+    assert first.stdout == printed + "\n" and token_works(sandbox.url, printed)
     lines = first.stderr.splitlines()
     assert lines[0].startswith("error: rotation of 'deploy': the new token was created (ends ")
     assert "it is printed above, save it now; the stored copy is the stand-in" in lines[0]
     assert "PasswordSetError: the keyring refused the write" in lines[0]
     assert printed not in first.stderr
-    assert works(sandbox.url, stored(cli, sandbox)) and stored(cli, sandbox) != printed
+    assert token_works(sandbox.url, stored(cli, sandbox)) and stored(cli, sandbox) != printed
     follow_advice(cli, sandbox, first)
     assert_rotated_cleanly(cli, sandbox, old)
 
@@ -232,7 +218,7 @@ def test_a_new_token_that_can_be_neither_stored_nor_printed(
     assert "the stored copy is the stand-in" in first.stderr
     assert len(first.stderr.splitlines()) == 2  # the error and its hint, nothing else
     assert "deploy" not in server_tokens(sandbox.url)  # the token nobody has is gone
-    assert works(sandbox.url, stored(cli, sandbox))
+    assert token_works(sandbox.url, stored(cli, sandbox))
     follow_advice(cli, sandbox, first)
     assert_rotated_cleanly(cli, sandbox, old)
 
@@ -299,11 +285,13 @@ def test_a_signal_while_storing_the_new_token_prints_it(
     first = finish(child, args)
     assert first.code == 7, first.stderr
     printed = first.stdout.strip()
-    assert first.stdout == printed + "\n" and printed in MINTED and works(sandbox.url, printed)
+    assert (
+        first.stdout == printed + "\n" and printed in MINTED and token_works(sandbox.url, printed)
+    )
     words = "Ctrl-C" if signum == signal.SIGINT else signum.name
     assert f"but not stored: interrupted ({words})" in first.stderr
     assert "the stored copy is the stand-in 'iggy-cli-standin-" in first.stderr
-    assert works(sandbox.url, stored(cli, sandbox))
+    assert token_works(sandbox.url, stored(cli, sandbox))
     follow_advice(cli, sandbox, first)
     assert_rotated_cleanly(cli, sandbox, old)
 
@@ -343,7 +331,7 @@ def test_sigterm_while_deleting_the_old_token(cli: Cli, sandbox: SandboxServer) 
     assert first.code == 143, first.stderr
     assert "failed at deleting the old token: interrupted (SIGTERM)" in first.stderr
     assert "the stored copy is the stand-in" in first.stderr
-    assert works(sandbox.url, stored(cli, sandbox))
+    assert token_works(sandbox.url, stored(cli, sandbox))
     follow_advice(cli, sandbox, first)
     assert_rotated_cleanly(cli, sandbox, old)
 
@@ -375,7 +363,7 @@ def test_prune_removes_a_leftover_stand_in_but_keeps_one_in_use(
         f"Deleted the leftover rotation stand-in {leftover!r}.\n",
     )
     assert sorted(server_tokens(sandbox.url)) == sorted(["deploy", "other", in_use])
-    assert works(sandbox.url, stored(cli, sandbox))  # deploy's stored copy: the stand-in
+    assert token_works(sandbox.url, stored(cli, sandbox))  # deploy's stored copy: the stand-in
     finished = cli("pat", "rotate", "deploy", env=cli.as_admin())
     assert finished.code == 0, finished.stderr
     assert sorted(server_tokens(sandbox.url)) == ["deploy", "other"]

@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Cli, mint_token, server_tokens
+from conftest import Cli, mint_token, server_tokens, token_works
 from secret_service import Item, RustCli, SecretService, missing_tools
 
-from iggy_cli.errors import IggyCliError
 from iggy_cli.sandbox.server import SandboxServer
 
 OUR_ITEM = {"target": "default", "application": "iggy-cli"}
@@ -45,19 +44,6 @@ def os_cli(cli: Cli, secret_service: SecretService) -> Cli:
     cli.env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address
     cli.env["XDG_RUNTIME_DIR"] = secret_service.env["XDG_RUNTIME_DIR"]
     return cli
-
-
-def works(url: str, token: str) -> bool:
-    """The server accepts the token at login."""
-    from iggy_cli.client import IggyClient
-
-    with IggyClient(url, timeout=5) as client:
-        try:
-            client.login_with_token(token)
-        except IggyCliError:
-            return False
-        client.logout()
-        return True
 
 
 def one_item(secret_service: SecretService, service: str, username: str) -> Item:
@@ -149,13 +135,13 @@ def test_login_rotate_and_pat_login_over_rust_items_leave_one_item_per_entry(
     assert cli("login", env=cli.as_admin()).code == 0
     session = one_item(secret_service, *session_at)
     assert session.attributes == {"service": session_at[0], "username": session_at[1], **OUR_ITEM}
-    assert works(sandbox.url, session.secret)
+    assert token_works(sandbox.url, session.secret)
 
     rotated = cli("pat", "rotate", "deploy")
     assert rotated.code == 0, rotated.stderr
     new_deploy = one_item(secret_service, *deploy_at).secret
     assert new_deploy != old_deploy
-    assert works(sandbox.url, new_deploy) and not works(sandbox.url, old_deploy)
+    assert token_works(sandbox.url, new_deploy) and not token_works(sandbox.url, old_deploy)
 
     adopted = cli("pat", "login", "deploy")
     assert adopted.code == 0, adopted.stderr
