@@ -192,8 +192,9 @@ def _session_store_kind(ctx: AppContext) -> str | None:
 
 
 def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
+    kind = _session_store_kind(ctx)
     try:
-        secret, alternatives = _read(ctx, where.service, where.username, session_store(ctx))
+        secret, alternatives = _read(ctx, where.service, where.username, ctx.store_for(kind))
     except StorageError as error:
         raise AuthenticationError(
             f"not logged in: cannot read a session ({error.message})",
@@ -202,7 +203,7 @@ def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
     if secret is None:
         return None
     # Read as "session from <source>" by status: where the secret is, in the store it is in.
-    kind = _session_store_kind(ctx) or ctx.store_choice.kind
+    kind = kind or ctx.store_choice.kind
     place = f"{'the token file' if kind == 'file' else 'the keyring'} ({where.service})"
     if where.service.startswith(token_service("")):
         source = f"token {where.token_name!r} in {place}"
