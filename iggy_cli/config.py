@@ -421,6 +421,7 @@ def read_config(path: str) -> dict[str, Any]:
     kept = local_state.load_companion(path)
     if isinstance(kept, dict):
         return kept
+    read_at = local_state.stamp(path)  # before reading: a write landing meanwhile is noticed
     data = local_state.read_bytes(path)
     if data is None:
         return {}
@@ -428,7 +429,7 @@ def read_config(path: str) -> dict[str, Any]:
     # A TOML date is no data marshal keeps (ValueError): such a file is parsed every time.
     try:
         with local_state.locked(path):
-            local_state.save_companion(path, document)
+            local_state.save_companion(path, document, read_at)
     except (OSError, ValueError):  # ValueError: a TOML date, which marshal cannot keep
         pass
     return document

@@ -122,13 +122,20 @@ def replace(path: str, data: bytes) -> None:
         raise
 
 
-def update(path: str, change: Callable[[bytes | None], bytes | None]) -> None:
+def update(
+    path: str,
+    change: Callable[[bytes | None], bytes | None],
+    written: Callable[[bytes], None] | None = None,
+) -> None:
     """Read-modify-write under the lock: `change` gets the current bytes (None: no file) and
-    returns the new ones, or None to leave the file as it is."""
+    returns the new ones, or None to leave the file as it is. `written` is given the new bytes
+    once they are in place, still under the lock."""
     with locked(path):
         new = change(read_bytes(path))
         if new is not None:
             replace(path, new)
+            if written is not None:
+                written(new)
 
 
 def stamp(path: str) -> list[int] | None:
@@ -162,17 +169,18 @@ def load_companion(path: str) -> Any:
     return kept[1]
 
 
-def save_companion(path: str, value: Any) -> None:
+def save_companion(path: str, value: Any, read_at: list[int] | None = None) -> None:
     """Keep `value` (plain data: dicts, lists, strings, numbers) beside `path`, stamped with
-    the file as it is now. Call it holding `locked(path)`, right after writing the file."""
+    the file as it is now. Call it holding `locked(path)` (which also keeps two writers of the
+    companion apart), right after writing the file, or with `read_at`, the stamp taken before
+    the file was read: when the file has changed since, nothing is kept (the value would be
+    the old file's under the new one's stamp)."""
     import marshal
 
     current = stamp(path)
-    if current is None:
+    if current is None or (read_at is not None and read_at != current):
         return
-    data = marshal.dumps((current, value))
-    with locked(companion_path(path)):
-        replace(companion_path(path), data)
+    replace(companion_path(path), marshal.dumps((current, value)))
 
 
 def check_private(path: str) -> str | None:
@@ -234,15 +242,16 @@ class JsonState:
                 return None
             return (after + "\n").encode("utf-8")
 
-        with locked(self.path):
-            new = apply(read_bytes(self.path))
-            if new is not None:
-                replace(self.path, new)
-                if self.companion is not None:
-                    try:  # noqa: SIM105  # (contextlib: see replace())
-                        save_companion(self.path, self.companion(json.loads(new)))
-                    except (OSError, ValueError):  # ValueError: not marshal's kind of data
-                        pass  # a missing companion only costs a later reader a parse
+        companion = self.companion
+
+        def keep_companion(new: bytes) -> None:
+            assert companion is not None
+            try:  # noqa: SIM105  # (contextlib: see replace())
+                save_companion(self.path, companion(json.loads(new)))
+            except (OSError, ValueError):  # ValueError: not marshal's kind of data
+                pass  # a missing companion only costs a later reader a parse
+
+        update(self.path, apply, None if companion is None else keep_companion)
         return outcome[0]
 
     def _decode(self, data: bytes | None) -> dict[str, Any]:

@@ -166,3 +166,31 @@ def test_a_damaged_secret_file_is_refused_not_replaced(tmp_path: Path) -> None:
     with pytest.raises(local_state.StateFileError):
         local_state.JsonState(str(target), strict=True).update(lambda doc: doc.update(a=1))
     assert target.read_text() == "not json"
+
+
+def test_a_companion_is_kept_only_for_the_file_as_it_was_read(tmp_path: Path) -> None:
+    path = str(tmp_path / "config.toml")
+    local_state.replace(path, b"a = 1\n")
+    read_at = local_state.stamp(path)
+    local_state.replace(path, b"a = 22\n")  # another run's write lands after our read
+    with local_state.locked(path):
+        local_state.save_companion(path, {"a": 1}, read_at)
+    assert local_state.load_companion(path) is None  # never the old value under the new stamp
+    with local_state.locked(path):
+        local_state.save_companion(path, {"a": 22}, local_state.stamp(path))
+    assert local_state.load_companion(path) == {"a": 22}
+    # one lock file, the data file's own: its lock also keeps writers of the companion apart
+    assert sorted(os.listdir(tmp_path)) == [
+        ".config.toml.cache",
+        ".config.toml.lock",
+        "config.toml",
+    ]
+
+
+def test_reading_the_settings_keeps_a_companion_that_matches(tmp_path: Path) -> None:
+    from iggy_cli.config import read_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('current_context = "here"\n')
+    assert read_config(str(path)) == {"current_context": "here"}
+    assert local_state.load_companion(str(path)) == {"current_context": "here"}
