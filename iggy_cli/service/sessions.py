@@ -26,9 +26,7 @@ from iggy_cli.errors import (
 )
 from iggy_cli.models import Expiry, Identity
 from iggy_cli.service.common import (
-    ANY_NAME_BYTES,
     check_for_server,
-    check_token_name,
     expires_at,
     mint,
     signed_in,
@@ -216,7 +214,7 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
     Neither goes where Iggy's CLI keeps its login session (see auth.SessionEntry): a login
     session there is replaced, its server token deleted, its entry removed."""
     if name is not None:
-        credential = auth.stored_token(ctx, check_token_name(name, ANY_NAME_BYTES))
+        credential = auth.stored_token(ctx, name)
     else:
         found = auth.resolve(ctx, allow_session=False)
         if found is None or found.kind != "token":

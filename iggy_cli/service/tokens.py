@@ -328,7 +328,7 @@ def _remove_copy(ctx: AppContext, name: str, copy: ownership.Copy | None = None)
 def stored_token(ctx: AppContext, name: str) -> str:
     """The raw token stored under `name` for this server (no request is sent, so of several
     different secrets in one entry none can be told right: that is an error)."""
-    credential = auth.stored_token(ctx, check_token_name(name, ANY_NAME_BYTES))
+    credential = auth.stored_token(ctx, name)
     if credential.alternatives and credential.entry is not None:
         secrets = (credential.secret, *credential.alternatives)
         raise DuplicateEntry(*credential.entry, secrets)
