@@ -81,13 +81,14 @@ def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None)
     spellings = (name, normalize_name(name)) if client.dialect.renames else (name,)
     delete = f"iggy pat delete {shlex.quote(name)}"
     try:
-        found = next((n for n in spellings if n in {t.name for t in client.list_tokens()}), None)
+        on_server = {token.name for token in client.list_tokens()}
     except IggyCliError as error:
         raise OutcomeUnknown(
             f"{cause}; whether it exists could not be checked ({error.message}), and its "
             "secret was not received",
             hint=f"see `iggy pat list`: if {name!r} is there, `{delete}` and create it again",
         ) from None
+    found = next((spelling for spelling in spellings if spelling in on_server), None)
     if found is not None:
         raise OutcomeUnknown(
             f"{cause}: a token named {found!r} now exists on the server, but its secret was "
