@@ -44,6 +44,8 @@ class Credential(NamedTuple):
     alternatives: tuple[str, ...] = ()
     # read from this run's store under token_name: signing in with it learns whose it is
     stored_copy: bool = False
+    # the kind of store the secret was read from, when not this run's (a session's)
+    store: str | None = None
 
     def __repr__(self) -> str:
         return masked_repr(self, "secret", "alternatives")
@@ -217,6 +219,7 @@ def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
         token_name=where.token_name if where.adopted else where.token_name or SESSION_TOKEN_NAME,
         entry=(where.service, where.username),
         alternatives=alternatives,
+        store=kind,
     )
 
 

@@ -145,7 +145,8 @@ def _log_in_trying_each(ctx: AppContext, client: IggyClient, credential: Credent
             refusal = refusal or error
             continue
         try:
-            ctx.store().set(service, username, secret)
+            # back into the store it was read from (a session's may not be this run's)
+            ctx.store_for(credential.store).set(service, username, secret)
         except StorageError as error:
             ctx.output.notice(f"{held}; one works, but keeping it failed: {error.message}")
         else:
