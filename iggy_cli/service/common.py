@@ -24,6 +24,7 @@ from iggy_cli.models import SERVER_DEFAULT_US, Expiry, Identity, MintedToken
 from iggy_cli.names import ANY_NAME_BYTES as ANY_NAME_BYTES  # re-exported: their old home
 from iggy_cli.names import NEW_NAME_BYTES as NEW_NAME_BYTES
 from iggy_cli.names import check_token_name as check_token_name
+from iggy_cli.service import ownership
 
 SESSION_DEFAULT_EXPIRY = Expiry(15 * 60 * 1_000_000, "15m")
 
@@ -115,10 +116,8 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
     with ctx.client() as client:
         identity = _log_in_trying_each(ctx, client, credential)
         if credential.stored_copy and credential.token_name is not None:
-            # the server just said whose this copy is (see service/ownership.py)
-            ctx.names.add_stored(
-                ctx.settings.keyring, ctx.store_choice.kind, credential.token_name, identity.user_id
-            )
+            # the server just said whose this copy is
+            ownership.record(ctx, credential.token_name, identity.user_id)
         try:
             yield client, identity
         finally:

@@ -40,7 +40,7 @@ from iggy_cli.errors import (
     UsageError,
 )
 from iggy_cli.expiry import iso_utc, local_time, relative_words
-from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken
+from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken, us_from_datetime
 from iggy_cli.rotation_journal import JournalEntry
 from iggy_cli.service import ownership
 from iggy_cli.service import rotation_plan as rp
@@ -165,7 +165,9 @@ class _Rotation:
         target = None
         if rp.MINT_STAND_IN in decided.steps:
             target = self._target(expiry, listed[self.name])
-            rp.lifetime(target, self._now_us(), self.name)  # a lifetime already over: say so now
+            rp.lifetime(
+                target, us_from_datetime(self.ctx.now()), self.name
+            )  # a lifetime already over: say so now
         elif rp.MINT_NEW in decided.steps and entry is not None:
             if expiry is not None:  # asked for now: it wins over the one recorded
                 entry = entry._replace(lifetime_us=expiry.microseconds, label=expiry.label)
@@ -175,7 +177,7 @@ class _Rotation:
                     raise self._failed(
                         "updating the journal", error, "nothing changed", self._run_again("")
                     ) from None
-            rp.lifetime(entry, self._now_us(), self.name)
+            rp.lifetime(entry, us_from_datetime(self.ctx.now()), self.name)
         steps = {
             rp.FORGET_PREVIOUS: self._forget_previous,
             rp.MINT_STAND_IN: lambda: self._mint_stand_in(target),
@@ -289,7 +291,7 @@ class _Rotation:
         secret exists only in this process: signals are held, except while storing (a hung
         keyring must stay interruptible), and any failure hands the token over."""
         assert self.entry is not None
-        lifetime = rp.lifetime(self.entry, self._now_us(), self.name)
+        lifetime = rp.lifetime(self.entry, us_from_datetime(self.ctx.now()), self.name)
         try:
             minted = self.client.create_token(self.name, lifetime.microseconds)
         except IggyCliError as error:
@@ -434,9 +436,6 @@ class _Rotation:
         return f"{local_time(instant, self.ctx.settings.utc)} ({relative_words(instant, now)})"
 
     # --- small helpers ----------------------------------------------------------------------
-
-    def _now_us(self) -> int:
-        return int(self.ctx.now().timestamp() * 1_000_000)
 
     def _prove(self, minted: MintedToken) -> None:
         """Log in (and out) with a fresh token, on a connection of its own."""
