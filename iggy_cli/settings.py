@@ -45,6 +45,8 @@ STORE_KINDS = ("keyring", "file", "none")
 KEYRING_DEFAULT_ORIGIN = "the URL, as Iggy's CLI names a server with --transport http"
 # dialect.DIALECTS and "auto" (detect); spelt out here, which TAB completion imports.
 SERVER_DIALECTS = ("auto", "first", "legacy", "renaming", "stable", "edge")
+# Settings that take one of a few words, checked alike wherever they are set.
+CHOICES = {"store": STORE_KINDS, "server_dialect": SERVER_DIALECTS}
 OUTPUT_FORMATS = ("table", "json", "csv", "plain")
 
 
@@ -477,12 +479,9 @@ def check_profile(name: str, profile: Mapping[str, Any]) -> Mapping[str, Any]:
         right_type = isinstance(value, kinds) and isinstance(value, bool) == (bool in kinds)
         if value is not None and not right_type:
             raise UsageError(f"context {name!r}: {key} has the wrong type ({value!r})")
-    if profile.get("store") not in (None, *STORE_KINDS):
-        raise UsageError(f"context {name!r}: store must be one of {', '.join(STORE_KINDS)}")
-    if profile.get("server_dialect") not in (None, *SERVER_DIALECTS):
-        raise UsageError(
-            f"context {name!r}: server_dialect must be one of {', '.join(SERVER_DIALECTS)}"
-        )
+    for key, allowed in CHOICES.items():
+        if profile.get(key) not in (None, *allowed):
+            raise UsageError(f"context {name!r}: {key} must be one of {', '.join(allowed)}")
     if profile.get("timeout") is not None:
         check_timeout(profile["timeout"], f"context {name!r}")
     return profile

@@ -79,7 +79,8 @@ def show(
         if settings.verify_tls
         else "not verified (--insecure)",
     }
-    origins = {name: _origin(settings.origins, name) for name in values}
+    origins = {name: str(settings.origins.get(name, "the default")) for name in values}
+    origins["keyring_address"] = settings.keyring_origin
     records = [
         {"setting": name, "value": value, "origin": origins[name]} for name, value in values.items()
     ]
@@ -94,14 +95,6 @@ def show(
     )
 
 
-def _origin(origins: Any, name: str) -> str:
-    from iggy_cli.settings import KEYRING_DEFAULT_ORIGIN
-
-    if name == "keyring_address" and name not in origins:
-        return KEYRING_DEFAULT_ORIGIN
-    return str(origins.get(name, "the default"))
-
-
 def _checked_key(key: str) -> None:
     from iggy_cli.settings import REMEMBERED
 
@@ -110,16 +103,13 @@ def _checked_key(key: str) -> None:
 
 
 def _checked(key: str, value: str) -> Any:
-    from iggy_cli.settings import SERVER_DIALECTS, STORE_KINDS, check_timeout, check_utf8
+    from iggy_cli.settings import CHOICES, check_timeout, check_utf8
 
     _checked_key(key)
     check_utf8(value, key)
-    if key == "store" and value not in STORE_KINDS:
-        raise UsageError(f"store must be one of {', '.join(STORE_KINDS)}, not {value!r}")
-    if key == "server_dialect" and value not in SERVER_DIALECTS:
-        raise UsageError(
-            f"server_dialect must be one of {', '.join(SERVER_DIALECTS)}, not {value!r}"
-        )
+    allowed = CHOICES.get(key)
+    if allowed is not None and value not in allowed:
+        raise UsageError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
     if key == "timeout":
         return check_timeout(value, "timeout")
     if not value or not value.isprintable():
