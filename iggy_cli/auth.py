@@ -66,6 +66,8 @@ class SessionEntry(NamedTuple):
     username: str
     token_name: str | None
     adopted: bool
+    # the kind of store it was kept in (`keyring`, `file`); None: unrecorded, this run's
+    store: str | None = None
 
 
 def resolve(ctx: AppContext, allow_session: bool = True) -> Credential | None:
@@ -143,13 +145,14 @@ def session_entry(ctx: AppContext) -> SessionEntry:
     record = ctx.sessions.get(address) or {}
     name = record.get("token_name")
     kept = record.get("kept")
+    store = _store_kind(record)
     if kept == "token" and isinstance(name, str):
-        return SessionEntry(token_service(address), name, name, adopted=True)
+        return SessionEntry(token_service(address), name, name, True, store)
     if kept == "adopted":
-        return SessionEntry(adopted_service(address), SESSION_TOKEN_NAME, name, adopted=True)
+        return SessionEntry(adopted_service(address), SESSION_TOKEN_NAME, name, True, store)
     # `iggy login`'s, Iggy's own, or one adopted before adopted tokens were kept apart
     name = name if isinstance(name, str) else SESSION_TOKEN_NAME
-    return SessionEntry(session_service(address), SESSION_TOKEN_NAME, name, adopted=False)
+    return SessionEntry(session_service(address), SESSION_TOKEN_NAME, name, False, store)
 
 
 def _other_spelling(ctx: AppContext, service: str, name: str) -> tuple[str, str | None]:
@@ -175,26 +178,28 @@ def stored_session(ctx: AppContext) -> Credential | None:
 def login_session(ctx: AppContext) -> Credential | None:
     """The session `iggy login` (or Iggy's own CLI) keeps, whatever was adopted since."""
     address = ctx.settings.keyring
-    where = SessionEntry(session_service(address), SESSION_TOKEN_NAME, None, adopted=False)
     record = ctx.sessions.get(address) or {}
+    where = SessionEntry(session_service(address), SESSION_TOKEN_NAME, None, False)
     if record.get("kept") is None and isinstance(record.get("token_name"), str):
         where = where._replace(token_name=record["token_name"])
-    return _session_at(ctx, where)
+    return _session_at(ctx, where._replace(store=_store_kind(record)))
 
 
-def session_store(ctx: AppContext) -> CredentialStore:
-    """The store this server's session was kept in (the sessions index says), else this run's."""
-    return ctx.store_for(_session_store_kind(ctx))
+def session_store(ctx: AppContext, record: dict[str, Any] | None = None) -> CredentialStore:
+    """The store this server's session was kept in (the sessions index says, or `record`, its
+    entry already read), else this run's."""
+    if record is None:
+        record = ctx.sessions.get(ctx.settings.keyring) or {}
+    return ctx.store_for(_store_kind(record))
 
 
-def _session_store_kind(ctx: AppContext) -> str | None:
-    record = ctx.sessions.get(ctx.settings.keyring) or {}
+def _store_kind(record: dict[str, Any]) -> str | None:
     kind = record.get("store")
     return kind if isinstance(kind, str) else None
 
 
 def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
-    kind = _session_store_kind(ctx)
+    kind = where.store
     try:
         secret, alternatives = _read(ctx, where.service, where.username, ctx.store_for(kind))
     except StorageError as error:

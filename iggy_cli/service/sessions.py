@@ -133,8 +133,9 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
     """End this server's session: an adopted token is only forgotten (it is the user's own),
     and a login session's server token is deleted, then its keyring entry."""
     address = ctx.settings.keyring
-    store = auth.session_store(ctx)  # where the session was kept, whatever --store says now
     record = ctx.sessions.get(address)
+    # where the session was kept, whatever --store says now
+    store = auth.session_store(ctx, record or {})
     kept_in = str((record or {}).get("store") or ctx.store_choice.kind)
     where = auth.session_entry(ctx)
     server: list[str] = []
@@ -226,9 +227,9 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
     _check_session_store(store)
     address = ctx.settings.keyring
     login_entry = (session_service(address), SESSION_TOKEN_NAME)
-    previous_store = auth.session_store(ctx)  # the login session may be in another store
-    previous = _readable(previous_store, *login_entry)
     record = ctx.sessions.get(address)
+    previous_store = auth.session_store(ctx, record or {})  # it may be in another store
+    previous = _readable(previous_store, *login_entry)
     previous_owned = previous is not None and (record is None or bool(record.get("owned", True)))
     with signed_in(ctx, credential) as (_, identity):
         pass  # proves the token works before it becomes the session
