@@ -43,10 +43,6 @@ OLD_TOKENS_PREFIX = "/pat"  # 0.0.40-0.0.41 (renamed in 0.0.42)
 MAX_SECONDS = 4_294_967_295
 
 _ALL = frozenset(DIALECTS)
-_SECONDS = frozenset(("first", "legacy"))
-_MICROSECONDS = frozenset(("renaming", "stable", "edge"))
-_RENAMING = frozenset(("first", "legacy", "renaming"))
-_KEEPING = frozenset(("stable", "edge"))
 
 
 class Generation:
@@ -77,6 +73,11 @@ GENERATIONS: dict[str, Generation] = {
     "stable": Generation("stable", "0.4.150 - 0.8.x", False, False, ("DELETE",)),
     "edge": Generation("edge", "0.9.0-edge.2 - edge.5", False, False, ("DELETE",)),
 }
+# The same facts as sets of generations, for what an answer tells apart.
+_SECONDS = frozenset(name for name, known in GENERATIONS.items() if known.expiry_in_seconds)
+_MICROSECONDS = _ALL - _SECONDS
+_RENAMING = frozenset(name for name, known in GENERATIONS.items() if known.renames)
+_KEEPING = _ALL - _RENAMING
 
 # code: (the generations that give this answer, what it is in words)
 EVIDENCE: dict[str, tuple[frozenset[str], str]] = {
@@ -163,7 +164,6 @@ class Knowledge:
         "override_origin",
         "pat_prefix",
         "relearned_from",
-        "remembered",
     )
 
     def __init__(
@@ -175,7 +175,6 @@ class Knowledge:
         logout_method: str | None = None,
         override: str | None = None,
         override_origin: str | None = None,
-        remembered: bool = False,
     ) -> None:
         self.detected = detected
         self.evidence = evidence
@@ -184,7 +183,6 @@ class Knowledge:
         self.logout_method = logout_method
         self.override = override
         self.override_origin = override_origin
-        self.remembered = remembered
         self.changed = False
         self.relearned_from: frozenset[str] | None = None
 
@@ -306,7 +304,6 @@ class Knowledge:
             logout_method=logout if logout in ("POST", "DELETE") else None,
             override=override,
             override_origin=override_origin,
-            remembered=bool(detected) and detected != _ALL,
         )
 
 

@@ -130,7 +130,7 @@ def test_an_answer_that_contradicts_memory_starts_again() -> None:
             "logout_method": "POST",
         }
     )
-    assert remembered.remembered and remembered.expiry_in_seconds is True
+    assert remembered.detected == {"legacy"} and remembered.expiry_in_seconds is True
     remembered.learn("login-access-token", "later")
     assert remembered.relearned_from == frozenset({"legacy"})
     assert describe(remembered.detected) == "renaming, stable or edge"
