@@ -144,3 +144,9 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (141, "stdout's reader went away (a broken pipe, as with `| head -1`)"),
     (143, "stopped by SIGTERM"),
 )
+
+
+def quoted(text: str) -> str:
+    """Someone's words for an error line, quoted and cut to 40 characters: 400 digits of an
+    expiry or a 255-byte name help no one there."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from iggy_cli.errors import UsageError
+from iggy_cli.errors import UsageError, quoted
 from iggy_cli.models import (
     FIRST_US,
     LAST_US,
@@ -89,7 +89,7 @@ def _parse_duration_us(text: str) -> int:
         unit_ns = _UNIT_NS.get(unit, _UNIT_NS.get(unit.lower()))
         if unit_ns is None:
             raise UsageError(
-                f"unknown time unit {_quoted(unit)} in expiry {_quoted(text)}", hint=EXPIRY_HELP
+                f"unknown time unit {quoted(unit)} in expiry {quoted(text)}", hint=EXPIRY_HELP
             )
         digits = number.lstrip("0")
         if len(digits) > _MAX_DIGITS:
@@ -98,26 +98,19 @@ def _parse_duration_us(text: str) -> int:
             total_ns += int(digits or "0") * unit_ns
         position = match.end()
     if position == 0 or text[position:].strip():
-        raise UsageError(f"cannot read expiry {_quoted(text)}", hint=EXPIRY_HELP)
+        raise UsageError(f"cannot read expiry {quoted(text)}", hint=EXPIRY_HELP)
     if too_long:
-        raise UsageError(f"expiry {_quoted(text)} is too long; use 'never'", hint=EXPIRY_HELP)
+        raise UsageError(f"expiry {quoted(text)} is too long; use 'never'", hint=EXPIRY_HELP)
     microseconds = total_ns // 1_000
     if microseconds < 1:
-        raise UsageError(
-            f"expiry {_quoted(text)} is shorter than one microsecond", hint=EXPIRY_HELP
-        )
+        raise UsageError(f"expiry {quoted(text)} is shorter than one microsecond", hint=EXPIRY_HELP)
     if microseconds > _MAX_LIFETIME_US:
-        raise UsageError(f"expiry {_quoted(text)} is too long; use 'never'", hint=EXPIRY_HELP)
+        raise UsageError(f"expiry {quoted(text)} is too long; use 'never'", hint=EXPIRY_HELP)
     return microseconds
 
 
 _AFTER_CALENDAR = "after 9999-12-31"
 _BEFORE_CALENDAR = "before 0001-01-01"
-
-
-def _quoted(text: str) -> str:
-    """The user's words for an error line, cut short: 400 digits help no one."""
-    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def relative_words(instant: Instant | None, now: datetime) -> str:

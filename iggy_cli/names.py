@@ -12,7 +12,7 @@ so `pat delete ..` would send DELETE to the API's root instead.
 
 from __future__ import annotations
 
-from iggy_cli.errors import UsageError
+from iggy_cli.errors import UsageError, quoted
 from iggy_cli.settings import check_utf8
 
 NEW_NAME_BYTES = (3, 30)
@@ -26,6 +26,7 @@ def check_token_name(name: str, limits: tuple[int, int] = NEW_NAME_BYTES) -> str
     size = len(name.encode("utf-8"))
     low, high = limits
     if not low <= size <= high:
-        shown = name if len(name) <= 40 else name[:37] + "..."
-        raise UsageError(f"token name {shown!r} is {size} bytes; it must be {low} to {high} bytes")
+        raise UsageError(
+            f"token name {quoted(name)} is {size} bytes; it must be {low} to {high} bytes"
+        )
     return name
