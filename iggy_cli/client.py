@@ -36,7 +36,7 @@ from iggy_cli.dialect import (
     wire_expiry,
 )
 from iggy_cli.models import Identity, MintedToken, PersonalAccessToken, datetime_from_us
-from iggy_cli.redaction import MASK, mask_json, remember, remember_json, shorten
+from iggy_cli.redaction import MASK, mask_json, remember_json, shorten
 from iggy_cli.transport import (
     AnswerTooLarge,
     NotTls,
@@ -149,18 +149,16 @@ class IggyClient:
         return self._access_token is not None
 
     def ping(self) -> None:
-        self._request("GET", "/ping", authenticated=False)
+        self._checked(self._exchange("GET", "/ping", authenticated=False))
 
     def login_with_password(self, username: str, password: str) -> Identity:
         body = {"username": username, "password": password}
         response = self._send("POST", "/users/login", body=body, authenticated=False)
-        return self._keep_identity(self._checked(response, ()))
+        return self._keep_identity(self._checked(response))
 
     def login_with_token(self, token: str) -> Identity:
-        response = self._pat_call(
-            "POST", "/login", body={"token": token}, authenticated=False, secrets=(token,)
-        )
-        return self._keep_identity(self._checked(response, (token,)))
+        response = self._pat_call("POST", "/login", body={"token": token}, authenticated=False)
+        return self._keep_identity(self._checked(response))
 
     def logout(self) -> None:
         """Revoke the JWT on the server; the client is logged out even if that fails.
@@ -175,7 +173,7 @@ class IggyClient:
                 if response.status_code != 405:
                     self.dialect.learn_route(logout_method=method)
                     self._remember()
-                self._checked(response, ())
+                self._checked(response)
                 return
         finally:
             self._access_token = None
@@ -183,7 +181,7 @@ class IggyClient:
     def list_tokens(self) -> list[PersonalAccessToken]:
         """The caller's tokens; the expiry field is `expiry` up to 0.2.24 and `expiry_at`
         after, microseconds since the epoch in both."""
-        payload = self._json(self._checked(self._pat_call("GET", ""), ()))
+        payload = self._json(self._checked(self._pat_call("GET", "")))
         if not isinstance(payload, list):
             raise self._unexpected("a list of tokens")
         tokens, fields = [], set()
@@ -220,7 +218,7 @@ class IggyClient:
                 f"{self.url} did not confirm creating {name!r} (HTTP 503, error 57: not "
                 "committed, may still commit)"
             )
-        payload = self._json(self._checked(response, ()))
+        payload = self._json(self._checked(response))
         token = payload.get("token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
             raise self._unexpected("the new token")
@@ -232,7 +230,7 @@ class IggyClient:
         one `name` normalises to (`Deploy Key` deletes `deploy.key`)."""
         if name in (".", ".."):  # a dot segment: httpx would resolve it to another path
             raise errors.UsageError(f"{name!r} cannot be a token name")
-        self._checked(self._pat_call("DELETE", f"/{quote(name, safe='')}"), ())
+        self._checked(self._pat_call("DELETE", f"/{quote(name, safe='')}"))
         normalized = normalize_name(name)
         return normalized if normalized != name and self.renames() else name
 
@@ -283,7 +281,6 @@ class IggyClient:
         *,
         body: dict[str, Any] | None = None,
         authenticated: bool = True,
-        secrets: tuple[str, ...] = (),
         retry: Retry = "always",
     ) -> httpx.Response:
         """A request to the token routes: under /personal-access-tokens, or /pat on
@@ -296,7 +293,6 @@ class IggyClient:
                 prefix + tail,
                 body=body,
                 authenticated=authenticated,
-                secrets=secrets,
                 retry=retry,
             )
             missing = _route_missing(response, authenticated)
@@ -359,7 +355,6 @@ class IggyClient:
         *,
         body: dict[str, Any] | None = None,
         authenticated: bool = True,
-        secrets: tuple[str, ...] = (),
         retry: Retry = "always",
     ) -> httpx.Response:
         """One request, sent again while the server answers 503 with Retry-After and the
@@ -371,7 +366,6 @@ class IggyClient:
                 path,
                 body=body,
                 authenticated=authenticated,
-                secrets=secrets,
                 deadline=deadline,
             )
             if response.status_code != 503:
@@ -394,24 +388,10 @@ class IggyClient:
                 self._log(f"* busy: {method} {path} again in {wait:g} s (Retry-After)")
             time.sleep(wait)
 
-    def _checked(self, response: httpx.Response, secrets: tuple[str, ...]) -> httpx.Response:
+    def _checked(self, response: httpx.Response) -> httpx.Response:
         if response.is_success:
             return response
-        raise self._error_for(response, secrets)
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: dict[str, Any] | None = None,
-        authenticated: bool = True,
-        secrets: tuple[str, ...] = (),
-    ) -> httpx.Response:
-        response = self._exchange(
-            method, path, body=body, authenticated=authenticated, secrets=secrets
-        )
-        return self._checked(response, secrets)
+        raise self._error_for(response)
 
     def _exchange(
         self,
@@ -420,12 +400,9 @@ class IggyClient:
         *,
         body: dict[str, Any] | None = None,
         authenticated: bool = True,
-        secrets: tuple[str, ...] = (),
         deadline: float | None = None,
     ) -> httpx.Response:
         """Send one request; any answer is returned, a transport failure raised."""
-        for secret in secrets:
-            remember(secret)
         remember_json(body)  # a password or token about to be sent is a secret in play
         headers = {}
         if authenticated:
@@ -450,7 +427,7 @@ class IggyClient:
         except httpx.TransportError as error:
             raise self._transport_failure(error) from None
         if self._log is not None:
-            self._log_exchange(response, time.monotonic() - started, secrets)
+            self._log_exchange(response, time.monotonic() - started)
         return response
 
     def _transport_failure(self, error: httpx.TransportError) -> errors.IggyCliError:
@@ -490,9 +467,7 @@ class IggyClient:
             hint=f"put them in {variable} as http://USER:PASSWORD@HOST:PORT",
         )
 
-    def _log_exchange(
-        self, response: httpx.Response, seconds: float, secrets: tuple[str, ...]
-    ) -> None:
+    def _log_exchange(self, response: httpx.Response, seconds: float) -> None:
         """`-v`: one exchange on stderr, with every credential masked (redaction.py)."""
         assert self._log is not None
         request = response.request
@@ -501,23 +476,21 @@ class IggyClient:
             scheme = request.headers["authorization"].split(" ", 1)[0]
             self._log(f"> authorization: {scheme} {MASK}")
         if request.content:
-            self._log(f"> {_masked_body(request.content, secrets)}")
+            self._log(f"> {_masked_body(request.content)}")
         self._log(f"< {response.status_code} {response.reason_phrase} ({seconds * 1000:.0f} ms)")
         if response.content:
-            self._log(f"< {_masked_body(response.content, secrets)}")
+            self._log(f"< {_masked_body(response.content)}")
 
-    def _error_for(self, response: httpx.Response, secrets: tuple[str, ...]) -> Exception:
+    def _error_for(self, response: httpx.Response) -> Exception:
         status = response.status_code
         body = _json_or_none(response)
         if isinstance(body, dict) and _is_int(body.get("id")):
-            reason = shorten(
-                str(body.get("reason") or body.get("code") or ""), _REASON_CHARS, secrets
-            )
+            reason = shorten(str(body.get("reason") or body.get("code") or ""), _REASON_CHARS)
             error_class = _ERROR_CLASSES.get(body["id"])
             if error_class is None:
                 error_class = errors.ServerUnavailable if status >= 500 else errors.ServerRejected
             return error_class(f"server: {reason} (error {body['id']}, HTTP {status})")
-        snippet = _snippet(response, secrets)
+        snippet = _snippet(response)
         if status == 401:
             return errors.AuthenticationError("the server did not accept the credentials (401)")
         if status == 403:
@@ -570,17 +543,17 @@ def _proxy_for(url: str) -> Proxy | None:
         ) from None
 
 
-def _masked_body(content: bytes, secrets: tuple[str, ...]) -> str:
+def _masked_body(content: bytes) -> str:
     """A body for `-v`: secret keys and known secrets masked, then capped."""
     total = f" ({len(content)} bytes)"
     text = content.decode("utf-8", "replace")
     if len(content) <= _VERBOSE_JSON_BYTES:
         try:
-            masked = json.dumps(mask_json(json.loads(text), secrets), ensure_ascii=False)
-            return shorten(masked, _VERBOSE_BODY_CHARS, secrets, total)
+            masked = json.dumps(mask_json(json.loads(text)), ensure_ascii=False)
+            return shorten(masked, _VERBOSE_BODY_CHARS, total=total)
         except ValueError:
             pass
-    return shorten(" ".join(text.split()), _VERBOSE_BODY_CHARS, secrets, total)
+    return shorten(" ".join(text.split()), _VERBOSE_BODY_CHARS, total=total)
 
 
 def _json_or_none(response: httpx.Response) -> Any:
@@ -594,9 +567,9 @@ def _json_or_none(response: httpx.Response) -> Any:
     return body
 
 
-def _snippet(response: httpx.Response, secrets: tuple[str, ...]) -> str:
+def _snippet(response: httpx.Response) -> str:
     text = " ".join(response.text.split())
-    return shorten(text, _SNIPPET_CHARS, secrets) if text else "empty body"
+    return shorten(text, _SNIPPET_CHARS) if text else "empty body"
 
 
 def _error_id(response: httpx.Response) -> int | None:
