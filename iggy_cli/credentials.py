@@ -98,6 +98,15 @@ class CredentialStore(Protocol):
         ...
 
 
+def any_secret(store: CredentialStore, service: str, username: str) -> str | None:
+    """The entry's secret; of several different ones (DuplicateEntry), the first: for a caller
+    that only asks whether there is one, or compares it."""
+    try:
+        return store.get(service, username)
+    except DuplicateEntry as duplicate:
+        return duplicate.secrets[0]
+
+
 class MemoryStore:
     """A store in a dict, for unit tests and for `--no-store` runs that need none."""
 

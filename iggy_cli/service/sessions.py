@@ -12,8 +12,8 @@ from iggy_cli.context import AppContext
 from iggy_cli.credentials import (
     SESSION_TOKEN_NAME,
     CredentialStore,
-    DuplicateEntry,
     adopted_service,
+    any_secret,
     session_service,
     token_service,
 )
@@ -150,7 +150,7 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
         ctx.sessions.remove(address)
         record = None
     login_entry = (session_service(address), SESSION_TOKEN_NAME)
-    if _present(store, *login_entry):
+    if any_secret(store, *login_entry) is not None:
         owned = bool(record.get("owned", True)) if record else True
         if local_only:
             server.append("not contacted (--local)")
@@ -171,13 +171,6 @@ def logout(ctx: AppContext, local_only: bool) -> LogoutOutcome:
 def _kept(name: str | None) -> str:
     token = repr(name) if name else "the adopted token (given raw, its name not known here)"
     return f"kept {token}: it is your own token, not one `iggy login` made"
-
-
-def _present(store: CredentialStore, service: str, username: str) -> bool:
-    try:
-        return store.get(service, username) is not None
-    except DuplicateEntry:
-        return True
 
 
 def _delete_session_token(ctx: AppContext) -> str:
@@ -229,7 +222,7 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
     login_entry = (session_service(address), SESSION_TOKEN_NAME)
     record = ctx.sessions.get(address)
     previous_store = auth.session_store(ctx, record or {})  # it may be in another store
-    previous = _readable(previous_store, *login_entry)
+    previous = any_secret(previous_store, *login_entry)
     previous_owned = previous is not None and (record is None or bool(record.get("owned", True)))
     with signed_in(ctx, credential) as (_, identity):
         pass  # proves the token works before it becomes the session
@@ -250,14 +243,6 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
         with suppress(StorageError):  # Iggy's CLI would otherwise go on with a dead session
             previous_store.delete(*login_entry)
     return PatLoginOutcome(identity, credential.token_name, credential.source, replaced)
-
-
-def _readable(store: CredentialStore, service: str, username: str) -> str | None:
-    """The entry's secret; of several different ones, the first (the caller only compares)."""
-    try:
-        return store.get(service, username)
-    except DuplicateEntry as duplicate:
-        return duplicate.secrets[0]
 
 
 def _retire_session_token(ctx: AppContext, secret: str) -> bool:

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, NamedTuple
 from iggy_cli import auth
 from iggy_cli.client import IggyClient
 from iggy_cli.context import AppContext
-from iggy_cli.credentials import SESSION_TOKEN_NAME, CredentialStore, DuplicateEntry, token_service
+from iggy_cli.credentials import (
+    SESSION_TOKEN_NAME,
+    CredentialStore,
+    DuplicateEntry,
+    any_secret,
+    token_service,
+)
 from iggy_cli.dialect import normalize_name
 from iggy_cli.errors import (
     IggyCliError,
@@ -218,9 +224,7 @@ def show_token(ctx: AppContext, name: str) -> TokenDetail:
     stored: bool | None
     problem = None
     try:
-        stored = ctx.store().get(service, name) is not None
-    except DuplicateEntry:
-        stored = True
+        stored = any_secret(ctx.store(), service, name) is not None
     except StorageError as error:
         stored, problem = None, error.message
     owner = ctx.names.owners(ctx.settings.keyring, ctx.store_choice.kind).get(name)
