@@ -11,7 +11,7 @@ index keeps one too: the names TAB offers, per keyring address.
 from __future__ import annotations
 
 from iggy_cli import local_state
-from iggy_cli.errors import UsageError
+from iggy_cli.errors import StorageError, UsageError
 from iggy_cli.paths import config_file, data_file
 from iggy_cli.settings import ConfigView
 
@@ -178,13 +178,23 @@ class JsonRecords:
         except OSError:
             return {}
 
+    def _record(self, address: str) -> dict[str, Any] | None:
+        record = self._read().get(address)
+        return record if isinstance(record, dict) else None
+
     def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
         try:
             return self._state().update(change)
         except OSError as error:
-            from iggy_cli.errors import StorageError
-
             raise StorageError(f"cannot write {self.path}: {error.strerror or error}") from None
+
+    def _update_if_possible(self, change: Callable[[dict[str, Any]], Any]) -> None:
+        """Best effort, for what is learned again when lost: failing to write it must not fail
+        a command whose real work is done."""
+        try:  # noqa: SIM105  # contextlib costs TAB ~1 ms to import
+            self._update(change)
+        except StorageError:
+            pass
 
 
 class SessionIndex(JsonRecords):
@@ -201,8 +211,7 @@ class SessionIndex(JsonRecords):
     filename = "sessions.json"
 
     def get(self, address: str) -> dict[str, Any] | None:
-        record = self._read().get(address)
-        return record if isinstance(record, dict) else None
+        return self._record(address)
 
     def put(
         self,
@@ -318,12 +327,7 @@ class NameIndex(JsonRecords):
             if after != before:
                 records[address] = after
 
-        from iggy_cli.errors import StorageError
-
-        try:  # noqa: SIM105  # contextlib costs TAB ~1 ms to import
-            self._update(apply)
-        except StorageError:
-            pass
+        self._update_if_possible(apply)
 
     @staticmethod
     def _entry(records: dict[str, Any], address: str) -> _NameEntry:
@@ -388,8 +392,7 @@ class ServerIndex(JsonRecords):
     filename = "servers.json"
 
     def get(self, address: str) -> dict[str, Any] | None:
-        record = self._read().get(address)
-        return record if isinstance(record, dict) else None
+        return self._record(address)
 
     def put(self, address: str, record: dict[str, Any]) -> None:
         """Best effort, as the names index: it is learned again when lost."""
@@ -397,12 +400,7 @@ class ServerIndex(JsonRecords):
         def put(records: dict[str, Any]) -> None:
             records[address] = record
 
-        from iggy_cli.errors import StorageError
-
-        try:  # noqa: SIM105  # contextlib costs TAB ~1 ms to import
-            self._update(put)
-        except StorageError:
-            pass
+        self._update_if_possible(put)
 
 
 def parse_config(path: str, data: bytes | None) -> dict[str, Any]:
