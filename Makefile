@@ -46,14 +46,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py --imports
 
 # What the start-up fast path serves without the app: help pages, the command tree for TAB
-# completion (iggy_cli/cli_spec_data.py), and the bash, zsh and fish scripts in completions/.
+# completion (iggy_cli/cli/spec_data.py), and the bash, zsh and fish scripts in completions/.
 # A test fails when these drift from the code.
 generate: $(STAMP)
-	$(BIN)/python -m iggy_cli.cli_spec
+	$(BIN)/python -m iggy_cli.cli.spec
 
 # Mutation testing (not part of `make test` or CI; it takes long): mutmut mutates the modules
 # listed in pyproject.toml [tool.mutmut] and runs the fast in-process tests against each
-# mutant. `make mutate MUTANTS='iggy_cli.redaction*'` runs one module's mutants. Results stay
+# mutant. `make mutate MUTANTS='iggy_cli.secrets.redaction*'` runs one module's mutants. Results stay
 # in mutants/ (`.venv/bin/mutmut results`, `.venv/bin/mutmut show NAME`).
 MUTANTS ?=
 mutate: $(STAMP)

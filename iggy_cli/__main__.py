@@ -1,3 +1,3 @@
-from iggy_cli.entry import main
+from iggy_cli.cli.entry import main
 
 main()

@@ -19,7 +19,7 @@ trap cleanup EXIT
 # Use the OS keyring where there is one; otherwise say so and use the plaintext stand-in.
 if ! python - <<'PY' 2>/dev/null
 import sys
-from iggy_cli.credentials import KeyringStore
+from iggy_cli.secrets.stores import KeyringStore
 from iggy_cli.errors import StorageError
 try:
     KeyringStore().check()
@@ -29,7 +29,7 @@ PY
 then
     echo "# No OS keyring on this machine (no Secret Service). For this demo only, tokens go to"
     echo "# PlaintextFileKeyring, an unencrypted stand-in in $workdir/keyring.json."
-    export PYTHON_KEYRING_BACKEND=iggy_cli.plaintext_keyring.PlaintextFileKeyring
+    export PYTHON_KEYRING_BACKEND=iggy_cli.secrets.plaintext_keyring.PlaintextFileKeyring
     export IGGY_PLAINTEXT_KEYRING_FILE="$workdir/keyring.json"
 fi
 export XDG_DATA_HOME="$workdir/data"

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 BIN = Path(sys.executable).parent
 SUPPORT = Path(__file__).parent / "support"
-PLAINTEXT_BACKEND = "iggy_cli.plaintext_keyring.PlaintextFileKeyring"
+PLAINTEXT_BACKEND = "iggy_cli.secrets.plaintext_keyring.PlaintextFileKeyring"
 
 # For the suite-wide leak scan: every raw token any sandbox minted, and every CLI run's output.
 MINTED: set[str] = set()
@@ -137,7 +137,7 @@ def cli(tmp_path: Path, sandbox: SandboxServer) -> Cli:
 
 def server_tokens(url: str) -> dict[str, int | None]:
     """The server's own view (name -> expiry_at in microseconds), read as the root user."""
-    from iggy_cli.client import IggyClient
+    from iggy_cli.server.client import IggyClient
 
     with IggyClient(url, timeout=5) as client:
         client.login_with_password("iggy", "iggy")
@@ -148,7 +148,7 @@ def server_tokens(url: str) -> dict[str, int | None]:
 
 
 def mint_token(url: str, name: str, expiry_us: int = 2**64 - 1) -> str:
-    from iggy_cli.client import IggyClient
+    from iggy_cli.server.client import IggyClient
 
     with IggyClient(url, timeout=5) as client:
         client.login_with_password("iggy", "iggy")
@@ -160,8 +160,8 @@ def mint_token(url: str, name: str, expiry_us: int = 2**64 - 1) -> str:
 
 def token_works(url: str, token: str | None) -> bool:
     """The server accepts the token at login (None, no token, never does)."""
-    from iggy_cli.client import IggyClient
     from iggy_cli.errors import IggyCliError
+    from iggy_cli.server.client import IggyClient
 
     if token is None:
         return False

@@ -9,7 +9,7 @@ import pytest
 import typer
 
 from iggy_cli import errors
-from iggy_cli.app import run
+from iggy_cli.cli.app import run
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -100,7 +100,7 @@ def test_every_message_and_the_debug_traceback_are_masked(
 ) -> None:
     from leaks import assert_no_secret_in
 
-    from iggy_cli import redaction
+    from iggy_cli.secrets import redaction
 
     redaction.remember(JWT)  # as the client does when a server hands it out
     monkeypatch.setenv("IGGY_DEBUG", "1")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from conftest import Cli
 
-from iggy_cli.arguments import hoist_global_options
-from iggy_cli.cli_spec_data import TREE
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.cli.arguments import hoist_global_options
+from iggy_cli.cli.spec_data import TREE
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 @pytest.mark.parametrize(

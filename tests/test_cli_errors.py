@@ -10,7 +10,7 @@ import pytest
 from conftest import Cli, mint_token, server_tokens
 from fake_servers import closed_port_url, html_server, silent_server
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 def one_error_line(stderr: str) -> str:
@@ -278,7 +278,7 @@ def test_click_usage_errors_are_one_line_and_a_hint(
 def test_no_command_description_is_cut_short_in_help(cli: Cli) -> None:
     import re
 
-    from iggy_cli.cli_spec import spec
+    from iggy_cli.cli.spec import spec
 
     cut = re.compile(r"[a-z,;]\.\.\.$", re.MULTILINE)  # click's "..." after a cut word
     for path, page in spec()["help"].items():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, mint_token, new_sandbox, server_tokens
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9+/]{66}==?$|^[A-Za-z0-9+/]{67}=$")
 DAY_US = 86_400 * 1_000_000

@@ -12,9 +12,9 @@ import pytest
 from fake_servers import identity_server
 
 from iggy_cli import errors
-from iggy_cli.client import IggyClient
 from iggy_cli.models import NEVER_EXPIRES_US, Identity, MintedToken, PersonalAccessToken
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
+from iggy_cli.server.client import IggyClient
 
 
 @pytest.fixture

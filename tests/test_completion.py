@@ -12,24 +12,24 @@ from pathlib import Path
 import pytest
 from conftest import BIN, Cli
 
-from iggy_cli import cli_spec
-from iggy_cli.completion import candidates
+from iggy_cli.cli import spec
+from iggy_cli.cli.tab import candidates
 
 ROOT = Path(__file__).parent.parent
 
 
 def test_generated_files_match_the_app() -> None:
     """Fails when a command or option changes without `make generate`."""
-    from iggy_cli import cli_spec_data
+    from iggy_cli.cli import spec_data
 
-    assert cli_spec.SPEC_FILE.read_text() == cli_spec.spec_source(), (
-        "iggy_cli/cli_spec_data.py is stale: run `make generate`"
+    assert spec.SPEC_FILE.read_text() == spec.spec_source(), (
+        "iggy_cli/cli/spec_data.py is stale: run `make generate`"
     )
     # The literals written read back as the very data they were made from.
-    data = cli_spec.spec()
-    assert (data["tree"], data["help"]) == (cli_spec_data.TREE, cli_spec_data.HELP)
-    for shell, name in cli_spec.SCRIPT_NAMES.items():
-        assert (ROOT / "completions" / name).read_text() == cli_spec.script(shell), (
+    data = spec.spec()
+    assert (data["tree"], data["help"]) == (spec_data.TREE, spec_data.HELP)
+    for shell, name in spec.SCRIPT_NAMES.items():
+        assert (ROOT / "completions" / name).read_text() == spec.script(shell), (
             f"completions/{name} is stale: run `make generate`"
         )
 
@@ -37,7 +37,7 @@ def test_generated_files_match_the_app() -> None:
 def test_the_drift_check_sees_a_new_command() -> None:
     import typer
 
-    from iggy_cli.app import make_app
+    from iggy_cli.cli.app import make_app
 
     grown = make_app()
 
@@ -46,8 +46,8 @@ def test_the_drift_check_sees_a_new_command() -> None:
         """A command nobody generated for."""
 
     command = typer.main.get_command(grown)
-    assert "extra" in cli_spec.spec(command)["tree"][""]["commands"]
-    assert cli_spec.SPEC_FILE.read_text() != cli_spec.spec_source(command)
+    assert "extra" in spec.spec(command)["tree"][""]["commands"]
+    assert spec.SPEC_FILE.read_text() != spec.spec_source(command)
 
 
 def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[str, str]:
@@ -202,7 +202,7 @@ def test_completion_install_writes_where_the_shell_looks(cli: Cli, shell: str, w
     assert installed.code == 0, installed.stderr
     path = cli.home / where
     assert installed.stderr.startswith(f"Wrote {path}.\n")
-    assert path.read_text() == (ROOT / "completions" / cli_spec.SCRIPT_NAMES[shell]).read_text()
+    assert path.read_text() == (ROOT / "completions" / spec.SCRIPT_NAMES[shell]).read_text()
 
 
 def test_completion_install_for_bash_says_how_to_load_it_without_bash_completion(

@@ -11,7 +11,7 @@ import pytest
 from conftest import Cli, mint_token
 from fake_servers import closed_port_url
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 def test_settings_given_before_the_command_are_the_contexts_own(
@@ -303,7 +303,7 @@ def test_the_keyring_address_is_computed_as_iggys_cli_does(
     table: dict[str, str], address: str | None
 ) -> None:
     """Args::get_server_address() in core/common/src/types/args/mod.rs (server-0.8.0)."""
-    from iggy_cli.iggy_contexts import server_address
+    from iggy_cli.state.rust_cli_contexts import server_address
 
     assert server_address(table) == address
 

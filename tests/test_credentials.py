@@ -1,4 +1,4 @@
-"""The stores where they live (iggy_cli/credentials.py), in-process: the keyring check that
+"""The stores where they live (iggy_cli/secrets/stores.py), in-process: the keyring check that
 refuses a backend that keeps nothing, timeouts, errors that are masked, and the stores that
 keep nothing on purpose. The console script's side is in test_never_lose_a_token.py."""
 
@@ -14,8 +14,9 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.errors import PasswordDeleteError, PasswordSetError
 
-from iggy_cli import credentials, redaction
-from iggy_cli.credentials import (
+from iggy_cli.errors import StorageError, UsageError
+from iggy_cli.secrets import redaction, stores
+from iggy_cli.secrets.stores import (
     PROBE_SERVICE,
     FileStore,
     KeyringStore,
@@ -25,7 +26,6 @@ from iggy_cli.credentials import (
     session_service,
     token_service,
 )
-from iggy_cli.errors import StorageError, UsageError
 
 SECRET = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z3h5enp5eg=="
 
@@ -170,7 +170,7 @@ def test_keyring_round_trip_and_delete_reports_whether_there_was_an_entry() -> N
 def test_keyring_timeout_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, text: str, seconds: float
 ) -> None:
-    monkeypatch.setenv(credentials.TIMEOUT_VARIABLE, text)
+    monkeypatch.setenv(stores.TIMEOUT_VARIABLE, text)
     assert KeyringStore()._timeout_s == seconds
 
 
@@ -189,7 +189,7 @@ def test_a_keyring_timeout_out_of_bounds_is_a_usage_error(
     monkeypatch: pytest.MonkeyPatch, text: str, must: str
 ) -> None:
     # IGGY_KEYRING_TIMEOUT=0 once passed: every keyring call would have failed at once
-    monkeypatch.setenv(credentials.TIMEOUT_VARIABLE, text)
+    monkeypatch.setenv(stores.TIMEOUT_VARIABLE, text)
     with pytest.raises(UsageError) as refused:
         KeyringStore()
     assert refused.value.message == f"IGGY_KEYRING_TIMEOUT must {must}, not {text!r}"
@@ -337,11 +337,11 @@ def test_the_hints_say_the_ways_out() -> None:
     for backend in (null.Keyring(), fail.Keyring()):
         with pytest.raises(StorageError) as refused:
             KeyringStore(timeout_s=5, backend=backend)
-        assert refused.value.hint == credentials._NO_KEYRING_HINT
+        assert refused.value.hint == stores._NO_KEYRING_HINT
 
 
 def test_the_timeout_defaults_to_5_seconds_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(credentials.TIMEOUT_VARIABLE, raising=False)
+    monkeypatch.delenv(stores.TIMEOUT_VARIABLE, raising=False)
     assert KeyringStore()._timeout_s == 5.0
 
 
@@ -360,11 +360,13 @@ def discovered(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
 def test_discovery_says_who_chose_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     import keyring.core
 
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "iggy_cli.plaintext_keyring.PlaintextFileKeyring")
+    monkeypatch.setenv(
+        "PYTHON_KEYRING_BACKEND", "iggy_cli.secrets.plaintext_keyring.PlaintextFileKeyring"
+    )
     keyring.core.init_backend()
     store = KeyringStore(timeout_s=5)
     assert store.description == (
-        "OS keyring iggy_cli.plaintext_keyring.PlaintextFileKeyring "
+        "OS keyring iggy_cli.secrets.plaintext_keyring.PlaintextFileKeyring "
         "(chosen by PYTHON_KEYRING_BACKEND)"
     )
     store.check()

@@ -15,8 +15,9 @@ import pytest
 from conftest import new_sandbox
 
 from iggy_cli import errors
-from iggy_cli.client import IggyClient
-from iggy_cli.dialect import (
+from iggy_cli.models import NEVER_EXPIRES_US, SERVER_DEFAULT_US
+from iggy_cli.server.client import IggyClient
+from iggy_cli.server.dialect import (
     MAX_SECONDS,
     DialectMismatch,
     Knowledge,
@@ -27,7 +28,6 @@ from iggy_cli.dialect import (
     renaming_accepts,
     wire_expiry,
 )
-from iggy_cli.models import NEVER_EXPIRES_US, SERVER_DEFAULT_US
 
 NOW = "2026-11-29T03:18:26Z"
 SECOND = 1_000_000

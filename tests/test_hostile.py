@@ -15,7 +15,7 @@ import pytest
 from conftest import BIN, RUNS, Cli, Result, mint_token, server_tokens
 from test_interactive import Terminal
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 TOKENS = "/personal-access-tokens"
 HOSTILE_NAMES = [

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from conftest import BIN, Cli, server_tokens
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 class Terminal:

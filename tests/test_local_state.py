@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import BIN, Cli, Result
 
-from iggy_cli import local_state
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
+from iggy_cli.state import local_state
 
 PARALLEL = 20
 
@@ -188,7 +188,7 @@ def test_a_companion_is_kept_only_for_the_file_as_it_was_read(tmp_path: Path) ->
 
 
 def test_reading_the_settings_keeps_a_companion_that_matches(tmp_path: Path) -> None:
-    from iggy_cli.config import read_config
+    from iggy_cli.state.config_file import read_config
 
     path = tmp_path / "config.toml"
     path.write_text('current_context = "here"\n')

@@ -16,7 +16,7 @@ import pytest
 from conftest import BIN, RUNS, Cli, Result, mint_token, server_tokens
 from leaks import assert_no_secret_in
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 def assert_token_handed_over(result_code: int, stdout: str, stderr: str, url: str) -> None:
@@ -29,7 +29,7 @@ def assert_token_handed_over(result_code: int, stdout: str, stderr: str, url: st
     assert first.endswith("it is printed above, save it now")
     assert list(server_tokens(url)) == ["deploy"]
     # and the printed token is the real one
-    from iggy_cli.client import IggyClient
+    from iggy_cli.server.client import IggyClient
 
     with IggyClient(url, timeout=5) as client:
         assert client.login_with_token(token).user_id == 0

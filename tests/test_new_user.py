@@ -11,7 +11,7 @@ from conftest import BIN, Cli, mint_token, server_tokens
 from fake_servers import closed_port_url
 from test_interactive import Terminal
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -75,7 +75,7 @@ def test_rotating_a_token_stored_nowhere_here_needs_yes(cli: Cli, sandbox: Sandb
         "hint: nothing changed",
     ]
     assert set(server_tokens(sandbox.url)) == {"ci-deploy"}
-    from iggy_cli.client import IggyClient
+    from iggy_cli.server.client import IggyClient
 
     with IggyClient(sandbox.url, timeout=5) as client:
         assert client.login_with_token(held_by_ci).user_id == 0  # still works

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, mint_token
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 README = Path(__file__).parent.parent / "README.md"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import Cli, new_sandbox
 
-from iggy_cli.client import IggyClient
-from iggy_cli.config import NameIndex
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
+from iggy_cli.server.client import IggyClient
+from iggy_cli.state.indexes import NameIndex
 
 ALICE = {"IGGY_USERNAME": "alice", "IGGY_PASSWORD": "wonder"}
 BOB = {"IGGY_USERNAME": "bob", "IGGY_PASSWORD": "builder"}

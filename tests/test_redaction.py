@@ -1,4 +1,4 @@
-"""Masking where it lives (iggy_cli/redaction.py), in-process and fast: every known secret,
+"""Masking where it lives (iggy_cli/secrets/redaction.py), in-process and fast: every known secret,
 whole or in any piece of 16 characters, in any of its escaped forms, masked BEFORE a text is
 cut; the shapes of PATs and JWTs masked unregistered; short secrets left alone on purpose."""
 
@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from leaks import assert_no_secret_in
 
-from iggy_cli.redaction import FRAGMENT, MASK, MIN_WHOLE, Secrets, mask_json
+from iggy_cli.secrets.redaction import FRAGMENT, MASK, MIN_WHOLE, Secrets, mask_json
 
 PAT = base64.b64encode(bytes(range(7, 57))).decode()  # 68 characters, as Iggy's are
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImV4cCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJlLXNpZ25hdHVy"
@@ -269,7 +269,7 @@ def test_shorten_masks_a_bounded_prefix_only() -> None:
 
 
 def test_the_module_functions_use_the_process_registry() -> None:
-    from iggy_cli import redaction
+    from iggy_cli.secrets import redaction
 
     # fresh each run: the process registry outlives a test (and mutmut forks warm processes)
     secret, other = f"module-{uuid.uuid4().hex}", f"json-{uuid.uuid4().hex}"

@@ -9,7 +9,7 @@ import pytest
 from conftest import BIN, Cli, server_tokens
 from fake_servers import garbage_server
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 CONFIG = "config/iggy-cli/config.toml"
 

@@ -12,15 +12,16 @@ import httpx
 import pytest
 from conftest import mint_token, server_tokens, token_works
 
-from iggy_cli.config import NameIndex, SessionIndex, UserConfig
-from iggy_cli.context import AppContext
-from iggy_cli.credentials import MemoryStore
 from iggy_cli.errors import IggyCliError, StorageError, TokenNotStored
-from iggy_cli.rotation_journal import JournalEntry, RotationJournal
-from iggy_cli.sandbox.server import SandboxServer
-from iggy_cli.service.rotate import rotate
+from iggy_cli.runtime import AppContext
+from iggy_cli.sandbox.http_server import SandboxServer
+from iggy_cli.secrets.stores import MemoryStore
+from iggy_cli.server.transport import StdlibTransport
 from iggy_cli.settings import Settings, normalize_url
-from iggy_cli.transport import StdlibTransport
+from iggy_cli.state.config_file import UserConfig
+from iggy_cli.state.indexes import NameIndex, SessionIndex
+from iggy_cli.state.rotation_journal import JournalEntry, RotationJournal
+from iggy_cli.usecases.rotation import rotate
 
 SERVICE_PREFIX = "iggy:"
 
@@ -187,7 +188,7 @@ def test_a_stand_in_left_behind_is_a_warning(setup, sandbox: SandboxServer) -> N
 
 
 def test_a_put_back_old_token_takes_the_session_back_too(setup, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
-    from iggy_cli.credentials import SESSION_TOKEN_NAME, session_service
+    from iggy_cli.secrets.stores import SESSION_TOKEN_NAME, session_service
 
     ctx, store, _, old = setup(Faults(request=("DELETE", "/personal-access-tokens/deploy", 1)))
     session = session_service(sandbox.url.removeprefix("http://"))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, MINTED, RUNS, Cli, Result, server_tokens, token_works
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 TOKENS = "/personal-access-tokens"
 CUE = "cue_keyring.CueKeyring"

@@ -14,8 +14,8 @@ import pytest
 from iggy_cli import signals
 from iggy_cli.errors import StorageError, UsageError
 from iggy_cli.models import NEVER_EXPIRES_US, Expiry
-from iggy_cli.rotation_journal import JournalEntry, RotationJournal
-from iggy_cli.service import rotation_plan as rp
+from iggy_cli.state.rotation_journal import JournalEntry, RotationJournal
+from iggy_cli.usecases import rotation_plan as rp
 
 OLD, STAND_IN, NEW, OTHER = (rp.fingerprint(word) for word in ("old", "stand-in", "new", "x"))
 S = "iggy-cli-standin-0123abcd"

@@ -1,7 +1,7 @@
 """The older server generations on the wire, release by release, over loopback.
 
 Each expectation comes from the Iggy source at the tag named in the test id or comment
-(iggy_cli/sandbox/dialects.py lists the files): e.g. IdentityInfo in
+(iggy_cli/sandbox/generations.py lists the files): e.g. IdentityInfo in
 iggy/src/models/identity_info.rs at 0.0.40, 0.0.44, 0.0.51 and server-0.3.0; the legacy
 storage keys in server/src/streaming/personal_access_tokens/storage.rs at server-0.2.24.
 """
@@ -30,9 +30,9 @@ from sandbox_http import (
     request,
 )
 
-from iggy_cli.sandbox.dialects import dialect
-from iggy_cli.sandbox.server import SandboxServer
-from iggy_cli.sandbox.state import hash_token, is_resource_name_valid, normalize_name
+from iggy_cli.sandbox.accounts import hash_token, is_resource_name_valid, normalize_name
+from iggy_cli.sandbox.generations import dialect
+from iggy_cli.sandbox.http_server import SandboxServer
 
 Serve = Callable[..., SandboxServer]
 U32_MAX = 2**32 - 1

@@ -28,7 +28,7 @@ from sandbox_http import (
     request,
 )
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 NOT_ACCEPTED = error(
     58, "transient_not_accepted", "Request transiently not accepted; retry, on any replica"

@@ -20,7 +20,7 @@ import pytest
 from conftest import BIN
 from sandbox_http import request
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 TOO_LARGE = b"Failed to buffer the request body: length limit exceeded"
 

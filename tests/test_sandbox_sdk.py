@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from apache_iggy import HttpConfig, IggyClient, UserStatus
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 @pytest.fixture(params=["stable", "edge"])

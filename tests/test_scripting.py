@@ -8,7 +8,7 @@ import time
 
 from conftest import BIN, Cli, mint_token, server_tokens
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 DAY_US = 86_400 * 1_000_000
 
@@ -68,7 +68,7 @@ def test_prune_expired_with_and_without_dry_run(cli: Cli, sandbox: SandboxServer
 def test_prune_orphans_removes_copies_the_server_lacks(cli: Cli, sandbox: SandboxServer) -> None:
     assert cli("pat", "create", "kept", env=cli.as_admin()).code == 0
     assert cli("pat", "create", "orphan", env=cli.as_admin()).code == 0
-    from iggy_cli.client import IggyClient
+    from iggy_cli.server.client import IggyClient
 
     with IggyClient(sandbox.url, timeout=5) as client:  # deleted elsewhere, not through us
         client.login_with_password("iggy", "iggy")

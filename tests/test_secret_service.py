@@ -15,7 +15,7 @@ import pytest
 from conftest import Cli, mint_token, server_tokens, token_works
 from secret_service import Item, RustCli, SecretService, missing_tools
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 OUR_ITEM = {"target": "default", "application": "iggy-cli"}
 RUST_CLIS: list[RustCli] = ["stable", "edge"]

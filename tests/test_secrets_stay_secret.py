@@ -15,7 +15,7 @@ from conftest import Cli, new_sandbox, server_tokens
 from leaks import assert_no_secret_in
 
 from iggy_cli.sandbox.faults import RecordedRequest
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 PASSWORD = "correct-horse-battery-staple-42"
 PAT_LOGIN = "/personal-access-tokens/login"
@@ -164,7 +164,7 @@ def test_verbose_caps_a_huge_body(tmp_path: Path, server: SandboxServer) -> None
 
 
 def mint_token_as(server: SandboxServer, name: str) -> str:
-    from iggy_cli.client import IggyClient
+    from iggy_cli.server.client import IggyClient
 
     with IggyClient(server.url, timeout=5) as client:
         client.login_with_password("iggy", PASSWORD)

@@ -3,7 +3,7 @@ same flow on each, the request bodies the server received (seconds up to 0.2.24,
 after), renamed names, what legacy cannot express, a busy edge server, and what is learned
 and remembered (servers.json) or named (--server-dialect).
 
-Wire facts: iggy_cli/sandbox/dialects.py, citing the Iggy tags (IdentityInfo at 0.0.40, 0.0.44,
+Wire facts: iggy_cli/sandbox/generations.py, citing the Iggy tags (IdentityInfo at 0.0.40, 0.0.44,
 0.0.51 and server-0.3.0; POST /users/logout up to 0.2.16 in server/src/http/users.rs; names in
 server/src/streaming/systems/personal_access_tokens.rs at server-0.4.140; edge's 503s in
 core/server/src/http/error.rs at server-0.9.0-edge.5).
@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from conftest import Cli, mint_token, new_sandbox, server_tokens
 
-from iggy_cli.completion import candidates
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.cli.tab import candidates
+from iggy_cli.sandbox.http_server import SandboxServer
 
 SECOND = 1_000_000
 NEVER = 2**64 - 1

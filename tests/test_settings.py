@@ -11,7 +11,7 @@ import pytest
 from conftest import BIN, Cli
 
 from iggy_cli.errors import UsageError
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 from iggy_cli.settings import ConfigView, Flags, normalize_url, resolve
 
 PROD = {"url": "https://prod.example:3000", "username": "admin", "store": "file", "timeout": 30}

@@ -12,7 +12,7 @@ import sys
 import pytest
 from conftest import BIN, Cli, mint_token
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 HEAVY = ("typer", "click", "rich", "httpx", "httpcore", "keyring", "platformdirs")
 
@@ -24,7 +24,7 @@ LOADED = (
 PROBE = """
 import json, sys, contextlib, io
 sys.argv = ["iggy", *json.loads(sys.argv[1])]
-from iggy_cli import entry
+from iggy_cli.cli import entry
 with contextlib.redirect_stdout(io.StringIO()):
     try:
         entry.main()
@@ -76,11 +76,11 @@ def loaded_on_import(module: str) -> set[str]:
 
 
 def test_importing_the_entry_module_loads_nothing_heavy() -> None:
-    assert not loaded_on_import("iggy_cli.entry") & set(HEAVY)
+    assert not loaded_on_import("iggy_cli.cli.entry") & set(HEAVY)
 
 
 def test_importing_the_app_loads_no_rich_httpx_or_keyring() -> None:
-    modules = loaded_on_import("iggy_cli.app")
+    modules = loaded_on_import("iggy_cli.cli.app")
     assert "typer" in modules
     assert not modules & {"rich", "httpx", "keyring"}
 
@@ -109,7 +109,7 @@ def test_fast_paths_load_nothing_heavy(arguments: list[str], env: dict[str, str]
 # The console script pip writes imports these before it calls entry.main(), so they are the
 # floor of any run; --version and --help add only the tool's own small modules to it.
 CONSOLE_SCRIPT_FLOOR = "import re, sys"
-FAST_PATH_MODULES = {"iggy_cli", "iggy_cli.entry", "iggy_cli.cli_spec_data"}
+FAST_PATH_MODULES = {"iggy_cli", "iggy_cli.cli", "iggy_cli.cli.entry", "iggy_cli.cli.spec_data"}
 
 
 @pytest.mark.parametrize(
@@ -128,11 +128,13 @@ def test_version_and_help_import_nothing_beyond_the_console_script(arguments: li
 # names index (through its companion): no json, typing, contextlib or tomllib, ~10 ms between
 # them on a key press whose whole budget is a few milliseconds over the floor.
 TAB_PATH_MODULES = FAST_PATH_MODULES | {
-    "iggy_cli.completion",
-    "iggy_cli.config",
+    "iggy_cli.cli.tab",
+    "iggy_cli.state",
+    "iggy_cli.state.config_file",
+    "iggy_cli.state.indexes",
     "iggy_cli.errors",
-    "iggy_cli.local_state",
-    "iggy_cli.paths",
+    "iggy_cli.state.local_state",
+    "iggy_cli.state.paths",
     "iggy_cli.settings",
     "__future__",
     "shlex",
@@ -164,6 +166,8 @@ def test_pat_list_as_json_loads_no_rich_keyring_or_httpcore(
     assert {"typer", "httpx"} <= modules
     assert not modules & {"rich", "pygments", "keyring", "httpcore", "h11", "anyio", "platformdirs"}
     # Of the commands, only its own module; nothing of rotation's.
-    assert "iggy_cli.commands.pat" in loaded
-    others = {f"iggy_cli.commands.{name}" for name in ("contexts", "config", "sandbox", "session")}
-    assert not loaded & (others | {"iggy_cli.service.rotation_plan", "iggy_cli.service.rotate"})
+    assert "iggy_cli.cli.commands.pat" in loaded
+    others = {
+        f"iggy_cli.cli.commands.{name}" for name in ("context", "config", "sandbox", "session")
+    }
+    assert not loaded & (others | {"iggy_cli.usecases.rotation_plan", "iggy_cli.usecases.rotation"})

@@ -7,7 +7,7 @@ import re
 from conftest import Cli, mint_token
 from fake_servers import closed_port_url
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 def test_a_session_in_the_token_file_is_said_to_be_there(cli: Cli, sandbox: SandboxServer) -> None:
@@ -33,7 +33,7 @@ def test_status_after_login(cli: Cli, sandbox: SandboxServer) -> None:
     )
     assert lines[2] == (
         "Store:       keyring (the default): OS keyring "
-        "iggy_cli.plaintext_keyring.PlaintextFileKeyring (chosen by PYTHON_KEYRING_BACKEND)"
+        "iggy_cli.secrets.plaintext_keyring.PlaintextFileKeyring (chosen by PYTHON_KEYRING_BACKEND)"
     )
     assert lines[3] == (
         f"Keyring:     address {address} "
@@ -82,7 +82,7 @@ def test_status_json_with_a_token_from_the_environment(cli: Cli, sandbox: Sandbo
         "store": {
             "kind": "keyring",
             "chosen_by": "the default",
-            "backend": "OS keyring iggy_cli.plaintext_keyring.PlaintextFileKeyring "
+            "backend": "OS keyring iggy_cli.secrets.plaintext_keyring.PlaintextFileKeyring "
             "(chosen by PYTHON_KEYRING_BACKEND)",
             "problem": None,
             "address": sandbox.url.removeprefix("http://"),

@@ -7,7 +7,7 @@ import tomllib
 
 from conftest import Cli, server_tokens
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 def mode(path: object) -> int:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from iggy_cli import signals
+from iggy_cli.console.streams import GuardedStdout, QuietStderr
 from iggy_cli.errors import BrokenPipe, OutputFailed
-from iggy_cli.streams import GuardedStdout, QuietStderr
 
 
 class Failing(io.StringIO):

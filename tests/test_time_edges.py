@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from iggy_cli.commands.render import expires, token_row_cells, token_row_json
+from iggy_cli.cli.commands.render import expires, token_row_cells, token_row_json
 from iggy_cli.errors import UsageError
 from iggy_cli.expiry import (
     iso_utc,
@@ -21,7 +21,7 @@ from iggy_cli.expiry import (
     urgency,
 )
 from iggy_cli.models import FIRST_US, LAST_US, PersonalAccessToken, datetime_from_us
-from iggy_cli.service.tokens import TokenRow, needing_attention
+from iggy_cli.usecases.tokens import TokenRow, needing_attention
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 NOW_US = 1_795_953_600_000_000

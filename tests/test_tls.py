@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, new_sandbox
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 
 @pytest.fixture(scope="module")

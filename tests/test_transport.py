@@ -28,9 +28,9 @@ from fake_servers import (
 from forwarding_proxy import forwarding_proxy
 
 from iggy_cli import errors
-from iggy_cli.client import IggyClient
-from iggy_cli.sandbox.server import SandboxServer
-from iggy_cli.transport import Proxy, ProxySettingError, StdlibTransport, proxy_for
+from iggy_cli.sandbox.http_server import SandboxServer
+from iggy_cli.server.client import IggyClient
+from iggy_cli.server.transport import Proxy, ProxySettingError, StdlibTransport, proxy_for
 
 DEADLINE = 2  # --timeout of the runs that must stop at their deadline
 BOUND = DEADLINE + 8  # generous: the machine is shared; what matters is minutes versus seconds

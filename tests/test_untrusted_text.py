@@ -1,4 +1,4 @@
-"""Server text is untrusted (STYLE.md, lesson 16): `untrusted.shown` and the output paths that
+"""Server text is untrusted (STYLE.md, lesson 16): `untrusted_text.shown` and the output paths that
 use it, tested in-process. The console script against hostile servers is in test_hostile.py."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from iggy_cli.output import Output
-from iggy_cli.untrusted import json_text, shown
+from iggy_cli.console.output import Output
+from iggy_cli.console.untrusted_text import json_text, shown
 
 HOSTILE = [
     "\x1b[2J\x1b[H",  # clear the screen

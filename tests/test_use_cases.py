@@ -1,4 +1,4 @@
-"""The token and session use cases where they live (iggy_cli/service/), in-process against a
+"""The token and session use cases where they live (iggy_cli/usecases/), in-process against a
 sandbox over real loopback sockets, with a memory store and a fixed clock: fast enough for the
 mutation pass (`make mutate`), which needs tests that can see a mutant."""
 
@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import mint_token, new_sandbox, server_tokens
 
-from iggy_cli.config import NameIndex, SessionIndex, UserConfig
-from iggy_cli.context import AppContext
-from iggy_cli.credentials import SESSION_TOKEN_NAME, MemoryStore, NoStore, session_service
+from iggy_cli.console.output import Output
+from iggy_cli.console.streams import GuardedStdout
 from iggy_cli.errors import (
     Interrupted,
     OutputFailed,
@@ -23,18 +22,20 @@ from iggy_cli.errors import (
     UsageError,
 )
 from iggy_cli.models import NEVER_EXPIRES_US, SERVER_DEFAULT_US, Expiry, PersonalAccessToken
-from iggy_cli.output import Output
-from iggy_cli.sandbox.server import SandboxServer
-from iggy_cli.service import sessions, tokens
-from iggy_cli.service.common import (
+from iggy_cli.runtime import AppContext
+from iggy_cli.sandbox.http_server import SandboxServer
+from iggy_cli.secrets.stores import SESSION_TOKEN_NAME, MemoryStore, NoStore, session_service
+from iggy_cli.settings import Settings, normalize_url
+from iggy_cli.state.config_file import UserConfig
+from iggy_cli.state.indexes import NameIndex, SessionIndex
+from iggy_cli.usecases import sessions, tokens
+from iggy_cli.usecases.common import (
     ANY_NAME_BYTES,
     SESSION_DEFAULT_EXPIRY,
     check_token_name,
     expires_at,
 )
-from iggy_cli.service.tokens import TokenRow, needing_attention
-from iggy_cli.settings import Settings, normalize_url
-from iggy_cli.streams import GuardedStdout
+from iggy_cli.usecases.tokens import TokenRow, needing_attention
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 DAY_US = 86_400 * 1_000_000
@@ -294,7 +295,7 @@ def test_prune_expired_leaves_orphans_and_orphans_leave_expired(
 
 
 def delete_on_server(url: str, name: str) -> None:
-    from iggy_cli.client import IggyClient
+    from iggy_cli.server.client import IggyClient
 
     with IggyClient(url, timeout=5) as client:
         client.login_with_password("iggy", "iggy")
@@ -403,7 +404,7 @@ def test_ctrl_c_while_the_create_is_in_flight_says_the_token_may_exist(
 ) -> None:
     import httpx
 
-    from iggy_cli.transport import StdlibTransport
+    from iggy_cli.server.transport import StdlibTransport
 
     class Interrupt(httpx.BaseTransport):
         def __init__(self) -> None:
@@ -506,7 +507,7 @@ def test_a_token_that_cannot_be_withdrawn_says_how_to_delete_it(
 ) -> None:
     import httpx
 
-    from iggy_cli.transport import StdlibTransport
+    from iggy_cli.server.transport import StdlibTransport
 
     class NoDeletes(httpx.BaseTransport):
         def __init__(self) -> None:

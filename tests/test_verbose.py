@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, mint_token, new_sandbox
 
-from iggy_cli.app import run
+from iggy_cli.cli.app import run
 
 PASSWORD = "p4ss-w0rd-xyz"
 

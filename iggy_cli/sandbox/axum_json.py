@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from email.message import Message
 from typing import Literal
 
-from iggy_cli.sandbox.state import U32_MAX, U64_MAX
+from iggy_cli.sandbox.accounts import U32_MAX, U64_MAX
 
 Kind = Literal["str", "str?", "u64", "u32?"]
 """A field's type: a string, an optional string, a u64, or an optional u32 (null or absent)."""

@@ -16,8 +16,8 @@ import threading
 
 from keyring.errors import PasswordSetError
 
-from iggy_cli.credentials import PROBE_SERVICE
-from iggy_cli.plaintext_keyring import PlaintextFileKeyring
+from iggy_cli.secrets.plaintext_keyring import PlaintextFileKeyring
+from iggy_cli.secrets.stores import PROBE_SERVICE
 
 _lock = threading.Lock()
 _writes = 0

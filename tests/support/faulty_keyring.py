@@ -21,8 +21,8 @@ import time
 
 from keyring.errors import PasswordSetError
 
-from iggy_cli.credentials import PROBE_SERVICE
-from iggy_cli.plaintext_keyring import PlaintextFileKeyring
+from iggy_cli.secrets.plaintext_keyring import PlaintextFileKeyring
+from iggy_cli.secrets.stores import PROBE_SERVICE
 
 
 def _entered() -> None:

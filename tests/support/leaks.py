@@ -1,7 +1,7 @@
 """The leak check every secrets test uses: no 16 consecutive characters of any secret in a text.
 
-Sixteen because masking promises exactly that (iggy_cli/redaction.py): a server may echo part
-of a secret, or a cut may slice one, and either way fewer than 16 characters of it may show.
+Sixteen because masking promises exactly that (iggy_cli/secrets/redaction.py): a server may echo
+part of a secret, or a cut may slice one, and either way fewer than 16 characters of it may show.
 """
 
 from __future__ import annotations

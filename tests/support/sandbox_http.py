@@ -9,7 +9,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from iggy_cli.sandbox.server import SandboxServer
+from iggy_cli.sandbox.http_server import SandboxServer
 
 NEVER = 2**64 - 1
 START_US = 1_750_000_000_000_000

@@ -1,0 +1,352 @@
+"""The `iggy` command: global options, command wiring, and `main()`, the one place where
+errors become messages and exit codes (see errors.EXIT_CODES)."""
+
+# No `from __future__ import annotations`: typer would eval every annotation string again.
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from iggy_cli import __version__
+from iggy_cli.cli.commands import OutputFormat, ServerDialect, StoreKind
+from iggy_cli.cli.help import PlainHelpCommand, plain_help
+from iggy_cli.errors import IggyCliError
+from iggy_cli.settings import DEFAULT_TIMEOUT_S, DEFAULT_URL
+
+# (path, "module:function" under iggy_cli.cli.commands, help section): the command tree, in the
+# order help lists it. Named, not imported: a run imports only its own command's module.
+COMMANDS: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
+    (("pat", "create"), "pat:create", None),
+    (("pat", "list"), "pat:list_", None),
+    (("pat", "delete"), "pat:delete", None),
+    (("pat", "login"), "pat:login", None),
+    (("pat", "show"), "pat:show", None),
+    (("pat", "token"), "pat:token", None),
+    (("pat", "rotate"), "pat:rotate", None),
+    (("pat", "prune"), "pat:prune", None),
+    (("login",), "session:login", "Session"),
+    (("logout",), "session:logout", "Session"),
+    (("status",), "status:status", "Session"),
+    (("sandbox",), "sandbox:sandbox", "Tools"),
+    (("config", "set"), "config:set_", None),
+    (("config", "unset"), "config:unset", None),
+    (("config", "show"), "config:show", None),
+    (("context", "create"), "context:create", None),
+    (("context", "set"), "context:set_", None),
+    (("context", "list"), "context:list_", None),
+    (("context", "use"), "context:use", None),
+    (("context", "show"), "context:show", None),
+    (("context", "delete"), "context:delete", None),
+    (("context", "import"), "context:import_", None),
+    (("completion", "show"), "completion:show", None),
+    (("completion", "install"), "completion:install", None),
+)
+# The groups: their module (whose HELP text they show, named "<GROUP>_HELP") and help section.
+GROUPS: dict[str, tuple[str, str, str]] = {
+    "pat": ("pat", "PAT_HELP", "Tokens"),
+    "context": ("context", "CONTEXT_HELP", "Session"),
+    "config": ("config", "CONFIG_HELP", "Session"),
+    "completion": ("completion", "COMPLETION_HELP", "Tools"),
+}
+
+
+def _command_attribute(module: str, name: str) -> Any:
+    from importlib import import_module
+
+    return getattr(import_module(f"iggy_cli.cli.commands.{module}"), name)
+
+
+def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
+    """The `iggy` app; with `only`, just the commands under that path.
+
+    typer turns every registered command into a click command on each run (~1 ms apiece,
+    signatures and all), so a run registers only the one it will execute.
+    """
+    root = typer.Typer(
+        **plain_help(
+            name="iggy",
+            help="Manage personal access tokens of Apache Iggy servers; "
+            "tokens are kept in the OS keyring.",
+            no_args_is_help=True,
+            add_completion=False,
+            pretty_exceptions_enable=False,  # a rich traceback would show locals: secrets
+            context_settings={"help_option_names": ["-h", "--help"]},
+        )
+    )
+    root.callback()(global_options)
+    groups: dict[str, typer.Typer] = {}
+    for name, (module, help_name, _section) in GROUPS.items():
+        if only is None or only[0] == name:
+            group_help = _command_attribute(module, help_name)
+            groups[name] = typer.Typer(**plain_help(help=group_help, no_args_is_help=True))
+    for path, where, section in COMMANDS:
+        if only is not None and path[: len(only)] != only[: len(path)]:
+            continue
+        group = groups[path[0]] if len(path) > 1 else root
+        function = _command_attribute(*where.split(":"))
+        group.command(path[-1], cls=PlainHelpCommand, rich_help_panel=section)(function)
+    for name, group in groups.items():
+        root.add_typer(group, name=name, rich_help_panel=GROUPS[name][2])
+    return root
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"iggy-cli {__version__}")
+        raise typer.Exit()
+
+
+def global_options(
+    typer_ctx: typer.Context,
+    context: Annotated[
+        str | None,
+        typer.Option(
+            "--context", help="Use this named server profile [env: IGGY_CONTEXT].", metavar="NAME"
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            "--http-api-url",
+            help=f"Iggy HTTP API address [env: IGGY_URL; default: {DEFAULT_URL}].",
+            show_default=False,
+        ),
+    ] = None,
+    username: Annotated[
+        str | None,
+        typer.Option("-u", "--username", help="Log in as this user [env: IGGY_USERNAME]."),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "-p", "--password", help="Password (visible to other users; prefer IGGY_PASSWORD)."
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    token_name: Annotated[
+        str | None,
+        typer.Option("-n", "--token-name", help="Log in with the token stored under this name."),
+    ] = None,
+    token_stdin: Annotated[
+        bool,
+        typer.Option("--token-stdin", help="Read a raw token from stdin [or env: IGGY_TOKEN]."),
+    ] = False,
+    output: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="table (default), json, csv or plain (one per line) [env: IGGY_OUTPUT].",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the data.")] = False,
+    field: Annotated[
+        str | None, typer.Option("--field", help="Print only this field of the data.")
+    ] = None,
+    store: Annotated[
+        StoreKind | None,
+        typer.Option(
+            "--store",
+            help="Where tokens live: keyring (default), file (unencrypted, 0600), or none "
+            "[env: IGGY_STORE].",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help=f"Seconds a request may take in all [env: IGGY_TIMEOUT; default: "
+            f"{DEFAULT_TIMEOUT_S:g}].",
+            show_default=False,
+        ),
+    ] = None,
+    server_dialect: Annotated[
+        ServerDialect | None,
+        typer.Option(
+            "--server-dialect",
+            help="The server's generation when detection cannot tell: first, legacy, "
+            "renaming, stable, edge, or auto (detect; the default) [env: IGGY_SERVER_DIALECT].",
+            show_default=False,
+        ),
+    ] = None,
+    ca_cert: Annotated[
+        str | None,
+        typer.Option("--ca-cert", help="Trust this CA certificate (PEM) for https URLs."),
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Do not verify the server's TLS certificate.")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour, even on a terminal [env: NO_COLOR].")
+    ] = False,
+    utc: Annotated[
+        bool, typer.Option("--utc", help="Show times in UTC, not the local time zone.")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("-v", "--verbose", help="Show each HTTP exchange on stderr, secrets masked."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    from iggy_cli.console.output import Output
+    from iggy_cli.runtime import AppContext, AuthInputs
+    from iggy_cli.secrets.redaction import remember
+    from iggy_cli.settings import Flags, check_utf8, resolve
+    from iggy_cli.state.config_file import UserConfig
+
+    remember(password)
+    for what, given in (("--username", username), ("--password", password)):
+        if given is not None:
+            check_utf8(given, what)
+    config = UserConfig()
+    flags = Flags(
+        context=context,
+        url=url,
+        username=username,
+        timeout=timeout,
+        store=store.value if store else None,
+        ca_cert=ca_cert,
+        insecure=insecure,
+        output=output.value if output else None,
+        server_dialect=server_dialect.value if server_dialect else None,
+    )
+    settings, notices = resolve(
+        flags,
+        os.environ,
+        config.view(),
+        quiet=quiet,
+        utc=utc,
+        # `iggy context ...` must still work to mend a stale IGGY_CONTEXT or current context.
+        ignore_missing_context=typer_ctx.invoked_subcommand == "context",
+    )
+    ctx = AppContext(
+        settings=settings,
+        auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),
+        output=Output(settings.output, settings.quiet, field=field),
+        environ=os.environ,
+        config=config,
+        verbose=verbose,
+    )
+    # Commands that reach no server need no word on which one would have been used.
+    offline = typer_ctx.invoked_subcommand in ("context", "config", "completion", "sandbox")
+    for notice in notices:
+        if notice.startswith("no context named"):
+            ctx.output.warning(notice)
+        elif not offline or typer_ctx.invoked_subcommand == "config":
+            ctx.output.notice(notice)
+    if debug:
+        os.environ["IGGY_DEBUG"] = "1"  # read by run() once the command has failed
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # the convention rich follows (https://no-color.org)
+    if not settings.verify_tls:
+        ctx.output.warning(
+            "TLS verification is off (--insecure): anyone on the path can read your credentials"
+        )
+    if password is not None:
+        ctx.output.warning(
+            "--password is visible to other users in the process list; "
+            "use IGGY_PASSWORD or --password-stdin"
+        )
+    typer_ctx.obj = ctx
+
+
+def _debug() -> bool:
+    return os.environ.get("IGGY_DEBUG", "") not in ("", "0")
+
+
+def run(
+    argv: list[str] | None = None,
+    command: typer.Typer | None = None,
+    only: tuple[str, ...] | None = None,
+) -> int:
+    """Run the command line and return its exit code; every expected failure is caught here.
+
+    For the length of the run SIGTERM and SIGHUP act as Ctrl-C (signals.py), stdout and stderr
+    are guarded (streams.py), and every message is masked (redaction.py) before it is printed.
+    """
+    from iggy_cli import signals
+    from iggy_cli.console import streams
+    from iggy_cli.secrets import redaction
+
+    for variable in ("IGGY_PASSWORD", "IGGY_TOKEN"):
+        redaction.remember(os.environ.get(variable))
+    restore_signals = signals.install()
+    try:
+        with streams.guarded():
+            return _run(argv, command, only)
+    finally:
+        restore_signals()
+
+
+def _run(argv: list[str] | None, command: typer.Typer | None, only: tuple[str, ...] | None) -> int:
+    import click
+
+    from iggy_cli import signals
+    from iggy_cli.console.output import Output
+    from iggy_cli.errors import BrokenPipe, Interrupted
+    from iggy_cli.secrets.redaction import redact
+
+    errors = Output(stdout=sys.stdout, stderr=sys.stderr)
+    try:
+        cli = command if command is not None else make_app(only)
+        result = cli(args=argv, prog_name="iggy", standalone_mode=False)
+    except BrokenPipe:
+        return BrokenPipe.exit_code  # quiet, as `head` users expect of any tool
+    except IggyCliError as error:
+        errors.error(
+            redact(error.message), redact(error.hint) if error.hint else None, label=error.label
+        )
+        return signals.exit_code() if isinstance(error, Interrupted) else error.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort) as stop:
+        # Quiet, as a shell's own Ctrl-C is; typer already turns one inside a command into
+        # exit 130. Only a newline, so the shell's prompt does not land after "Password:".
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        return signals.exit_code(stop)
+    except click.exceptions.Exit as exit_:
+        if isinstance(exit_.__cause__, KeyboardInterrupt):
+            return signals.exit_code(exit_.__cause__)
+        return exit_.exit_code
+    except click.UsageError as error:
+        # One line and a hint, like every other error, instead of click's usage block.
+        where = error.ctx.command_path if error.ctx is not None else "iggy"
+        errors.error(redact(error.format_message()), hint=f"see `{where} --help`")
+        return error.exit_code
+    except click.ClickException as error:
+        errors.error(redact(error.format_message()))
+        return error.exit_code
+    except Exception as error:
+        debug = _debug()
+        if debug:
+            import traceback
+
+            # Frames and source lines, never local values; masked like every other text: an
+            # exception's text can quote a secret (`Invalid header value b'Bearer eyJ...'`).
+            sys.stderr.write(redact(traceback.format_exc()))
+        errors.error(
+            f"unexpected {type(error).__name__}; this is a bug",
+            hint=None if debug else "set IGGY_DEBUG=1 for the traceback",
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def main(arguments: list[str] | None = None, only: tuple[str, ...] | None = None) -> None:
+    """Run `iggy`; `only` is the command path the arguments name, when the caller knows it."""
+    sys.exit(run(arguments, only=only))

@@ -1,0 +1,64 @@
+"""Turning use-case outcomes into words and JSON objects (the JSON keys are a contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from iggy_cli.expiry import iso_utc, local_time, relative_words, urgency
+from iggy_cli.models import Instant
+
+if TYPE_CHECKING:
+    from iggy_cli.usecases.tokens import StoredEntry, TokenRow
+
+
+def expires(instant: Instant | None, now: datetime, utc: bool = False) -> str:
+    """'expires 2026-12-29 01:50:00 UTC (in 30 days)', or 'never expires'."""
+    if instant is None:
+        return "never expires"
+    return f"expires {when(instant, now, utc)}"
+
+
+def when(instant: Instant | None, now: datetime, utc: bool = False) -> str:
+    """'2026-12-29 01:50:00 UTC (in 30 days)', or 'never'."""
+    if instant is None:
+        return "never"
+    return f"{local_time(instant, utc)} ({relative_words(instant, now)})"
+
+
+def token_row_json(row: TokenRow) -> dict[str, Any]:
+    return {
+        "name": row.token.name,
+        "expiry_at": iso_utc(row.token.expiry_at_us),
+        "expiry_at_us": row.token.expiry_at_us,
+        "expired": row.expired,
+        "stored": row.stored,
+    }
+
+
+def token_row_cells(row: TokenRow, now: datetime, utc: bool = False) -> list[str]:
+    expiry_at = row.token.expiry_at_us
+    return [
+        row.token.name,
+        local_time(expiry_at, utc),
+        relative_words(expiry_at, now),
+        "yes" if row.stored else "no",
+    ]
+
+
+def token_row_urgency(row: TokenRow, now: datetime) -> str | None:
+    return urgency(row.token.expiry_at_us, now)
+
+
+TOKEN_COLUMNS = ("NAME", "EXPIRES", "WHEN", "STORED")
+
+
+def stored_json(entry: StoredEntry) -> dict[str, str | None]:
+    return {"kind": entry.kind, "service": entry.service, "username": entry.username}
+
+
+def stored_words(entry: StoredEntry) -> str:
+    """'the keyring (iggy:host:3000 / deploy)': the store, and the entry as service / user,
+    as `pat login` names a source; for the token file, its path."""
+    where = f"the token file {entry.path}" if entry.path else f"the {entry.kind}"
+    return f"{where} ({entry.service} / {entry.username})"

@@ -1,0 +1,91 @@
+"""The console scripts' entry point: answers `--version`, `--help` and TAB completion before
+any heavy import (typer, httpx, rich, keyring), then hands everything else to the full app.
+
+A CLI starts once per command and once per TAB press; this path costs little more than the
+interpreter's own start-up (see benchmarks/startup.py). Help pages and the command tree come
+from spec_data.py, generated from the app (a test fails when it drifts).
+
+`--version` and `--help` import nothing that the console script pip writes has not already
+loaded (it imports `re` and `sys` first): no `from __future__` (itself a module), no json,
+pathlib or typing. tests/test_startup.py checks it in a fresh interpreter.
+"""
+
+import os
+import sys
+
+TYPE_CHECKING = False  # typing costs ~3 ms to import; mypy reads the block below all the same
+if TYPE_CHECKING:
+    from typing import Any
+
+COMPLETION_VARIABLES = ("_IGGY_COMPLETE", "_IGGY_CLI_COMPLETE")
+HELP_FLAGS = ("--help", "-h")
+
+
+def main() -> None:
+    arguments = sys.argv[1:]
+    if arguments == ["--version"]:
+        from iggy_cli import __version__
+
+        print(f"iggy-cli {__version__}")
+        return
+    if arguments and arguments[-1] in HELP_FLAGS and _print_help(arguments[:-1]):
+        return
+    for variable in COMPLETION_VARIABLES:
+        instruction = os.environ.get(variable)
+        if instruction:
+            from iggy_cli.cli.tab import answer
+
+            sys.exit(answer(instruction, os.environ))
+    from iggy_cli.cli.app import main as run_app
+    from iggy_cli.cli.arguments import hoist_global_options
+    from iggy_cli.cli.spec_data import TREE
+
+    arguments = hoist_global_options(arguments, TREE)
+    run_app(arguments, only=command_path(arguments, TREE))
+
+
+def command_path(arguments: list[str], tree: "dict[str, Any]") -> tuple[str, ...] | None:
+    """The command the arguments name (`("pat", "list")`), skipping options and their values;
+    None when unsure, and then the app registers every command (and reports any error)."""
+    path: list[str] = []
+    words = iter(arguments)
+    for word in words:
+        node = tree[" ".join(path)]
+        if word == "--":
+            return None
+        if word.startswith("-"):
+            option = node["options"].get(word.partition("=")[0])
+            if option is None:
+                return None
+            if option[0] and "=" not in word:
+                next(words, None)  # the option's value
+            continue
+        if word not in node["commands"]:
+            return None
+        path.append(word)
+        if not tree[" ".join(path)]["commands"]:
+            return tuple(path)
+    return tuple(path) or None
+
+
+def _print_help(path: list[str]) -> bool:
+    """Print the generated help page for `iggy PATH... --help`; False to let the app do it."""
+    from iggy_cli.cli.spec_data import HELP, HELP_WIDTH
+
+    page = HELP.get(" ".join(path))
+    if page is None or _columns() < HELP_WIDTH + 2:
+        return False  # an unknown path, or a narrow terminal: click wraps to fit it
+    sys.stdout.write(page)
+    return True
+
+
+def _columns() -> int:
+    """The width click would wrap to, as shutil.get_terminal_size works it out."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80

@@ -1,0 +1,193 @@
+"""The composition root: builds, once per run, what commands and use cases need.
+
+Tests build an AppContext with their own store, clock, streams and environment; nothing is
+patched. Expensive parts (the keyring backend, the HTTP client) are built only when used.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NamedTuple, TextIO
+
+from iggy_cli.console.output import Output
+from iggy_cli.errors import UsageError
+from iggy_cli.models import masked_repr
+from iggy_cli.secrets.redaction import remember
+from iggy_cli.settings import Settings
+from iggy_cli.state.config_file import UserConfig
+from iggy_cli.state.indexes import NameIndex, ServerIndex, SessionIndex
+from iggy_cli.state.rotation_journal import RotationJournal
+
+if TYPE_CHECKING:
+    import httpx
+
+    from iggy_cli.secrets.stores import CredentialStore
+    from iggy_cli.server.client import IggyClient
+    from iggy_cli.server.dialect import Knowledge
+
+
+class StoreChoice(NamedTuple):
+    """Where tokens live in this run, and why (in words)."""
+
+    kind: str
+    reason: str
+
+
+class AuthInputs(NamedTuple):
+    """The credential options given on the command line (environment is read separately)."""
+
+    username: str | None = None
+    password: str | None = None
+    password_stdin: bool = False
+    token_name: str | None = None
+    token_stdin: bool = False
+
+    def __repr__(self) -> str:
+        return masked_repr(self, "password")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ask(text: str, hidden: bool) -> str:
+    import click
+
+    return str(click.prompt(text, hide_input=hidden, err=True))
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    auth: AuthInputs = field(default_factory=AuthInputs)
+    output: Output = field(default_factory=Output)
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)  # holds secrets
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    now: Callable[[], datetime] = _utc_now
+    ask: Callable[[str, bool], str] = _ask
+    verbose: bool = False
+    store_factory: Callable[[], CredentialStore] | None = None
+    transport_factory: Callable[[], httpx.BaseTransport] | None = None
+    sessions: SessionIndex = field(default_factory=SessionIndex)
+    names: NameIndex = field(default_factory=NameIndex)
+    servers: ServerIndex = field(default_factory=ServerIndex)
+    config: UserConfig = field(default_factory=UserConfig)
+    rotations: RotationJournal = field(default_factory=RotationJournal)
+    _store: CredentialStore | None = field(default=None, init=False)
+    _other_stores: dict[str, CredentialStore] = field(default_factory=dict, init=False)
+    _dialect: Knowledge | None = field(default=None, init=False)
+    _stdin_secret: str | None = field(default=None, init=False, repr=False)
+
+    @property
+    def interactive(self) -> bool:
+        """Someone can answer a prompt: stdin is a terminal and this is not a CI job."""
+        if self.environ.get("CI", "").lower() not in ("", "0", "false"):
+            return False
+        isatty = getattr(self.stdin, "isatty", None)
+        return bool(isatty and isatty())
+
+    @property
+    def store_choice(self) -> StoreChoice:
+        origin = self.settings.origins.get("store")
+        return StoreChoice(self.settings.store, origin or "the default")
+
+    def store(self) -> CredentialStore:
+        """Where tokens live, built on first use (a keyring backend costs ~150 ms to find)."""
+        if self._store is None:
+            self._store = self.store_factory() if self.store_factory else self._default_store()
+        return self._store
+
+    def store_for(self, kind: str | None) -> CredentialStore:
+        """The store of that kind (`keyring`, `file`): a session is read where it was kept,
+        whatever store this run would keep new tokens in."""
+        if kind is None or kind == self.store_choice.kind or self.store_factory is not None:
+            return self.store()
+        if kind not in self._other_stores:
+            self._other_stores[kind] = self._default_store(kind)
+        return self._other_stores[kind]
+
+    def _default_store(self, kind: str | None = None) -> CredentialStore:
+        from iggy_cli.secrets import stores
+        from iggy_cli.state.paths import token_file
+
+        kind = kind or self.store_choice.kind
+        if kind == "file":
+            path = token_file()
+            self.output.warning(f"tokens are kept unencrypted in {path} (--store file)")
+            return stores.FileStore(path, self.output.warning)
+        if kind == "none":
+            return stores.NoStore()
+        return stores.KeyringStore(self.settings.keyring_timeout_s)
+
+    def client(self) -> IggyClient:
+        from iggy_cli.server.client import IggyClient
+
+        log = self.output.trace if self.verbose else None
+        settings = self.settings
+        transport = self.transport_factory() if self.transport_factory else None
+        return IggyClient(
+            settings.url,
+            settings.timeout_s,
+            transport=transport,
+            log=log,
+            ca_cert=settings.ca_cert,
+            verify_tls=settings.verify_tls,
+            dialect=self.dialect(),
+            on_learned=self._remember_dialect,
+        )
+
+    def dialect(self) -> Knowledge:
+        """What is known of this server's generation: remembered from earlier runs (or named
+        by --server-dialect), shared by every client of this run as they learn more."""
+        if self._dialect is None:
+            from iggy_cli.server.dialect import AUTO, Knowledge
+            from iggy_cli.settings import subject_of
+
+            chosen = self.settings.server_dialect
+            origin = self.settings.origins.get("server_dialect")
+            self._dialect = Knowledge.from_record(
+                self.servers.get(self.settings.address),
+                override=None if chosen == AUTO else chosen,
+                override_origin=subject_of("server_dialect", origin),
+            )
+        return self._dialect
+
+    def _remember_dialect(self, knowledge: Knowledge) -> None:
+        knowledge.changed = False
+        self.servers.put(self.settings.address, knowledge.record())
+        if knowledge.relearned_from is not None:
+            from iggy_cli.server.dialect import describe
+
+            before, knowledge.relearned_from = knowledge.relearned_from, None
+            self.output.notice(
+                f"{self.settings.address} no longer answers as {describe(before)} did "
+                f"(upgraded?); it is {describe(knowledge.detected)}"
+            )
+
+    def record_owner(self, name: str, user_id: int) -> None:
+        """The stored copy `name` in this run's store is `user_id`'s (usecases/ownership.py)."""
+        self.names.add_stored(self.settings.keyring, self.store_choice.kind, name, user_id)
+
+    def read_stdin_secret(self, what: str) -> str:
+        """The first line of stdin, for --password-stdin and --token-stdin (read once)."""
+        if self._stdin_secret is None:
+            try:
+                secret = self.stdin.readline().strip()
+            except UnicodeDecodeError:
+                raise UsageError(f"{what}: what stdin holds is not valid UTF-8") from None
+            if not secret:
+                raise UsageError(f"{what}: nothing was read from stdin")
+            remember(secret)
+            self._stdin_secret = secret
+        return self._stdin_secret
+
+    def prompt(self, text: str, hidden: bool = False) -> str:
+        if not self.interactive:
+            raise UsageError(f"cannot ask for {text.lower()}: stdin is not a terminal")
+        answer = self.ask(text, hidden)
+        if hidden:
+            remember(answer)
+        return answer

@@ -1,0 +1,125 @@
+"""The journal of rotations in progress: `rotations.json` in the data folder, never a secret.
+
+`pat rotate` writes an entry before each step that changes the server or the stored copy and
+removes it when the rotation is over, so a rotation cut short (a lost answer, a dead keyring, a
+signal, a power cut) can be carried through by running `iggy pat rotate NAME` again. Keyed by
+server address, then token name:
+
+    {"127.0.0.1:3000": {"deploy": {
+        "stand_in": "iggy-cli-standin-3f9c0a1b",   the stand-in's name on the server
+        "started_at": "2026-11-29T03:18:26Z",      for people reading the file
+        "user_id": 0,                              who was signed in
+        "lifetime_us": null,                       the EXPIRY asked for (µs); null: as before
+        "label": "as before",                      how it was asked for
+        "ends_at_us": 1798513406629320,            as before: the old token's end (null: never)
+        "old_sha256": "9f2c...",                   SHA-256 (hex) of the stored copy at the start
+        "stand_in_sha256": "51be...",              ... of the stand-in, once minted
+        "new_sha256": null}}}                      ... of the new token, once minted
+
+Secrets are recorded only as SHA-256 digests, enough to recognise which token the stored copy
+is (the server itself keeps only hashes of tokens). All reads and writes go through
+local_state, so parallel runs lose nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any, NamedTuple
+
+from iggy_cli.errors import StorageError
+from iggy_cli.state import local_state
+from iggy_cli.state.indexes import JsonRecords
+
+
+class JournalEntry(NamedTuple):
+    """One rotation in progress (see the module's docstring for each field)."""
+
+    stand_in: str
+    started_at: str
+    user_id: int | None
+    lifetime_us: int | None
+    label: str
+    ends_at_us: int | None
+    old_sha256: str | None
+    stand_in_sha256: str | None = None
+    new_sha256: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self._asdict()
+
+    @classmethod
+    def from_json(cls, raw: object) -> JournalEntry | None:
+        """The entry, or None when `raw` is not one (a damaged or foreign record)."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("stand_in"), str):
+            return None
+        kinds: dict[str, tuple[type, ...]] = {
+            "started_at": (str,),
+            "user_id": (int, type(None)),
+            "lifetime_us": (int, type(None)),
+            "label": (str,),
+            "ends_at_us": (int, type(None)),
+            "old_sha256": (str, type(None)),
+            "stand_in_sha256": (str, type(None)),
+            "new_sha256": (str, type(None)),
+        }
+        values: dict[str, Any] = {"stand_in": raw["stand_in"]}
+        for key, allowed in kinds.items():
+            value = raw.get(key)
+            if isinstance(value, bool) or not isinstance(value, allowed):
+                return None
+            values[key] = value
+        return cls(**values)
+
+
+class RotationJournal(JsonRecords):
+    """`rotations.json`: read without a lock, changed under it (local_state.JsonState)."""
+
+    filename = "rotations.json"
+
+    def entries(self, address: str) -> dict[str, JournalEntry]:
+        """Every rotation in progress on this server, by token name (damaged ones left out).
+        Unlike the indexes, a journal that cannot be read is an error, not an empty one: a
+        rotation it holds may still need finishing."""
+        try:
+            records = self._state().load().get(address)
+        except OSError as error:
+            raise StorageError(f"cannot read {self.path}: {error.strerror or error}") from None
+        if not isinstance(records, dict):
+            return {}
+        found = {name: JournalEntry.from_json(raw) for name, raw in records.items()}
+        return {name: entry for name, entry in found.items() if entry is not None}
+
+    def get(self, address: str, name: str) -> JournalEntry | None:
+        return self.entries(address).get(name)
+
+    def put(self, address: str, name: str, entry: JournalEntry) -> None:
+        def put(document: dict[str, Any]) -> None:
+            records = document.get(address)
+            if not isinstance(records, dict):
+                records = document[address] = {}
+            records[name] = entry.to_json()
+
+        self._update(put)
+
+    def drop(self, address: str, name: str) -> None:
+        def drop(document: dict[str, Any]) -> None:
+            records = document.get(address)
+            if isinstance(records, dict):
+                records.pop(name, None)
+                if not records:
+                    del document[address]
+
+        self._update(drop)
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Held for a whole rotation, and by `pat prune` while it picks leftover stand-ins:
+        one run at a time per user, so neither takes the other's stand-in for a leftover."""
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(local_state.locked(self.path + ".running"))
+            except OSError as error:
+                message = f"cannot lock {self.path}: {error.strerror or error}"
+                raise StorageError(message) from None
+            yield

@@ -1,0 +1,178 @@
+"""What the use cases share: name rules, expiry arithmetic, and signing in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime, timedelta
+
+from iggy_cli.errors import (
+    AuthenticationError,
+    IggyCliError,
+    Interrupted,
+    NotFound,
+    OutcomeUnknown,
+    StorageError,
+    TokenExpired,
+    UsageError,
+)
+from iggy_cli.models import SERVER_DEFAULT_US, Expiry, Identity, MintedToken
+from iggy_cli.runtime import AppContext
+from iggy_cli.server.client import IggyClient
+from iggy_cli.server.dialect import check_name, normalize_name, wire_expiry
+from iggy_cli.server.names import ANY_NAME_BYTES as ANY_NAME_BYTES  # re-exported: their old home
+from iggy_cli.server.names import NEW_NAME_BYTES as NEW_NAME_BYTES
+from iggy_cli.server.names import check_token_name as check_token_name
+from iggy_cli.usecases.credential_choice import Credential
+
+SESSION_DEFAULT_EXPIRY = Expiry(15 * 60 * 1_000_000, "15m")
+
+
+def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
+    """When a token created now with this expiry ends (None: never, or the server decides)."""
+    if expiry.never or expiry.microseconds == SERVER_DEFAULT_US:
+        return None
+    return now + timedelta(microseconds=expiry.microseconds)
+
+
+def check_for_server(ctx: AppContext, name: str, expiry: Expiry) -> None:
+    """Refuse, before anything is sent, a lifetime or a name the server is already known
+    (remembered, or --server-dialect) not to take; the client checks again before minting,
+    once the sign-in has told which server it is."""
+    knowledge = ctx.dialect()
+    try:
+        in_seconds = knowledge.expiry_in_seconds
+        if in_seconds is not None:
+            wire_expiry(expiry.microseconds, in_seconds)
+        check_name(name, knowledge.renames)
+    except UsageError as error:
+        if knowledge.override:
+            raise
+        # Known from earlier answers only: the server may have been upgraded since.
+        raise UsageError(
+            error.message,
+            hint=f"{error.hint}; if the server was upgraded since, name its generation with "
+            "--server-dialect",
+        ) from None
+
+
+def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None) -> MintedToken:
+    """Create a token. When the server cannot say whether it did (edge's "not committed, may
+    still commit"), its list says whether NAME now exists; either way the secret never came,
+    so the create is not sent again blindly. Interrupted while the request is in flight
+    (Ctrl-C, SIGTERM, SIGHUP), say that the server may have carried it out, and how to find
+    out (`hint`; by default, `iggy pat list`)."""
+    from iggy_cli import signals
+
+    try:
+        return client.create_token(name, expiry.microseconds)
+    except OutcomeUnknown as unknown:
+        cause = unknown.message
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted ({signals.describe()}) while the server was creating token "
+            f"{name!r}: it may now exist on the server",
+            hint=hint
+            or f"check with `iggy pat list`; if it is there, `iggy pat delete {name}` removes "
+            "it (its secret never arrived)",
+        ) from None
+    import shlex
+
+    spellings = (name, normalize_name(name)) if client.dialect.renames else (name,)
+    delete = f"iggy pat delete {shlex.quote(name)}"
+    try:
+        on_server = {token.name for token in client.list_tokens()}
+    except IggyCliError as error:
+        raise OutcomeUnknown(
+            f"{cause}; whether it exists could not be checked ({error.message}), and its "
+            "secret was not received",
+            hint=f"see `iggy pat list`: if {name!r} is there, `{delete}` and create it again",
+        ) from None
+    found = next((spelling for spelling in spellings if spelling in on_server), None)
+    if found is not None:
+        raise OutcomeUnknown(
+            f"{cause}: a token named {found!r} now exists on the server, but its secret was "
+            "not received",
+            hint=f"delete it (`{delete}`) and create it again",
+        )
+    raise OutcomeUnknown(
+        f"{cause}: no token named {name!r} exists yet, but it may still appear, without its secret",
+        hint=f"see `iggy pat list` in a moment: if it is there, `{delete}`; then create it again",
+    )
+
+
+def spelling_on_server(client: IggyClient, name: str, on_server: set[str]) -> str:
+    """NAME as the server spells it: `Deploy Key` is `deploy.key` on a server that renames."""
+    normalized = normalize_name(name)
+    if name not in on_server and normalized in on_server and client.renames():
+        return normalized
+    return name
+
+
+@contextmanager
+def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyClient, Identity]]:
+    """A client logged in with `credential`, logged out again (JWT revoked) when done."""
+    with ctx.client() as client:
+        identity = _log_in_trying_each(ctx, client, credential)
+        if credential.stored_copy and credential.token_name is not None:
+            # the server just said whose this copy is
+            ctx.record_owner(credential.token_name, identity.user_id)
+        try:
+            yield client, identity
+        finally:
+            # The JWT expires by itself; a failed logout must not hide the real outcome.
+            # Ctrl-C here is swallowed too: a token minted in this block must still be kept.
+            with suppress(IggyCliError, KeyboardInterrupt):
+                client.logout()
+
+
+def _log_in_trying_each(ctx: AppContext, client: IggyClient, credential: Credential) -> Identity:
+    """Log in; when the credential's keyring entry holds several different secrets (items
+    written by different tools), try each and keep the one the server accepts as the only
+    one, so the next run, and Iggy's own CLI, find one item."""
+    if not credential.alternatives or credential.entry is None:
+        return _log_in(client, credential, ctx.settings.url)
+    service, username = credential.entry
+    candidates = (credential.secret, *credential.alternatives)
+    held = f"the keyring held {len(candidates)} different secrets for {service} / {username}"
+    refusal: AuthenticationError | None = None
+    for secret in candidates:
+        try:
+            identity = _log_in(client, credential._replace(secret=secret), ctx.settings.url)
+        except AuthenticationError as error:
+            refusal = refusal or error
+            continue
+        try:
+            # back into the store it was read from (a session's may not be this run's)
+            ctx.store_for(credential.store).set(service, username, secret)
+        except StorageError as error:
+            ctx.output.notice(f"{held}; one works, but keeping it failed: {error.message}")
+        else:
+            ctx.output.notice(f"{held}; kept the one the server accepts")
+        return identity
+    assert refusal is not None
+    raise AuthenticationError(
+        f"{refusal.message} ({held}; the server accepts none of them)", hint=refusal.hint
+    )
+
+
+def _log_in(client: IggyClient, credential: Credential, url: str) -> Identity:
+    if credential.kind == "password":
+        assert credential.username is not None
+        return client.login_with_password(credential.username, credential.secret)
+    what = f"token {credential.token_name!r}" if credential.token_name else "the token"
+    relogin = "run `iggy login` again" if credential.kind == "session" else None
+    if credential.kind == "session":
+        what = f"your session for {url}"
+    try:
+        return client.login_with_token(credential.secret)
+    except TokenExpired:
+        raise TokenExpired(f"{what} has expired", hint=relogin) from None
+    except NotFound:
+        # A stable server answers an unknown PAT with 404; to the user it is a bad credential.
+        raise AuthenticationError(
+            f"the server does not know {what} (deleted, or removed after it expired)",
+            hint=relogin,
+        ) from None
+    except AuthenticationError as error:
+        raise AuthenticationError(f"{what} was refused: {error.message}", hint=relogin) from None
