@@ -4,8 +4,7 @@ Iggy's files are only read (iggy_cli.state.rust_cli_contexts): the Rust CLI read
 nowhere else, so a password or token removed from them would be gone for it. An imported
 context records where its Iggy context lives, never a secret; its secrets are read from
 there at run time (credential_choice.py), in the Rust CLI's order. Its keyring address is the
-one the
-Rust CLI computes for the context's transport, so both tools name the same entries.
+one the Rust CLI computes for the context's transport, so both tools name the same entries.
 `--copy-secrets` copies secrets into the keyring, never over an entry that holds another.
 """
 
