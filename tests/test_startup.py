@@ -129,6 +129,7 @@ def test_version_and_help_import_nothing_beyond_the_console_script(arguments: li
 # them on a key press whose whole budget is a few milliseconds over the floor.
 TAB_PATH_MODULES = FAST_PATH_MODULES | {
     "iggy_cli.cli.tab",
+    "iggy_cli.cli.command_tree",
     "iggy_cli.state",
     "iggy_cli.state.config_file",
     "iggy_cli.state.indexes",

@@ -47,25 +47,17 @@ def main() -> None:
 def command_path(arguments: list[str], tree: "dict[str, Any]") -> tuple[str, ...] | None:
     """The command the arguments name (`("pat", "list")`), skipping options and their values;
     None when unsure, and then the app registers every command (and reports any error)."""
-    path: list[str] = []
-    words = iter(arguments)
-    for word in words:
-        node = tree[" ".join(path)]
-        if word == "--":
-            return None
-        if word.startswith("-"):
-            option = node["options"].get(word.partition("=")[0])
-            if option is None:
-                return None
-            if option[0] and "=" not in word:
-                next(words, None)  # the option's value
-            continue
-        if word not in node["commands"]:
-            return None
-        path.append(word)
-        if not tree[" ".join(path)]["commands"]:
-            return tuple(path)
-    return tuple(path) or None
+    from iggy_cli.cli.command_tree import COMMAND, OPTION, is_leaf, walk
+
+    path = ""
+    for step in walk(arguments, tree):
+        if step.kind == COMMAND:
+            path = step.path
+            if is_leaf(tree, path):
+                break
+        elif step.kind != OPTION or step.option is None:
+            return None  # `--`, an unknown option, or a word that is no command here
+    return tuple(path.split()) or None
 
 
 def _print_help(path: list[str]) -> bool:

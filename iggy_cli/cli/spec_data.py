@@ -1,7 +1,7 @@
 """Generated from the app by `make generate` (iggy_cli/cli/spec.py): do not edit.
 
 The command tree and the rendered `--help` pages that the start-up fast path (entry.py,
-completion.py) serves without typer; a test fails when this drifts from the app.
+tab.py) serves without typer; a test fails when this drifts from the app.
 """
 
 # Annotations only for mypy: a module-level annotation is evaluated at import, and `typing`

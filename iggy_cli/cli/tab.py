@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 
+from iggy_cli.cli.command_tree import ARGUMENT, OPTION, walk
 from iggy_cli.cli.spec_data import TREE
 
 TYPE_CHECKING = False  # a TAB press must not pay ~6 ms for typing; mypy reads this as true
@@ -46,27 +47,19 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
     """What may come next after `words` (the program name excluded), starting with `incomplete`."""
     path, arguments, pending = "", 0, None
     given: dict[str, str] = {}  # the options that choose the server: --url, --context
-    for word in words:
-        node = SPEC[path]
-        if pending is not None:
-            given[_server_option(pending)] = word
-            pending = None
-        elif word.startswith("-"):
-            name, has_value, value = word.partition("=")
-            option = _option(node, path, name)
-            if has_value:
-                given[_server_option(name)] = value
-            elif option is not None and option[0]:
-                pending = name
-        elif word in node["commands"]:
-            path = f"{path} {word}".strip()
-        else:
+    for step in walk(words, SPEC):
+        path = step.path
+        if step.kind == OPTION:
+            if step.pending:
+                pending = step
+            elif step.value is not None:
+                given[_server_option(step.word)] = step.value
+        elif step.kind == ARGUMENT:
             arguments += 1
     node = SPEC[path]
     if pending is not None:
-        option = _option(node, path, pending)
-        assert option is not None
-        return _option_values(option, pending, incomplete, given, environ)
+        assert pending.option is not None
+        return _option_values(pending.option, pending.word, incomplete, given, environ)
     if incomplete.startswith("-"):
         return _matching(
             [("plain", name, option[2]) for name, option in node["options"].items()], incomplete
@@ -82,15 +75,6 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
     if path in CONTEXT_COMMANDS and arguments == 0:
         return _matching([("plain", name, "") for name in _context_names()], incomplete)
     return []
-
-
-def _option(node: dict[str, Any], path: str, name: str) -> list[Any] | None:
-    """The option as the command at `path` knows it, else as a global option (accepted after
-    the command too), unless the command has an option of that name itself."""
-    option = node["options"].get(name)
-    if option is None and path:
-        option = SPEC[""]["options"].get(name)
-    return option  # type: ignore[no-any-return]
 
 
 def _server_option(name: str) -> str:
