@@ -1,4 +1,4 @@
-"""The arrows between modules point one way (shared/STYLE.md); this keeps them so."""
+"""The arrows between modules point one way (ARCHITECTURE.md); this keeps them so."""
 
 import ast
 from pathlib import Path

@@ -1,5 +1,5 @@
 """Prompts on a real terminal: the console script runs inside tmux, keys are typed with
-send-keys and the screen is read with capture-pane (shared/TESTING.md)."""
+send-keys and the screen is read with capture-pane."""
 
 from __future__ import annotations
 

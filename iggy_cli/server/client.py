@@ -1,9 +1,12 @@
 """The thin Iggy HTTP client: one method per endpoint, typed results, errors from errors.py.
 
-The only module that imports httpx. Facts it relies on (shared/iggy-http-api.md): create
-answers 200 with `{"token"}`; delete and logout answer 204 with no body; `expiry` on create is
-in microseconds; a stable server answers a missing or bad bearer with 401 and an empty body;
-error bodies are `{"id", "code", "reason", "field"}` but a proxy may answer with HTML or text.
+The only module that imports httpx. Facts it relies on, from the Iggy source at tag
+server-0.8.0 (github.com/apache/iggy; the sandbox cites each in detail): create answers 200 with
+`{"token"}`, delete and logout answer 204 with no body (core/server/src/http/
+personal_access_tokens.rs, users.rs); `expiry` on create is in microseconds
+(core/common/src/utils/expiry.rs); a stable server answers a missing or bad bearer with 401 and
+an empty body (core/server/src/http/jwt/middleware.rs); error bodies are `{"id", "code",
+"reason", "field"}` (core/server/src/http/error.rs), but a proxy may answer with HTML or text.
 Redirects are never followed, so the bearer cannot travel to another host. Requests go through
 transport.py (deadline, size cap, proxies); its failures become ServerUnavailable here.
 """

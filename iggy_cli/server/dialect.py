@@ -1,7 +1,7 @@
 r"""Which generation ("dialect") of Iggy server the client talks to, learned from its answers.
 
-The differences a client meets, per generation (../shared/iggy-http-api.md; the sandbox's
-dialects.py cites the Iggy tags for each):
+The differences a client meets, per generation (iggy_cli/sandbox/generations.py cites the
+Iggy tags and source files for each):
 
     dialect   releases              create `expiry`       list field   names     logout
     first     0.0.40 - 0.0.50       u32 seconds | null    expiry       renamed   POST {}

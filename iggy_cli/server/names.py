@@ -4,7 +4,8 @@ Every Iggy release validates a name to create by its UTF-8 length, 3 to 30 bytes
 (MIN/MAX_PERSONAL_ACCESS_TOKEN_NAME_LENGTH in iggy/src/users/defaults.rs at server-0.0.53 and
 sdk/src/users/defaults.rs at server-0.4.140, core/common/src/http/users/defaults.rs at
 server-0.8.0). Up to 0.4.140 the server then stores the name lowercased with whitespace runs
-made `.` (shared/iggy-http-api.md), so a shorter stored name can exist there: the other
+made `.` (`to_lowercase_non_whitespace`, sdk/src/utils/text.rs at server-0.4.140; removed in
+0.4.150 by apache/iggy#1482), so a shorter stored name can exist there: the other
 commands accept 1 to 255 bytes. `.` and `..` are never accepted: a name travels as one path
 segment, and a client resolves those two as "this folder" and "the parent" (RFC 3986 5.2.4),
 so `pat delete ..` would send DELETE to the API's root instead.

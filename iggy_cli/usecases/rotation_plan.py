@@ -42,8 +42,9 @@ from iggy_cli.errors import UsageError
 from iggy_cli.models import NEVER_EXPIRES_US, Expiry
 from iggy_cli.state.rotation_journal import JournalEntry
 
-# Lowercase letters, digits and '-' only: servers up to 0.4.140 lowercase names and refuse
-# others (shared/iggy-http-api.md, "Names"); 25 bytes, within the 30-byte limit.
+# Lowercase letters, digits and '-' only: servers up to 0.4.140 lowercase names and refuse any
+# outside `^[\w.\-\s]+$` (sdk/src/utils/text.rs at server-0.4.140); 25 bytes, within the
+# 30-byte limit.
 STAND_IN_PREFIX = "iggy-cli-standin-"
 _STAND_IN = re.compile(r"iggy-cli-standin-[0-9a-f]{8}")
 # Long enough to finish the rotation (a few requests) or to run it again after a failure; short

@@ -1,7 +1,8 @@
 """A real Secret Service for a test: gnome-keyring's secrets component on a private D-Bus
-session bus (dbus-run-session), unlocked from stdin with a fresh, empty data folder
-(shared/TESTING.md), read back with libsecret's `secret-tool` and with secretstorage over that
-bus, not through our code.
+session bus (dbus-run-session), unlocked from stdin with a fresh, empty data folder (with an
+old `login.keyring` of another password, `--unlock` fails silently and every call then waits
+on a prompter that cannot open a display), read back with libsecret's `secret-tool` and with
+secretstorage over that bus, not through our code.
 
 Items of Iggy's own Rust CLI are made and looked up here as each of its keyring libraries does:
 - the stable CLI (cli-0.13.0 = tag server-0.8.0: the `keyring` crate 3.6.3,
