@@ -1,4 +1,5 @@
-"""`app.run`, the one place where errors become exit codes, and the README's table of them."""
+"""`app.run`, the one place where errors become exit codes, and the table of them in
+docs/scripting.md."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import typer
 from iggy_cli import errors
 from iggy_cli.cli.app import run
 
-README = Path(__file__).parent.parent / "README.md"
+SCRIPTING_DOC = Path(__file__).parent.parent / "docs" / "scripting.md"
 
 
 def failing_app(error: BaseException) -> typer.Typer:
@@ -82,10 +83,10 @@ def test_each_error_class_maps_to_its_code(
     assert capsys.readouterr().err == stderr
 
 
-def test_the_readme_documents_every_exit_code() -> None:
+def test_the_docs_document_every_exit_code() -> None:
     documented = {
         int(code): meaning
-        for code, meaning in re.findall(r"^\| (\d+) \| (.+) \|$", README.read_text(), re.M)
+        for code, meaning in re.findall(r"^\| (\d+) \| (.+) \|$", SCRIPTING_DOC.read_text(), re.M)
     }
     assert set(documented) == {code for code, _ in errors.EXIT_CODES}
     classes = [errors.IggyCliError, *errors.IggyCliError.__subclasses__()]

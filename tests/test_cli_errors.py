@@ -1,4 +1,5 @@
-"""Every row of the README's exit-code table, triggered for real through the console script."""
+"""Every row of the exit-code table in docs/scripting.md, triggered for real through the
+console script."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The output contract: each format for each command that prints data, and the README's JSON
-examples checked against real output (same keys, same types)."""
+"""The output contract: each format for each command that prints data, and the JSON examples
+of docs/scripting.md checked against real output (same keys, same types)."""
 
 from __future__ import annotations
 
@@ -15,26 +15,26 @@ from conftest import Cli, mint_token
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
-README = Path(__file__).parent.parent / "README.md"
+SCRIPTING_DOC = Path(__file__).parent.parent / "docs" / "scripting.md"
 
 
 def golden(command: str) -> str:
-    text = README.read_text()
+    text = SCRIPTING_DOC.read_text()
     match = re.search(rf"<!-- golden: {command} -->\n```json\n(.+?)\n```", text, re.S)
-    assert match, f"README has no golden example for {command}"
+    assert match, f"docs/scripting.md has no golden example for {command}"
     return match.group(1)
 
 
 def comparable(text: str) -> str:
     """JSON text with what differs from run to run made alike: instants, ports, and the
-    keyring backend's name (the README shows a desktop's, the suite runs a stand-in)."""
+    keyring backend's name (the docs show a desktop's, the suite runs a stand-in)."""
     text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:3000", text)
     text = re.sub(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"', '"<instant>"', text)
     text = re.sub(r'("expiry_at_us": )\d+', r"\1<microseconds>", text)
     return re.sub(r'("backend": )"[^"]*"', r'\1"<keyring backend>"', text)
 
 
-def test_the_readme_json_examples_match_real_output(cli: Cli, sandbox: SandboxServer) -> None:
+def test_the_docs_json_examples_match_real_output(cli: Cli, sandbox: SandboxServer) -> None:
     admin = cli.as_admin()
     runs = [
         ("login", ("login",), admin),
@@ -54,7 +54,7 @@ def test_the_readme_json_examples_match_real_output(cli: Cli, sandbox: SandboxSe
     for command, args, env in runs:
         result = cli(*args, "-o", "json", env=env)
         assert (result.code, result.stderr) == (0, ""), (command, result.stderr)
-        if os.environ.get("IGGY_WRITE_GOLDEN"):  # to refresh the README after a change
+        if os.environ.get("IGGY_WRITE_GOLDEN"):  # to refresh docs/scripting.md after a change
             text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:3000", result.stdout.strip())
             print(f"<!-- golden: {command} -->\n{text}")
             continue

@@ -28,7 +28,7 @@ class Output:
     """Formats: table (for people), json, csv, plain (one value per line), or one --field.
 
     The machine formats print data only, on stdout, and keep human notes off stderr; their
-    keys are a contract (README), never changed without a major version.
+    keys are a contract (docs/scripting.md), never changed without a major version.
     """
 
     def __init__(
