@@ -10,7 +10,8 @@
     │   └── TokenExpired
     ├── NotFound (5)
     ├── ServerUnavailable (6)           unreachable, timed out, or not answering as Iggy does
-    │   └── ServerBusy                  503 with Retry-After for longer than --timeout allows
+    │   ├── ServerBusy                  503 with Retry-After for longer than --timeout allows
+    │   └── AnswerLost                  a 2xx answer broke off or was garbled: the server acted
     ├── StorageError (7)                the keyring (or other store) failed, or would replace
     │                                   another user's stored copy
     │   ├── TokenNotStored              minted on the server, but could not be stored
@@ -80,6 +81,11 @@ class ServerUnavailable(IggyCliError):
 
 class ServerBusy(ServerUnavailable):
     pass
+
+
+class AnswerLost(ServerUnavailable):
+    """The server had begun a 2xx answer when it broke off (the deadline, a garbled header,
+    the size cap): what it was asked to do is done, but its answer never arrived whole."""
 
 
 class StorageError(IggyCliError):

@@ -16,7 +16,7 @@ from iggy_cli.errors import IggyCliError, StorageError, TokenNotStored
 from iggy_cli.runtime import AppContext
 from iggy_cli.sandbox.http_server import SandboxServer
 from iggy_cli.secrets.stores import MemoryStore
-from iggy_cli.server.transport import StdlibTransport
+from iggy_cli.server.transport import Transport
 from iggy_cli.settings import Settings, normalize_url
 from iggy_cli.state.config_file import UserConfig
 from iggy_cli.state.indexes import NameIndex, SessionIndex
@@ -40,7 +40,7 @@ class Faults:
 class FaultyTransport(httpx.BaseTransport):
     def __init__(self, faults: Faults) -> None:
         self._faults = faults
-        self._inner = StdlibTransport(timeout=5, tls=None)
+        self._inner = Transport(timeout=5)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self._faults.request is not None:

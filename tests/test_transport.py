@@ -15,12 +15,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Cli, Result, new_sandbox
+from conftest import MINTED, Cli, Result, new_sandbox, server_tokens
 from fake_servers import (
+    bomb_server,
     closed_port_url,
     drip_server,
     dropping_server,
     endless_server,
+    header_adding_server,
     identity_server,
     make_certificate,
     silent_server,
@@ -30,10 +32,11 @@ from forwarding_proxy import forwarding_proxy
 from iggy_cli import errors
 from iggy_cli.sandbox.http_server import SandboxServer
 from iggy_cli.server.client import IggyClient
-from iggy_cli.server.transport import Proxy, ProxySettingError, StdlibTransport, proxy_for
+from iggy_cli.server.transport import Proxy, ProxySettingError, Transport, proxy_for
 
 DEADLINE = 2  # --timeout of the runs that must stop at their deadline
 BOUND = DEADLINE + 8  # generous: the machine is shared; what matters is minutes versus seconds
+TOKENS = "/personal-access-tokens"
 TIMEOUT_HINT = "hint: check the server, or allow more time with --timeout SECONDS"
 NOT_IGGY_HINT = "hint: check --url: it must point at the Iggy HTTP API"
 
@@ -95,14 +98,35 @@ def test_a_slow_answer_ends_at_the_deadline(
     ]
 
 
-@pytest.mark.parametrize("kind", ["declared-length", "chunked", "until-close", "headers"])
-def test_an_endless_answer_stops_at_the_cap(cli: Cli, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [
+        ("declared-length", "an answer larger than 4 MiB"),
+        ("chunked", "an answer larger than 4 MiB"),
+        ("until-close", "an answer larger than 4 MiB"),
+        ("headers", "headers larger than 100 KiB"),  # httpcore's own limit on a head
+    ],
+    ids=["declared-length", "chunked", "until-close", "headers"],
+)
+def test_an_endless_answer_stops_at_the_cap(cli: Cli, kind: str, what: str) -> None:
     """The server sends for as long as anyone reads, so a run that ends read only so much."""
     with endless_server(kind) as url:
         result = cli("--timeout", "30", "pat", "list", env={**cli.as_admin(), "IGGY_URL": url})
     assert result.code == 6
     assert result.stderr.splitlines() == [
-        f"error: {url} sent an answer larger than 4 MiB; the rest was not read",
+        f"error: {url} sent {what}; the rest was not read",
+        NOT_IGGY_HINT,
+    ]
+
+
+def test_a_compressed_answer_is_capped_once_decompressed(cli: Cli) -> None:
+    """gzip inside gzip: a few KB that decompress to far more than the cap. Decoding stops at
+    the cap, within the deadline (before, it ran on, past --timeout, into gigabytes)."""
+    with bomb_server() as url:
+        result = timed(cli, url, {})
+    assert result.code == 6
+    assert result.stderr.splitlines() == [
+        f"error: {url} sent an answer larger than 4 MiB once decompressed; the rest was not read",
         NOT_IGGY_HINT,
     ]
 
@@ -126,6 +150,75 @@ def test_a_jwt_that_cannot_be_sent_is_no_identity(cli: Cli, token: str) -> None:
         f"error: {url} answered something other than an identity; is it an Iggy server?",
         NOT_IGGY_HINT,
     ]
+
+
+# A byte outside ASCII in a header: h11 takes it in a value (obs-text), not in a name.
+NON_ASCII_VALUE = b"X-Note: caf\xe9"
+NON_ASCII_NAME = b"X-Caf\xe9: 1"
+NOT_HTTP = "the answer is not valid HTTP (illegal header line)"
+UNREACHABLE_HINT = "hint: is the server running? Check --url or IGGY_URL"
+
+
+def test_a_non_ascii_header_byte_in_a_value_is_read(cli: Cli, sandbox: SandboxServer) -> None:
+    with header_adding_server(sandbox.url, "GET", TOKENS, NON_ASCII_VALUE) as url:
+        result = cli("pat", "list", "-o", "json", env={**cli.as_admin(), "IGGY_URL": url})
+    assert (result.code, result.stdout, result.stderr) == (0, "[]\n", "")
+
+
+def test_a_non_ascii_header_byte_in_a_name_is_one_line(cli: Cli, sandbox: SandboxServer) -> None:
+    with header_adding_server(sandbox.url, "GET", TOKENS, NON_ASCII_NAME) as url:
+        result = cli("pat", "list", "-o", "json", env={**cli.as_admin(), "IGGY_URL": url})
+    assert (result.code, result.stdout) == (6, "")
+    assert result.stderr.splitlines() == [
+        f"error: cannot reach {url}: {NOT_HTTP}",
+        UNREACHABLE_HINT,
+    ]
+
+
+def test_a_created_token_whose_answer_has_a_non_ascii_value_is_printed(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    with header_adding_server(sandbox.url, "POST", TOKENS, NON_ASCII_VALUE) as url:
+        env = {**cli.as_admin(), "IGGY_URL": url}
+        result = cli("pat", "create", "deploy", "-q", "--no-store", env=env, shows_token=True)
+    assert (result.code, result.stderr) == (0, "")
+    token = result.stdout.removesuffix("\n")
+    assert token in MINTED and result.stdout == token + "\n"
+    assert list(server_tokens(sandbox.url)) == ["deploy"]
+
+
+def test_a_created_token_whose_answer_is_not_http_is_deleted_again(
+    cli: Cli, sandbox: SandboxServer, access_log: list[str]
+) -> None:
+    """The server minted it and began to say so, then the answer broke: nobody has the secret,
+    so the token is deleted again rather than left behind (and never stored half-known)."""
+    with header_adding_server(sandbox.url, "POST", TOKENS, NON_ASCII_NAME) as url:
+        result = cli("pat", "create", "deploy", env={**cli.as_admin(), "IGGY_URL": url})
+    assert (result.code, result.stdout) == (6, "")
+    assert result.stderr.splitlines() == [
+        f"error: cannot reach {url}: {NOT_HTTP}; the server had begun to confirm creating "
+        "'deploy', so the token was deleted again (its secret never arrived)",
+        UNREACHABLE_HINT,
+    ]
+    assert [line.split()[:2] for line in access_log] == [
+        ["POST", "/users/login"],
+        ["POST", TOKENS],
+        ["GET", TOKENS],
+        ["DELETE", f"{TOKENS}/deploy"],
+        ["DELETE", "/users/logout"],
+    ]
+    assert server_tokens(sandbox.url) == {}
+    assert cli.keyring() == {}
+
+
+def test_no_proxy_names_an_ipv6_host_in_brackets(tmp_path: Path) -> None:
+    """`[::1]`, as curl and NO_PROXY lists in the wild write it (httpx 0.28 cannot even
+    build a client with it)."""
+    with SandboxServer(host="::1", port=0, on_token_minted=MINTED.add).start() as server:
+        ipv6 = Cli(tmp_path, server.url)
+        env = {**ipv6.as_admin(), "HTTP_PROXY": closed_port_url(), "NO_PROXY": "[::1]"}
+        result = ipv6("pat", "list", "-o", "json", env=env)
+    assert (result.code, result.stdout, result.stderr) == (0, "[]\n", "")
 
 
 def test_https_to_a_plain_http_port_says_so(cli: Cli, sandbox: SandboxServer) -> None:
@@ -320,6 +413,15 @@ def test_proxy_values_that_cannot_work(value: str, reason: str) -> None:
             None,
         ),
         ("http", "iggy.example", {"HTTP_PROXY": "p:1", "NO_PROXY": "*"}, None),
+        ("http", "::1", {"HTTP_PROXY": "p:1", "NO_PROXY": "[::1]"}, None),
+        ("http", "::1", {"HTTP_PROXY": "p:1", "NO_PROXY": "::1"}, None),
+        ("http", "::1", {"HTTP_PROXY": "p:1", "NO_PROXY": "[::1]:80"}, None),
+        (
+            "http",
+            "::1",
+            {"HTTP_PROXY": "p:1", "NO_PROXY": "[::1]:8080"},
+            Proxy("p", 1, "HTTP_PROXY"),
+        ),
         (
             "http",
             "notiggy.example",
@@ -349,6 +451,10 @@ def test_proxy_values_that_cannot_work(value: str, reason: str) -> None:
         "no-proxy-any-case",
         "no-proxy-list",
         "no-proxy-star",
+        "no-proxy-ipv6-in-brackets",
+        "no-proxy-ipv6-bare",
+        "no-proxy-ipv6-port",
+        "no-proxy-ipv6-other-port",
         "no-proxy-not-a-substring",
         "no-proxy-lower-case-wins",
     ],
@@ -420,7 +526,7 @@ def test_a_connection_closed_while_idle_is_not_reused() -> None:
 def test_a_header_http_cannot_carry_is_refused_without_quoting_it() -> None:
     with (
         identity_server("jwt") as url,
-        httpx.Client(transport=StdlibTransport(5, None)) as http,
+        httpx.Client(transport=Transport(5)) as http,
         pytest.raises(httpx.LocalProtocolError) as caught,
     ):
         http.get(url, headers={"X-Secret": "s3cret\r\nX-Injected: 1"})

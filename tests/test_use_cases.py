@@ -404,11 +404,11 @@ def test_ctrl_c_while_the_create_is_in_flight_says_the_token_may_exist(
 ) -> None:
     import httpx
 
-    from iggy_cli.server.transport import StdlibTransport
+    from iggy_cli.server.transport import Transport
 
     class Interrupt(httpx.BaseTransport):
         def __init__(self) -> None:
-            self.inner = StdlibTransport(timeout=5, tls=None)
+            self.inner = Transport(timeout=5)
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             if request.method == "POST" and request.url.path == "/personal-access-tokens":
@@ -507,11 +507,11 @@ def test_a_token_that_cannot_be_withdrawn_says_how_to_delete_it(
 ) -> None:
     import httpx
 
-    from iggy_cli.server.transport import StdlibTransport
+    from iggy_cli.server.transport import Transport
 
     class NoDeletes(httpx.BaseTransport):
         def __init__(self) -> None:
-            self.inner = StdlibTransport(timeout=5, tls=None)
+            self.inner = Transport(timeout=5)
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             if request.method == "DELETE" and "deploy" in request.url.path:

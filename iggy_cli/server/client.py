@@ -8,7 +8,8 @@ personal_access_tokens.rs, users.rs); `expiry` on create is in microseconds
 an empty body (core/server/src/http/jwt/middleware.rs); error bodies are `{"id", "code",
 "reason", "field"}` (core/server/src/http/error.rs), but a proxy may answer with HTML or text.
 Redirects are never followed, so the bearer cannot travel to another host. Requests go through
-transport.py (deadline, size cap, proxies); its failures become ServerUnavailable here.
+transport.py (httpcore, with the deadline, the size caps and the proxies), imported when a client
+is built; its failures become ServerUnavailable here.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import ssl
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 from urllib.parse import quote
 
 import httpx
@@ -40,16 +40,11 @@ from iggy_cli.server.dialect import (
     normalize_name,
     wire_expiry,
 )
-from iggy_cli.server.transport import (
-    AnswerTooLarge,
-    NotTls,
-    Proxy,
-    ProxyRefused,
-    ProxySettingError,
-    StdlibTransport,
-    proxy_for,
-    tls_context,
-)
+
+if TYPE_CHECKING:
+    import ssl
+
+    from iggy_cli.server.transport import Proxy
 
 # Error ids of the Iggy server (core/common/src/error/iggy_error.rs), by what they mean to us.
 _ERROR_CLASSES: dict[int, type[errors.IggyCliError]] = {
@@ -119,8 +114,10 @@ class IggyClient:
         tls = _tls(verify_tls, ca_cert) if self.url.startswith("https://") else None
         self._proxy: Proxy | None = None
         if transport is None:
+            from iggy_cli.server.transport import Transport
+
             self._proxy = _proxy_for(self.url)
-            transport = StdlibTransport(timeout, tls, self._proxy)
+            transport = Transport(timeout, tls, self._proxy)
             if log is not None and self._proxy is not None:
                 log(f"* through the proxy {self._proxy.address} ({self._proxy.variable})")
         # trust_env=False: the environment's proxies are read once, above, not again by httpx.
@@ -420,20 +417,30 @@ class IggyClient:
                     " characters HTTP does not allow",
                     hint=_NOT_IGGY_HINT,
                 )
+        from iggy_cli.server.transport import ANSWER_STATUS, DEADLINE
+
         started = time.monotonic()
         # The transport ends the request by this deadline (one for all the tries of _send).
-        extensions = {} if deadline is None else {"iggy_deadline": deadline}
+        extensions = {} if deadline is None else {DEADLINE: deadline}
+        request = self._http.build_request(
+            method, path, json=body, headers=headers, extensions=extensions
+        )
         try:
-            response = self._http.request(
-                method, path, json=body, headers=headers, extensions=extensions
-            )
+            response = self._http.send(request)
         except httpx.TransportError as error:
-            raise self._transport_failure(error) from None
+            failure = self._transport_failure(error)
+            status = request.extensions.get(ANSWER_STATUS)
+            if isinstance(status, int) and 200 <= status < 300:
+                # The server had begun to say yes: what it did stands, its answer is lost.
+                raise errors.AnswerLost(failure.message, hint=failure.hint) from None
+            raise failure from None
         if self._log is not None:
             self._log_exchange(response, time.monotonic() - started)
         return response
 
     def _transport_failure(self, error: httpx.TransportError) -> errors.IggyCliError:
+        from iggy_cli.server.transport import AnswerTooLarge, NotTls, ProxyRefused
+
         via = f" through the proxy {self._proxy.address}" if self._proxy else ""
         unreachable = "is the server running? Check --url or IGGY_URL"
         if self._proxy is not None:
@@ -528,14 +535,18 @@ class IggyClient:
 
 
 def _tls(verify: bool, ca_cert: str | None) -> ssl.SSLContext:
+    from iggy_cli.server.transport import tls_context
+
     try:
-        return tls_context(verify, ca_cert)
-    except (OSError, ssl.SSLError) as error:
+        return tls_context(verify, ca_cert, os.environ)
+    except OSError as error:  # ssl.SSLError is one
         raise errors.UsageError(f"cannot use --ca-cert {ca_cert}: {error}") from None
 
 
 def _proxy_for(url: str) -> Proxy | None:
     """The proxy the environment names for `url`; a setting that cannot work is a usage error."""
+    from iggy_cli.server.transport import ProxySettingError, proxy_for
+
     parsed = httpx.URL(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:

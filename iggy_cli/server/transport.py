@@ -1,67 +1,77 @@
-"""An httpx transport over the standard library's http.client: one deadline and one size cap
-per request, and the proxy variables of the environment.
+"""The HTTP stack: httpcore's connection pool (httpx's own transport layer), over a network
+backend that holds each request to one deadline and one size cap.
 
-Why not httpx's own transport: it imports httpcore, h11 and anyio, ~16 ms on every run, for a
-connection pool a CLI making three requests to one server does not need. This one keeps one
-keep-alive connection per origin and verifies TLS exactly as configured.
+httpcore does the HTTP/1.1, the keep-alive pool, absolute-form requests to an http:// proxy
+and CONNECT tunnels for https. What it lets a caller give is a timeout per blocking step,
+which a server dripping a byte a second never trips; and httpx decodes `Content-Encoding`
+without a limit, so a few KB of double gzip become gigabytes. So:
 
-The deadline bounds the whole request, not each read: every blocking step is given the time
-left as its timeout. Name resolution runs in a helper thread (getaddrinfo takes no timeout);
-each connect attempt, the TLS handshake (OpenSSL bounds a whole handshake by one timeout),
-each send, and each single recv of the answer (`_MeteredReader`, under http.client's buffer)
-get the time left, so a server that drips one byte a second cannot stretch a request past
-it. The same reader counts the bytes of each answer, status line and headers included, and
-stops at `MAX_ANSWER_BYTES`.
+- `_Backend` / `_Stream` (httpcore's `NetworkBackend` seam) give every connect, TLS
+  handshake, write and read only the time left before the request's deadline, and count the
+  bytes of each answer, status line and headers included, stopping at `MAX_ANSWER_BYTES`.
+- `Transport.handle_request` reads the whole answer there, then undoes `Content-Encoding`
+  itself, counting the decoded bytes against the same cap and the same deadline, and hands
+  httpx an answer with nothing left to decode.
 
-Proxies come from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY, read as urllib reads them
-(`proxy_for`): an http URL goes to the proxy in absolute form, an https URL through a CONNECT
-tunnel, with TLS to the server inside it. Only http:// proxies are spoken.
+Hand-written, and why: name resolution runs in a helper thread (`_resolve`), since
+getaddrinfo takes no timeout and httpcore's sync backend resolves inside
+`socket.create_connection`; the proxy variables are read by `proxy_for`, not by httpx, whose
+reading breaks on `NO_PROXY=[::1]` (httpx 0.28 takes the `:1]` for a port and refuses to
+build a client) and on any variable the request would not even use.
 
-Failures become httpx's exceptions (a passed deadline is an `httpx.TimeoutException`), plus
-`AnswerTooLarge`, `NotTls` and `ProxyRefused`, which client.py turns into messages.
+Failures are httpx's exceptions (a passed deadline is an `httpx.TimeoutException`), plus
+`AnswerTooLarge` and `NotTls`, which client.py turns into messages. After a failure,
+`request.extensions[ANSWER_STATUS]` holds the status the server had begun to answer with, if
+any: a 2xx there means the server acted even though its answer never arrived whole.
 """
 
 from __future__ import annotations
 
-import http.client
-import io
 import re
-import select
 import socket
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import httpcore
 import httpx
 
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer, SupportsRead, WriteableBuffer
-
-# The largest answer read, headers included. A full token list (100 tokens, the server's
-# limit per user, with 255-byte names) is under 40 KB; 4 MiB leaves room for any proxy's
-# error page, and a server that sends more is not one to keep reading from.
+# The largest answer read, headers included, and the largest once decoded. A full token list
+# (100 tokens, the server's limit per user, with 255-byte names) is under 40 KB; 4 MiB leaves
+# room for any proxy's error page, and a server that sends more is not one to keep reading.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
-# A kept-alive connection the server has closed fails like this before any answer; the
-# request is sent again once on a fresh connection, as httpcore does.
-_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+# Where the transport leaves, in the request's extensions, the status of an answer that began.
+ANSWER_STATUS = "iggy_answer_status"
+# The deadline of a whole call (client.py's retries of one request share it).
+DEADLINE = "iggy_deadline"
+# Sent again once on a fresh connection when a kept-alive one turns out closed before any
+# answer, as long as a repeat is harmless: never a POST, which mints tokens.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS"})
 # What OpenSSL says when the first bytes back are not a TLS record (a plain HTTP answer).
 _NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "PACKET_LENGTH_TOO_LONG"})
-# RFC 9110 field names and values, without obs-text: http.client refuses the rest with an
-# error that quotes the value, and the value may be a bearer.
+# RFC 9110 field names and values, without obs-text: h11 refuses the rest with an error that
+# quotes the value, and the value may be a bearer.
 _FIELD_NAME = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _FIELD_VALUE = re.compile(rb"[\t\x20-\x7e]*")
 _HOST = re.compile(r"[A-Za-z0-9._-]+")
-
-Origin = tuple[str, str, int]
+_STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-5][0-9][0-9])[ \r]")
+# Content codings undone here, as zlib's window bits; httpx decodes these same ones.
+_CODINGS = {
+    b"gzip": zlib.MAX_WBITS | 16,
+    b"x-gzip": zlib.MAX_WBITS | 16,
+    b"deflate": zlib.MAX_WBITS,
+}
+# What h11 says when an answer's head outgrows httpcore's limit on it.
+_HEAD_TOO_LONG = "Receive buffer too long"
 
 
 class AnswerTooLarge(httpx.TransportError):
-    """The answer passed MAX_ANSWER_BYTES; the rest was not read."""
+    """The answer passed its cap; the rest was not read. The message says which cap."""
 
 
 class NotTls(httpx.ConnectError):
@@ -101,10 +111,11 @@ def proxy_for(scheme: str, host: str, port: int, environ: Mapping[str, str]) -> 
     """The proxy for one origin, from the environment as urllib.request reads it.
 
     As urllib: a lower-case variable wins over its upper-case form, even when empty; NO_PROXY
-    is a comma-separated list of host names, `name` also matching its subdomains, or `*`; and
-    HTTP_PROXY is ignored under CGI (REQUEST_METHOD set: "httpoxy"). As curl and httpx:
-    ALL_PROXY serves a scheme that has no variable of its own, and a value without a scheme is
-    an http:// proxy. Raises ProxySettingError for a value that cannot be used.
+    is a comma-separated list of host names (`name` also matching its subdomains, `name:port`
+    only that port, an IPv6 address bare or in brackets), or `*`; and HTTP_PROXY is ignored
+    under CGI (REQUEST_METHOD set: "httpoxy"). As curl and httpx: ALL_PROXY serves a scheme
+    that has no variable of its own, and a value without a scheme is an http:// proxy.
+    Raises ProxySettingError for a value that cannot be used.
     """
     if _bypassed(host.lower(), port, _variable(environ, "no_proxy")[1]):
         return None
@@ -127,14 +138,27 @@ def _variable(environ: Mapping[str, str], base: str) -> tuple[str, str]:
 def _bypassed(host: str, port: int, no_proxy: str) -> bool:
     if no_proxy == "*":
         return True
-    with_port = f"{host}:{port}"
+    host = host.strip("[]")
     for entry in no_proxy.lower().split(","):
-        name = entry.strip().lstrip(".")
-        if not name:
+        name, entry_port = _no_proxy_entry(entry.strip().lstrip("."))
+        if not name or entry_port not in (None, port):
             continue
-        if name in (host, with_port) or host.endswith("." + name) or with_port.endswith("." + name):
+        if name == host or host.endswith("." + name):
             return True
     return False
+
+
+def _no_proxy_entry(entry: str) -> tuple[str, int | None]:
+    """(host, port or None) of one NO_PROXY entry: `name`, `name:port`, `::1`, `[::1]`,
+    `[::1]:port`."""
+    if entry.startswith("["):
+        inside, _, rest = entry[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+        return inside, int(port) if port.isdigit() else None
+    if entry.count(":") == 1:
+        name, _, port = entry.partition(":")
+        return name, int(port) if port.isdigit() else -1
+    return entry, None
 
 
 def _parse_proxy(variable: str, value: str) -> Proxy:
@@ -166,280 +190,360 @@ def _parse_proxy(variable: str, value: str) -> Proxy:
     return Proxy(host, port or 80, variable, authorization)
 
 
-class StdlibTransport(httpx.BaseTransport):
+def tls_context(verify: bool, ca_cert: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
+    """Verification on, against `ca_cert`, else SSL_CERT_FILE or SSL_CERT_DIR as httpx reads
+    them, else the CA bundle httpx itself trusts (certifi)."""
+    if not verify:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if ca_cert is not None:
+        return ssl.create_default_context(cafile=ca_cert)
+    if environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=environ["SSL_CERT_FILE"])
+    if environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=environ["SSL_CERT_DIR"])
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class Transport(httpx.BaseTransport):
+    """httpcore's pool, direct or through `proxy`, each request bounded by `timeout` seconds
+    (or the earlier deadline in its DEADLINE extension) and MAX_ANSWER_BYTES."""
+
     def __init__(
-        self,
-        timeout: float,
-        tls: ssl.SSLContext | None,
-        proxy: Proxy | None = None,
+        self, timeout: float, tls: ssl.SSLContext | None = None, proxy: Proxy | None = None
     ) -> None:
         self._timeout = timeout
-        self._tls = tls
-        self._proxy = proxy
-        self._connections: dict[Origin, _Connection] = {}
+        self._backend = _Backend()
+        self._pool: httpcore.ConnectionPool
+        if proxy is None:
+            self._pool = httpcore.ConnectionPool(ssl_context=tls, network_backend=self._backend)
+        else:
+            auth = proxy.authorization
+            headers = [(b"Proxy-Authorization", auth.encode("ascii"))] if auth else None
+            self._pool = httpcore.HTTPProxy(
+                proxy_url=httpcore.URL(
+                    scheme=b"http", host=proxy.host.encode("ascii"), port=proxy.port, target=b"/"
+                ),
+                proxy_headers=headers,
+                ssl_context=tls,
+                network_backend=self._backend,
+            )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         deadline = time.monotonic() + self._timeout
-        # client.py's retries of one call share one deadline, given here.
-        given = request.extensions.get("iggy_deadline")
-        budget = _Budget(min(deadline, given) if given else deadline, MAX_ANSWER_BYTES)
-        origin = (request.url.scheme, request.url.host, request.url.port or _default_port(request))
-        body = request.read()
+        given = request.extensions.get(DEADLINE)
+        budget = _Budget(min(deadline, given) if given else deadline)
         _check_headers(request)
-        connection = self._connections.get(origin)
-        if connection is not None and connection.closed_by_peer():
-            self._drop(origin)  # closed while idle: no need to find out by failing
-        reused = origin in self._connections
+        request.headers["Accept-Encoding"] = "identity"  # bodies arrive as they are, or ought to
+        body = request.read()
         try:
-            return self._send(origin, request, body, budget)
-        except _STALE:
-            # Sent again only where a repeat is harmless: never a POST, which mints tokens.
-            # The repeat runs against the same deadline.
-            self._drop(origin)
-            if not reused or request.method not in _IDEMPOTENT:
-                raise httpx.ReadError("the server closed the connection") from None
             try:
-                return self._send(origin, request, body, budget)
-            except _STALE:
-                self._drop(origin)
+                return self._exchange(request, body, budget)
+            except (httpcore.ReadError, httpcore.WriteError, httpcore.RemoteProtocolError):
+                if not budget.stale():
+                    raise
+                # A kept-alive connection the server closed just as the request came.
+                if request.method not in _IDEMPOTENT:
+                    raise httpx.ReadError("the server closed the connection") from None
+            try:
+                return self._exchange(request, body, budget.again())
+            except (httpcore.ReadError, httpcore.WriteError, httpcore.RemoteProtocolError):
+                if not budget.stale():
+                    raise
                 raise httpx.ReadError("the server closed the connection") from None
+        except httpcore.RemoteProtocolError as error:
+            if str(error) == _HEAD_TOO_LONG:
+                limit = httpcore.HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE
+                raise AnswerTooLarge(f"headers larger than {_size(limit)}") from None
+            raise httpx.RemoteProtocolError(_reason(error)) from None
+        except Exception as error:
+            mapped = _mapped(error)
+            if mapped is None:
+                raise
+            raise mapped from None
+        finally:
+            if budget.status is not None:
+                request.extensions[ANSWER_STATUS] = budget.status
 
     def close(self) -> None:
-        for origin in list(self._connections):
-            self._drop(origin)
+        self._pool.close()
 
-    def _send(
-        self, origin: Origin, request: httpx.Request, body: bytes, budget: _Budget
-    ) -> httpx.Response:
-        connection = self._connection(origin)
-        connection.budget = budget
-        target = request.url.raw_path.decode("ascii")
-        if self._proxy is not None and origin[0] == "http":
-            target = f"http://{_authority(origin[1], origin[2])}{target}"  # absolute form
-        try:
-            connection.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
-            for name, value in request.headers.raw:
-                if name.lower() != b"accept-encoding":
-                    connection.putheader(name.decode("ascii"), value)
-            connection.putheader("Accept-Encoding", "identity")  # bodies arrive as they are
-            if self._proxy is not None and origin[0] == "http" and self._proxy.authorization:
-                connection.putheader("Proxy-Authorization", self._proxy.authorization)
-            connection.endheaders(body or None)
-            answer = connection.getresponse()
-            if answer.length is not None and answer.length > budget.cap:
-                raise AnswerTooLarge(f"an answer larger than {_size(budget.cap)}")
-            content = answer.read()
-        except _STALE:
-            raise
-        except httpx.TransportError:
-            self._drop(origin)
-            raise
-        except TimeoutError as error:
-            self._drop(origin)
-            if connection.sock is None:
-                raise httpx.ConnectTimeout(str(error)) from None
-            raise httpx.ReadTimeout(str(error)) from None
-        except ssl.SSLError as error:
-            self._drop(origin)
-            if error.reason in _NOT_TLS_REASONS:
-                raise NotTls(str(error)) from None
-            raise httpx.ConnectError(str(error)) from None
-        except (http.client.HTTPException, UnicodeError) as error:
-            # A garbled status line, a cut-short body, a header that is not Latin-1.
-            self._drop(origin)
-            raise httpx.RemoteProtocolError(f"{type(error).__name__}: {error}") from None
-        except OSError as error:
-            self._drop(origin)
-            raise httpx.ConnectError(str(error) or type(error).__name__) from None
-        if answer.will_close:
-            self._drop(origin)
-        return httpx.Response(
-            status_code=answer.status,
-            headers=answer.getheaders(),
-            content=content,
-            request=request,
+    def _exchange(self, request: httpx.Request, body: bytes, budget: _Budget) -> httpx.Response:
+        self._backend.budget = budget
+        url = request.url
+        answer = self._pool.handle_request(
+            httpcore.Request(
+                method=request.method.encode("ascii"),
+                url=httpcore.URL(
+                    scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+                ),
+                headers=request.headers.raw,
+                content=body,
+            )
         )
-
-    def _connection(self, origin: Origin) -> _Connection:
-        connection = self._connections.get(origin)
-        if connection is None:
-            scheme, host, port = origin
-            tls = self._tls if scheme == "https" else None
-            if scheme == "https" and tls is None:
-                tls = ssl.create_default_context()
-            connection = _Connection(host, port, tls, self._proxy)
-            self._connections[origin] = connection
-        return connection
-
-    def _drop(self, origin: Origin) -> None:
-        connection = self._connections.pop(origin, None)
-        if connection is not None:
-            connection.close()
-
-
-@dataclass
-class _Budget:
-    """What one request may still spend: time until `deadline`, `cap` bytes per answer."""
-
-    deadline: float
-    cap: int
-
-    def left(self) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the deadline passed")
-        return left
-
-
-class _Connection(http.client.HTTPConnection):
-    """One connection to an origin, direct or through a proxy, bounded by the request's budget."""
-
-    def __init__(
-        self, host: str, port: int, tls: ssl.SSLContext | None, proxy: Proxy | None
-    ) -> None:
-        super().__init__(host, port)
-        self.budget = _Budget(0.0, 0)  # set by the transport before each request
-        self._tls = tls
-        self._proxy = proxy
-        self.response_class = _metered_response(self)
-
-    def connect(self) -> None:
-        hop = (self._proxy.host, self._proxy.port) if self._proxy else (self.host, self.port)
-        sock = _open_socket(*hop, self.budget)
         try:
-            if self._tls is not None:
-                if self._proxy is not None:
-                    self._open_tunnel(sock)
-                sock.settimeout(self.budget.left())
-                sock = self._tls.wrap_socket(sock, server_hostname=self.host)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
-
-    def send(
-        self, data: ReadableBuffer | SupportsRead[bytes] | Iterable[ReadableBuffer] | str
-    ) -> None:
-        if self.sock is None:
-            self.connect()
-        self.sock.settimeout(self.budget.left())
-        super().send(data)
-
-    def closed_by_peer(self) -> bool:
-        """An idle keep-alive connection with something to read has been closed (or is broken)."""
-        if self.sock is None:
-            return False
-        try:
-            return bool(select.select([self.sock], [], [], 0)[0])
-        except (OSError, ValueError):
-            return True
-
-    def _open_tunnel(self, sock: socket.socket) -> None:
-        assert self._proxy is not None
-        authority = _authority(self.host, self.port)
-        lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
-        if self._proxy.authorization:
-            lines.append(f"Proxy-Authorization: {self._proxy.authorization}")
-        sock.settimeout(self.budget.left())
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("ascii"))
-        answer = self.response_class(sock, method="CONNECT")
-        try:
-            answer.begin()
+            declared = _header(answer.headers, b"content-length")
+            if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+                raise AnswerTooLarge(f"an answer larger than {_size(MAX_ANSWER_BYTES)}")
+            content = answer.read()
         finally:
             answer.close()
-        if not 200 <= answer.status < 300:
-            raise ProxyRefused(answer.status, answer.reason)
+        headers = answer.headers
+        codings = [
+            coding.strip().lower()
+            for name, value in headers
+            if name.lower() == b"content-encoding"
+            for coding in value.split(b",")
+        ]
+        if any(coding not in (b"", b"identity") for coding in codings):
+            content = _decoded(content, codings, budget)
+            headers = [
+                (name, value)
+                for name, value in headers
+                if name.lower() not in (b"content-encoding", b"content-length")
+            ]
+        reason = answer.extensions.get("reason_phrase", b"")
+        return httpx.Response(
+            answer.status,
+            headers=headers,
+            content=content,
+            request=request,
+            extensions={"reason_phrase": reason},
+        )
 
 
-def _metered_response(connection: _Connection) -> type[http.client.HTTPResponse]:
-    """http.client's answer, reading through a `_MeteredReader` on the connection's budget."""
+class _Budget:
+    """What one request may still spend: time until `deadline`, MAX_ANSWER_BYTES per answer.
+    It also notes what the current try saw: whether it opened a connection, how many bytes
+    came back, and the status an answer began with."""
 
-    class MeteredResponse(http.client.HTTPResponse):
-        def __init__(
-            self,
-            sock: socket.socket,
-            debuglevel: int = 0,
-            method: str | None = None,
-            url: str | None = None,
-        ) -> None:
-            super().__init__(sock, debuglevel, method, url)
-            self.fp.close()
-            self.fp = io.BufferedReader(_MeteredReader(sock, connection.budget))
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.connected = False
+        self.received = 0
+        self.head = b""  # the first bytes of the answer, for its status
+        self.status: int | None = None
 
-    return MeteredResponse
+    def again(self) -> _Budget:
+        self.connected, self.received, self.head, self.status = False, 0, b"", None
+        return self
+
+    def stale(self) -> bool:
+        """Failed on a kept-alive connection before a byte of answer came back."""
+        return not self.connected and self.received == 0
+
+    def left(self, given: float | None, expired: type[httpcore.TimeoutException]) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise expired("the deadline passed")
+        return left if given is None else min(given, left)
+
+    def count(self, data: bytes) -> None:
+        self.received += len(data)
+        if self.status is None and len(self.head) < 16:
+            self.head += data[: 16 - len(self.head)]
+            found = _STATUS_LINE.match(self.head)
+            if found:
+                self.status = int(found.group(1))
+        if self.received > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(f"an answer larger than {_size(MAX_ANSWER_BYTES)}")
 
 
-class _MeteredReader(io.RawIOBase):
-    """A socket's bytes, each recv given the time left and counted against the cap."""
+class _Backend(httpcore.NetworkBackend):
+    """httpcore's sync backend, each step given the time left of the current request."""
 
-    def __init__(self, sock: socket.socket, budget: _Budget) -> None:
-        super().__init__()
-        self._sock = sock
-        # A file on the socket keeps it open until the answer is read, even once the
-        # connection has closed it: how http.client hands a last answer over to the reader.
-        self._hold = sock.makefile("rb", buffering=0)
-        self._budget = budget
-        self._count = 0
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+        self.budget = _Budget(0.0)  # set by the transport before each request
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        budget = self.budget
+        budget.connected = True
+        failure: httpcore.ConnectError | None = None
+        for address in _resolve(host, port, budget):
+            try:
+                stream = self._inner.connect_tcp(
+                    address,
+                    port,
+                    budget.left(timeout, httpcore.ConnectTimeout),
+                    local_address,
+                    socket_options,
+                )
+            except httpcore.ConnectError as error:
+                failure = error
+                continue
+            return _Stream(stream, self)
+        raise failure or httpcore.ConnectError(f"no address for {host}")
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, backend: _Backend) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        budget = self._backend.budget
+        # One byte past the cap is enough to know it was passed.
+        wanted = max(1, min(max_bytes, MAX_ANSWER_BYTES - budget.received + 1))
+        data = self._inner.read(wanted, budget.left(timeout, httpcore.ReadTimeout))
+        budget.count(data)
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._backend.budget.left(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
-        self._hold.close()
-        super().close()
+        self._inner.close()
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer).cast("B")
-        self._sock.settimeout(self._budget.left())
-        # One byte past the cap is enough to know it was passed.
-        wanted = min(len(view), self._budget.cap - self._count + 1)
-        count = self._sock.recv_into(view, wanted)
-        self._count += count
-        if self._count > self._budget.cap:
-            raise AnswerTooLarge(f"an answer larger than {_size(self._budget.cap)}")
-        return count
-
-
-def _open_socket(host: str, port: int, budget: _Budget) -> socket.socket:
-    error: OSError | None = None
-    for family, kind, protocol, _, address in _resolve(host, port, budget):
-        sock = socket.socket(family, kind, protocol)
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        budget = self._backend.budget
         try:
-            sock.settimeout(budget.left())
-            sock.connect(address)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return sock
-        except TimeoutError:
-            sock.close()
-            raise  # the deadline is spent: no time for the next address
-        except OSError as failure:
-            sock.close()
-            error = failure
-    raise error or OSError(f"no address for {host}")
+            inner = self._inner.start_tls(
+                ssl_context, server_hostname, budget.left(timeout, httpcore.ConnectTimeout)
+            )
+        except httpcore.ConnectError as error:
+            cause = error.__cause__
+            if isinstance(cause, ssl.SSLError) and cause.reason in _NOT_TLS_REASONS:
+                raise NotTls(str(cause)) from None
+            raise
+        budget.head, budget.status = b"", None  # a proxy's answer to CONNECT is not the answer
+        return _Stream(inner, self._backend)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
-def _resolve(host: str, port: int, budget: _Budget) -> list[tuple[Any, ...]]:
+def _resolve(host: str, port: int, budget: _Budget) -> list[str]:
     """getaddrinfo within the deadline: it takes no timeout, so a slow resolver runs on in a
     daemon thread nobody waits for."""
     if _is_ip_literal(host):
-        return list(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-    found: list[tuple[Any, ...]] = []
+        return [host]
+    found: list[str] = []
     failed: list[OSError] = []
 
     def resolve() -> None:
         try:
-            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.extend(dict.fromkeys(str(info[4][0]) for info in infos))
         except OSError as error:
             failed.append(error)
 
     worker = threading.Thread(target=resolve, name="iggy-resolve", daemon=True)
     worker.start()
-    worker.join(budget.left())
+    worker.join(budget.left(None, httpcore.ConnectTimeout))
     if worker.is_alive():
-        raise TimeoutError(f"resolving {host} took too long")
+        raise httpcore.ConnectTimeout(f"resolving {host} took too long")
     if failed:
-        raise failed[0]
+        raise httpcore.ConnectError(str(failed[0]))
     return found
+
+
+def _decoded(content: bytes, codings: list[bytes], budget: _Budget) -> bytes:
+    """`content` with its content codings undone, last applied first, each output held to
+    MAX_ANSWER_BYTES and the deadline. A coding not known here is left as it is: an answer
+    that stays unreadable, never one decoded without a limit."""
+    for coding in reversed(codings):
+        if coding in (b"", b"identity"):
+            continue
+        bits = _CODINGS.get(coding)
+        if bits is None:
+            return content
+        content = _inflated(content, bits, budget)
+    return content
+
+
+def _inflated(data: bytes, bits: int, budget: _Budget) -> bytes:
+    inflater = zlib.decompressobj(bits)
+    out = bytearray()
+    pending = data
+    while True:
+        budget.left(None, httpcore.ReadTimeout)
+        try:
+            piece = inflater.decompress(pending, MAX_ANSWER_BYTES + 1 - len(out))
+        except zlib.error:
+            raise httpx.DecodingError("a compressed answer that does not decompress") from None
+        out += piece
+        if len(out) > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(
+                f"an answer larger than {_size(MAX_ANSWER_BYTES)} once decompressed"
+            )
+        pending = inflater.unconsumed_tail
+        if inflater.eof or not (piece or pending):
+            return bytes(out)
+
+
+# httpcore's failures as httpx's, the most specific first (as httpx maps them).
+_MAPPING: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+)
+
+
+def _mapped(error: Exception) -> httpx.TransportError | None:
+    if isinstance(error, httpcore.ProxyError):
+        # httpcore's words for a refused CONNECT: "407 Proxy Authentication Required".
+        status, _, reason = str(error).partition(" ")
+        if status.isdigit():
+            return ProxyRefused(int(status), reason)
+    for theirs, ours in _MAPPING:
+        if isinstance(error, theirs):
+            return ours(str(error) or type(error).__name__)
+    return None
+
+
+def _reason(error: httpcore.RemoteProtocolError) -> str:
+    """h11's words for a broken answer, without the bytes it quotes (they may hold a secret)."""
+    text = str(error).split(": bytearray(", 1)[0].split(": b'", 1)[0]
+    return f"the answer is not valid HTTP ({text.rstrip('.')})"
+
+
+def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str:
+    for name, value in headers:
+        if name.lower() == wanted:
+            return value.decode("latin-1").strip()
+    return ""
+
+
+def _check_headers(request: httpx.Request) -> None:
+    """Refuse, without quoting it, a header h11 would refuse by quoting it."""
+    for name, value in request.headers.raw:
+        if not (_FIELD_NAME.fullmatch(name) and _FIELD_VALUE.fullmatch(value)):
+            shown = name.decode("ascii", "replace") if _FIELD_NAME.fullmatch(name) else "a"
+            raise httpx.LocalProtocolError(
+                f"the {shown} header holds characters HTTP does not allow"
+            )
 
 
 def _is_ip_literal(host: str) -> bool:
@@ -452,37 +556,11 @@ def _is_ip_literal(host: str) -> bool:
     return False
 
 
-def _check_headers(request: httpx.Request) -> None:
-    """Refuse, without quoting it, a header http.client would refuse by quoting it."""
-    for name, value in request.headers.raw:
-        if not (_FIELD_NAME.fullmatch(name) and _FIELD_VALUE.fullmatch(value)):
-            shown = name.decode("ascii", "replace") if _FIELD_NAME.fullmatch(name) else "a"
-            raise httpx.LocalProtocolError(
-                f"the {shown} header holds characters HTTP does not allow"
-            )
-
-
 def _authority(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _default_port(request: httpx.Request) -> int:
-    return 443 if request.url.scheme == "https" else 80
-
-
 def _size(count: int) -> str:
-    return f"{count // 2**20} MiB" if count % 2**20 == 0 else f"{count} bytes"
-
-
-def tls_context(verify: bool, ca_cert: str | None) -> ssl.SSLContext:
-    """Verification on, against `ca_cert` or the CA bundle httpx itself trusts (certifi)."""
-    if not verify:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    if ca_cert is None:
-        import certifi
-
-        ca_cert = certifi.where()
-    return ssl.create_default_context(cafile=ca_cert)
+    if count % 2**20 == 0:
+        return f"{count // 2**20} MiB"
+    return f"{count // 1024} KiB" if count % 1024 == 0 else f"{count} bytes"

@@ -7,11 +7,13 @@ from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
 from iggy_cli.errors import (
+    AnswerLost,
     AuthenticationError,
     IggyCliError,
     Interrupted,
     NotFound,
     OutcomeUnknown,
+    ServerUnavailable,
     StorageError,
     TokenExpired,
     UsageError,
@@ -61,11 +63,15 @@ def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None)
     still commit"), its list says whether NAME now exists; either way the secret never came,
     so the create is not sent again blindly. Interrupted while the request is in flight
     (Ctrl-C, SIGTERM, SIGHUP), say that the server may have carried it out, and how to find
-    out (`hint`; by default, `iggy pat list`)."""
+    out (`hint`; by default, `iggy pat list`). When the server began to confirm the create
+    but its answer broke off or was garbled, the token exists and nobody has its secret: it is
+    deleted again (`_withdraw`)."""
     from iggy_cli import signals
 
     try:
         return client.create_token(name, expiry.microseconds)
+    except AnswerLost as lost:
+        raise _withdraw(client, name, lost) from None
     except OutcomeUnknown as unknown:
         cause = unknown.message
     except KeyboardInterrupt:
@@ -98,6 +104,32 @@ def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None)
     raise OutcomeUnknown(
         f"{cause}: no token named {name!r} exists yet, but it may still appear, without its secret",
         hint=f"see `iggy pat list` in a moment: if it is there, `{delete}`; then create it again",
+    )
+
+
+def _withdraw(client: IggyClient, name: str, lost: AnswerLost) -> IggyCliError:
+    """Delete the token a create made when its answer was lost; the error says what became of it."""
+    import shlex
+
+    spellings = (name, normalize_name(name)) if client.dialect.renames else (name,)
+    begun = f"the server had begun to confirm creating {name!r}"
+    try:
+        on_server = {token.name for token in client.list_tokens()}
+        found = next((spelling for spelling in spellings if spelling in on_server), None)
+        if found is None:
+            return lost  # the server kept nothing after all
+        client.delete_token(found)
+    except (IggyCliError, KeyboardInterrupt) as error:
+        why = error.message if isinstance(error, IggyCliError) else "interrupted"
+        return OutcomeUnknown(
+            f"{lost.message}; {begun}, but the token could not be deleted again ({why}), and "
+            "its secret never arrived",
+            hint=f"see `iggy pat list`: if {name!r} is there, `iggy pat delete "
+            f"{shlex.quote(name)}`, then create it again",
+        )
+    return ServerUnavailable(
+        f"{lost.message}; {begun}, so the token was deleted again (its secret never arrived)",
+        hint=lost.hint,
     )
 
 

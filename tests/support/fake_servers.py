@@ -1,11 +1,16 @@
 """Servers that are not Iggy, for the failures a real Iggy cannot produce on demand: a proxy
 or web server answering HTML, a peer that accepts connections but never answers, one that
 drips its answer a byte at a time, one whose answer never ends, one that hands out a login
-token no header can carry, and one that drops kept-alive connections. All bind 127.0.0.1."""
+token no header can carry, one that drops kept-alive connections, one whose answers are
+compressed bombs, and one that adds odd header bytes to a real server's answers. All bind
+127.0.0.1."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import gzip
+import http.client
 import json
 import shutil
 import socket
@@ -142,7 +147,7 @@ ENDLESS = {
         b"%x\r\n%s\r\n" % (len(_MIB), _MIB),
     ),
     "until-close": (b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n", _MIB),
-    # http.client allows 100 header lines of 64 KiB: 6.4 MB, more than the cap.
+    # Header lines as long as a proxy's would be, without end.
     "headers": (b"HTTP/1.1 200 OK\r\n", b"X-Big: " + b"y" * 60_000 + b"\r\n"),
 }
 
@@ -158,6 +163,28 @@ def endless_server(kind: str) -> Iterator[str]:
         connection.sendall(head)
         while not stop.is_set():
             connection.sendall(repeated)
+
+    with socket_server(answer) as url:
+        yield url
+
+
+@functools.cache
+def double_gzip(size: int) -> bytes:
+    """`size` zero bytes, gzipped twice: some KB that decode to `size` bytes."""
+    return gzip.compress(gzip.compress(bytes(size), 9), 9)
+
+
+@contextmanager
+def bomb_server(size: int = 64 * 2**20) -> Iterator[str]:
+    """Answers every request with JSON in `Content-Encoding: gzip, gzip` that decodes to
+    `size` bytes (by default 64 MiB, sixteen times the cap, from under 1 KB on the wire)."""
+    body = double_gzip(size)
+    head = _JSON_HEAD + b"Content-Encoding: gzip, gzip\r\nContent-Length: %d\r\n\r\n" % len(body)
+
+    def answer(connection: socket.socket, stop: threading.Event) -> None:
+        connection.recv(65536)
+        connection.sendall(head + body)
+        stop.wait(5)  # kept open: the client ends the exchange
 
     with socket_server(answer) as url:
         yield url
@@ -229,6 +256,46 @@ def dropping_server(events: list[str], close_after_answer: bool = False) -> Iter
         connection.close()
         if close_after_answer:
             events.append(f"connection {number}: closed")
+
+    with socket_server(answer) as url:
+        yield url
+
+
+@contextmanager
+def header_adding_server(upstream: str, method: str, path: str, line: bytes) -> Iterator[str]:
+    """A server in front of `upstream` (http://127.0.0.1:PORT) that passes every request on
+    and every answer back, adding the raw header `line` to the answers to METHOD PATH: the
+    server behind acts, and its answer carries bytes no real Iggy sends."""
+    port = int(upstream.rsplit(":", 1)[1])
+
+    def answer(connection: socket.socket, stop: threading.Event) -> None:
+        with connection.makefile("rb") as reader:
+            while (request_line := reader.readline().decode("latin-1").split()) and not (
+                stop.is_set()
+            ):
+                headers: dict[str, str] = {}
+                while (header := reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = header.decode("latin-1").partition(":")
+                    headers[name.strip()] = value.strip()
+                body = reader.read(int(headers.get("Content-Length") or 0))
+                verb, target = request_line[:2]
+                passed = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                try:
+                    passed.request(verb, target, body or None, headers)
+                    got = passed.getresponse()
+                    content = got.read()
+                finally:
+                    passed.close()
+                head = [f"HTTP/1.1 {got.status} {got.reason}".encode("latin-1")]
+                head += [
+                    f"{name}: {value}".encode("latin-1")
+                    for name, value in got.getheaders()
+                    if name.lower() not in ("connection", "content-length", "transfer-encoding")
+                ]
+                if (verb, target) == (method, path):
+                    head.append(line)
+                head.append(b"Content-Length: %d" % len(content))
+                connection.sendall(b"\r\n".join(head) + b"\r\n\r\n" + content)
 
     with socket_server(answer) as url:
         yield url
