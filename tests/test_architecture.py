@@ -160,6 +160,7 @@ RULES = [
 ]
 ONLY_USERS = {
     "httpx": {"server/client.py", "server/transport.py"},
+    "httpcore": {"server/transport.py"},
     "rich": {"console/output.py"},
     "platformdirs": {"state/paths.py"},
 }
@@ -182,6 +183,19 @@ def test_library_has_one_user(library: str) -> None:
         if any(name == library or name.startswith(f"{library}.") for name in imports_of(path))
     }
     assert users == ONLY_USERS[library]
+
+
+def test_no_module_speaks_http_by_hand() -> None:
+    """One HTTP stack, httpx's own (httpcore, under transport.py): a module that imports
+    http.client is writing a second one."""
+    users = {
+        str(path.relative_to(PACKAGE))
+        for path in modules()
+        if any(
+            name == "http.client" or name.startswith("http.client.") for name in imports_of(path)
+        )
+    }
+    assert users == set()
 
 
 def test_keyring_is_used_only_by_the_stores() -> None:
