@@ -221,6 +221,28 @@ def test_no_proxy_names_an_ipv6_host_in_brackets(tmp_path: Path) -> None:
     assert (result.code, result.stdout, result.stderr) == (0, "[]\n", "")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("POST", "/users/login", 307), ("POST", "/users/login", 308), ("GET", TOKENS, 302)],
+    ids=["login-307", "login-308", "bearer-302"],
+)
+def test_a_redirect_is_not_followed_with_the_credentials(
+    cli: Cli, sandbox: SandboxServer, method: str, path: str, status: int
+) -> None:
+    """A password or a bearer goes to the server named, and nowhere a redirect points."""
+    elsewhere: list[str] = []
+    with new_sandbox(access_log=elsewhere.append) as other:
+        target = f"{other.url}{path}"
+        sandbox.answer_with(method, path, status, headers={"Location": target})
+        result = cli("pat", "list", env=cli.as_admin())
+    assert (result.code, result.stdout) == (6, "")
+    assert result.stderr.splitlines() == [
+        f"error: {sandbox.url} redirects to {target} (HTTP {status}); not followed",
+        "hint: use the final address with --url",
+    ]
+    assert elsewhere == []
+
+
 def test_https_to_a_plain_http_port_says_so(cli: Cli, sandbox: SandboxServer) -> None:
     url = sandbox.url.replace("http://", "https://")
     result = cli("pat", "list", env={**cli.as_admin(), "IGGY_URL": url})
