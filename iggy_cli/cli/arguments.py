@@ -12,11 +12,9 @@ It reads the command line as command_tree.walk does for the entry and TAB comple
 
 from __future__ import annotations
 
-from iggy_cli.cli.command_tree import END, OPTION, walk
+from typing import Any
 
-TYPE_CHECKING = False  # on the fast path: no typing; mypy reads this name as true
-if TYPE_CHECKING:
-    from typing import Any
+from iggy_cli.cli.command_tree import END, OPTION, walk
 
 
 def hoist_global_options(arguments: list[str], tree: dict[str, Any]) -> list[str]:
