@@ -2,8 +2,8 @@
 bare Python baselines from the same interpreter.
 
 What is installed. The project's own `.venv` is an editable install, and its `__editable__`
-path hook slows every interpreter start there, the baselines included (`python -c pass` about
-22 ms there, about 11 ms in a plain venv), which flattered every ratio. So this script builds a
+path hook slows every interpreter start there, the baselines included (`python -c pass` took
+about twice as long there as in a plain venv), which flattered every ratio. So this script builds a
 wheel (`pip wheel --no-deps`, from a copy of the package files, so no build/ or egg-info lands
 in the work tree) and installs it, without `-e`, into a fresh virtual environment, with the
 runtime dependencies pip resolves within the project's pins (recorded in the report). The

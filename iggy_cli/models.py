@@ -1,7 +1,7 @@
 """Typed values passed between layers. The server's microseconds become datetimes here only.
 
-Values are typed NamedTuples, not dataclasses: immutable and typed alike, but a dataclass costs
-~0.45 ms to define against ~0.05 ms, and a dozen of them were a tenth of a run's start-up.
+Values are typed NamedTuples: immutable and typed, and cheaper to define than dataclasses,
+which every run would pay for at import.
 Fields that hold a secret are left out of repr().
 """
 

@@ -95,7 +95,7 @@ class AppContext:
         return StoreChoice(self.settings.store, origin or "the default")
 
     def store(self) -> CredentialStore:
-        """Where tokens live, built on first use (a keyring backend costs ~150 ms to find)."""
+        """Where tokens live, built on first use (finding a keyring backend is slow)."""
         if self._store is None:
             self._store = self.store_factory() if self.store_factory else self._default_store()
         return self._store

@@ -125,8 +125,8 @@ def test_version_and_help_import_nothing_beyond_the_console_script(arguments: li
 
 
 # A TAB press reads the command tree, settings (config.toml through its companion) and the
-# names index (through its companion): no json, typing, contextlib or tomllib, ~10 ms between
-# them on a key press whose whole budget is a few milliseconds over the floor.
+# names index (through its companion): no json, typing, contextlib or tomllib, on a key press
+# whose whole budget is a few milliseconds over the floor.
 TAB_PATH_MODULES = FAST_PATH_MODULES | {
     "iggy_cli.cli.tab",
     "iggy_cli.cli.command_tree",

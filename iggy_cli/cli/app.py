@@ -61,8 +61,8 @@ def _command_attribute(module: str, name: str) -> Any:
 def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
     """The `iggy` app; with `only`, just the commands under that path.
 
-    typer turns every registered command into a click command on each run (~1 ms apiece,
-    signatures and all), so a run registers only the one it will execute.
+    typer turns every registered command into a click command on each run (signatures and
+    all), so a run registers only the one it will execute.
     """
     root = typer.Typer(
         **plain_help(

@@ -1,6 +1,6 @@
 """Help pages in plain click formatting, without rich.
 
-typer 0.20 imports its rich helpers (~50 ms, markdown parser included) for any option help
+typer 0.20 imports its rich helpers (markdown parser included) for any option help
 that shows a default, an environment variable or "required", even with rich markup off, and
 then prints a stray backslash before the bracket. These classes format parameters themselves
 so `iggy --help` costs little more than importing typer. Commands are grouped in sections by

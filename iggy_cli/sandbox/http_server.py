@@ -335,7 +335,7 @@ def _parsed_json(body: bytes) -> object:
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like hyper
     # Headers and body go out in separate writes; with Nagle's algorithm on, a keep-alive
-    # client's delayed ACK then stalls every response ~40 ms. hyper sets TCP_NODELAY too.
+    # client's delayed ACK then stalls every response. hyper sets TCP_NODELAY too.
     disable_nagle_algorithm = True
     server: _HttpServer
 

@@ -189,8 +189,8 @@ class KeyringStore:
 
     A locked or absent Secret Service can block forever waiting for a prompt that no one can
     answer, so each call runs in a daemon thread and is abandoned after `timeout_s`
-    (IGGY_KEYRING_TIMEOUT, default 5 s). Backend discovery is done once per process: it costs
-    about 150 ms.
+    (IGGY_KEYRING_TIMEOUT, default 5 s). Backend discovery, through entry points and slow, is
+    done once per process.
     """
 
     def __init__(self, timeout_s: float | None = None, backend: Any = None) -> None:

@@ -110,7 +110,7 @@ class IggyClient:
         self._log = log
         self.dialect = dialect if dialect is not None else Knowledge()
         self._on_learned = on_learned
-        # Only an https URL needs a TLS context: building one loads a CA bundle (~15 ms).
+        # Only an https URL needs a TLS context: building one loads a CA bundle.
         tls = _tls(verify_tls, ca_cert) if self.url.startswith("https://") else None
         self._proxy: Proxy | None = None
         if transport is None:

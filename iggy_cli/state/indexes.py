@@ -51,7 +51,7 @@ class JsonRecords:
     def _update_if_possible(self, change: Callable[[dict[str, Any]], Any]) -> None:
         """Best effort, for what is learned again when lost: failing to write it must not fail
         a command whose real work is done."""
-        try:  # noqa: SIM105  # contextlib costs TAB ~1 ms to import
+        try:  # noqa: SIM105  # TAB imports this module: no contextlib
             self._update(change)
         except StorageError:
             pass
@@ -107,8 +107,9 @@ class NameIndex(JsonRecords):
             "keyring": {"deploy": {"user_id": 1}, "old-ci": {"user_id": null}},
             "file": {}}}
 
-    A keyring cannot be listed, and opening one costs ~150 ms, so `pat list` reads "stored" here,
-    and TAB completion offers these names without touching the network or the keyring.
+    A keyring cannot be listed, and opening one means finding its backend, so `pat list` reads
+    "stored" here, and TAB completion offers these names without touching the network or the
+    keyring.
 
     Token names are unique per user, not per server, so a copy records its owner: the
     `user_id` the server gave at login when it was stored (or last signed in with). The

@@ -12,10 +12,10 @@ Every file goes through here, so each one gets the same guarantees:
   it may be a shared one the user pointed us at.
 - A reader needs no lock: a rename is atomic.
 - A file that TAB completion reads may keep a companion (`.NAME.cache`): what a TAB needs of
-  it, in the interpreter's built-in `marshal` format (json costs ~4 ms to import, a tenth
-  of a key press's budget), stamped with the file's inode, size and modification time. A
-  companion whose stamp does not match, or that cannot be read, is ignored: the file itself
-  is the truth, and the companion only ever saves a parse.
+  it, in the interpreter's built-in `marshal` format (so a TAB imports no json), stamped with
+  the file's inode, size and modification time. A companion whose stamp does not match, or
+  that cannot be read, is ignored: the file itself is the truth, and the companion only ever
+  saves a parse.
 
 Paths are plain strings and the module imports only the standard library's cheapest parts,
 because TAB completion reads through it on every key press.
@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import stat
 
-TYPE_CHECKING = False  # typing costs ~7 ms to import; mypy reads this name as true
+TYPE_CHECKING = False  # the fast path imports no typing; mypy reads this name as true
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
@@ -73,8 +73,8 @@ def ensure_folder(folder: str) -> None:
 
 class locked:  # used as `with locked(path):`, like a function
     """Hold the exclusive lock of `path` (its folder is created if missing). A class, not a
-    contextlib.contextmanager: TAB completion imports this module, and contextlib costs
-    ~1 ms."""
+    contextlib.contextmanager: TAB completion imports this module, and the fast path imports
+    no contextlib."""
 
     def __init__(self, path: str) -> None:
         self._path = path
@@ -115,7 +115,7 @@ def replace(path: str, data: bytes) -> None:
             os.close(descriptor)
         os.replace(temporary, path)
     except BaseException:
-        try:  # noqa: SIM105  # contextlib.suppress would import contextlib (~1 ms) for TAB
+        try:  # noqa: SIM105  # TAB imports this module: no contextlib
             os.unlink(temporary)
         except FileNotFoundError:
             pass

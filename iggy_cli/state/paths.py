@@ -1,9 +1,9 @@
 """Where the tool keeps its files; the only module that imports platformdirs.
 
 On Linux and the other XDG systems the folders are worked out here, by the same rules as
-platformdirs (a test checks they agree), because importing platformdirs costs ~8 ms and TAB
-completion reads the names index on every key press. Paths are plain strings: pathlib costs
-another ~8 ms to import.
+platformdirs (a test checks they agree), because TAB completion reads the names index on every
+key press and the fast path imports neither platformdirs nor pathlib: paths are plain
+strings.
 """
 
 from __future__ import annotations

@@ -176,7 +176,7 @@ class TokenRow(NamedTuple):
 
 def list_tokens(ctx: AppContext) -> list[TokenRow]:
     """The server's tokens; "stored" comes from the local names index, not the keyring, which
-    cannot be listed and costs ~150 ms to open."""
+    cannot be listed and is slow to open."""
     credential = credential_choice.require(ctx)
     with signed_in(ctx, credential) as (client, identity):
         tokens = client.list_tokens()
