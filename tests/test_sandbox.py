@@ -3,7 +3,7 @@
 The expected texts are the real server's: reasons from core/common/src/error/iggy_error.rs,
 statuses from core/server/src/http/error.rs and jwt/middleware.rs (stable, server-0.8.0) and
 core/server/src/http/extractor.rs (edge), body rejections' statuses and content type from axum
-0.8.9 (src/json.rs, extract/rejection.rs). iggy_cli/sandbox/accounts.py and server.py list the
+0.8.9 (src/json.rs, extract/rejection.rs). iggy_cli/sandbox/accounts.py and http_server.py list the
 remaining source files; the older generations are in test_sandbox_dialects.py.
 """
 

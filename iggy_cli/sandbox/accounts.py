@@ -1,8 +1,8 @@
 """The sandbox's pure in-memory model: users, personal access tokens (PATs) and JWTs.
 
-No HTTP here: `server.py` maps requests onto `SandboxState` and `ApiError` onto error bodies.
+No HTTP here: `http_server.py` maps requests onto `SandboxState` and `ApiError` onto error bodies.
 Every operation takes one lock and first runs the expiry cleaner if its interval has elapsed.
-What differs between server releases is asked of the `Dialect` (dialects.py, which cites the
+What differs between server releases is asked of the `Dialect` (generations.py, which cites the
 tags); the stable rules below are the baseline.
 
 Facts read from the Iggy source (github.com/apache/iggy; stable = tag server-0.8.0, edge = tag
@@ -268,7 +268,7 @@ class PersonalAccessToken:
 
 @dataclass(frozen=True, slots=True)
 class IdentityInfo:
-    """What a login or refresh hands out; `server.py` shapes it per dialect."""
+    """What a login or refresh hands out; `http_server.py` shapes it per dialect."""
 
     user_id: int
     access_token: str

@@ -7,8 +7,8 @@ r"""Which Iggy server the sandbox plays: a generation ("dialect") and, inside it
     stable     0.4.150 - 0.8.x          0.8.0      the baseline (as the sandbox always was)
     edge       0.9.0-edge.2 - edge.5    edge.5     the rewrite; 503s, raw PAT bearer, /users/me
 
-`Dialect` turns a release into the flags `state.py` and `server.py` branch on; each flag cites
-the tag where it changes. The table the client is built against, per release:
+`Dialect` turns a release into the flags `accounts.py` and `http_server.py` branch on; each
+flag cites the tag where it changes. The table the client is built against, per release:
 
     release          routes (PAT prefix, refresh, logout)        login answer
     0.0.40-0.0.41    /pat, none, POST /users/logout {}           {"user_id","token":"<jwt>"}

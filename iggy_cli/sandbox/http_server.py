@@ -6,7 +6,7 @@ Facts read from the Iggy and axum sources (not copied):
   middleware is a `Router::layer`, so it runs before routing for every path outside its public
   list (unknown routes and wrong methods included) and answers a bare 401; GET /users/{id} looks
   the id up as a number or a name, so /users/me is a JSON 404 `not_found` on stable. The older
-  generations work the same way with their own routes and public paths (dialects.py).
+  generations work the same way with their own routes and public paths (generations.py).
 - edge (tag server-0.9.0-edge.5): core/server/src/http.rs (same table, no fallback, auth is an
   extractor so unknown routes are a plain 404), extractor.rs, handlers.rs (`me` alias on
   GET /users/{id}, user JSON gains `options`), error.rs (401s carry the JSON error body;
@@ -549,7 +549,7 @@ class SandboxServer:
     """An in-memory Iggy user/PAT HTTP API; binds in the constructor (OSError if taken).
 
     `dialect` is "first", "legacy", "renaming", "stable" (the default) or "edge", and
-    `server_version` a release inside it ("0.0.42", "0.2.16", ...; see dialects.py for what
+    `server_version` a release inside it ("0.0.42", "0.2.16", ...; see generations.py for what
     each changes on the wire); either alone is enough. `edge=True` means dialect="edge".
     `users` are extra (name, password) pairs; the root user is `username`/`password`.
 
