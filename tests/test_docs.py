@@ -94,3 +94,11 @@ def test_no_comment_quotes_milliseconds() -> None:
         if figure.search(line)
     ]
     assert found == []
+
+
+def test_every_command_help_has_examples_as_the_readme_says() -> None:
+    from iggy_cli.cli.spec_data import HELP, TREE
+
+    commands = [path for path, node in TREE.items() if path and not node.get("commands")]
+    assert commands and [path for path in commands if "Examples:" not in HELP[path]] == []
+    assert "`iggy COMMAND --help` has examples" in (ROOT / "README.md").read_text()
