@@ -71,7 +71,19 @@ def test_status_json_with_a_token_from_the_environment(cli: Cli, sandbox: Sandbo
             "store": "the default",
             "tls": "the default",
         },
-        "server": {"reachable": True, "problem": None},
+        "server": {
+            "reachable": True,
+            "problem": None,
+            "version": "0.8.0",  # GET /stats (test_server_version.py)
+            "advisories": [
+                {
+                    "id": "CVE-2026-110513",
+                    "summary": "over HTTP, a JWT of a deleted user authenticates as the next "
+                    "user given the same numeric id",
+                    "fixed_in": "0.10.0",
+                }
+            ],
+        },
         "dialect": {
             "name": "stable",
             "candidates": ["stable"],

@@ -608,6 +608,14 @@ class SandboxState:
                 raise self.errors.unauthorized()  # reading others needs read_users
             return user
 
+    def check_read_servers(self, caller: Caller) -> None:
+        """GET /stats needs the read_servers or manage_servers permission, which only the root
+        user has here (perm_get_stats, core/server/src/metadata/reader.rs at server-0.8.0)."""
+        with self._lock:
+            self._tick()
+            if not self._users[caller.user_id].is_root:
+                raise self.errors.unauthorized()
+
     # Personal access tokens
 
     def list_tokens(self, user_id: int) -> list[PersonalAccessToken]:

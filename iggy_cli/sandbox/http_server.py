@@ -13,6 +13,9 @@ Facts read from the Iggy and axum sources (not copied):
   TransientNotCommitted 57 and TransientNotAccepted 58 are 503 with `Retry-After: 1`),
   submit.rs (a create whose commit is not confirmed in time answers 57 although it may still
   commit: the token can exist while its secret was never sent).
+- GET /stats (system.rs at server-0.8.0, handlers.rs at edge.5): `Stats` as iggy_common 0.11.0
+  (Iggy 0.9.0) serializes it, `iggy_server_version` the release played; for the root user only
+  (read_servers), public from 0.4.80 up to 0.7.0. Not served before stable.
 - user JSON: core/common/src/types/user/user_info.rs, Permissions::root in
   core/common/src/types/permissions/permissions_global.rs.
 - body rejections: axum_json.py. extract/path/mod.rs of axum 0.8.9: a name that is not UTF-8
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import select
 import socket
 import socketserver
@@ -64,6 +68,8 @@ from iggy_cli.sandbox.faults import (
 from iggy_cli.sandbox.generations import Dialect, LoginShape, dialect
 
 _TEXT = "text/plain; charset=utf-8"
+# When this process started serving, for the `start_time` and `run_time` of GET /stats.
+_STARTED_US = time.time_ns() // 1_000
 _JSON = "application/json"
 MAX_BODY_BYTES = 2_000_000  # [http] max_request_size = "2 MB"
 IDLE_TIMEOUT_S = 5.0
@@ -219,6 +225,51 @@ def _get_user(call: _Call) -> _Response:
     return _user(call.state.get_user(caller, call.param("user_id")), call.state.edge)
 
 
+def _stats(call: _Call) -> _Response:
+    """GET /stats: the server's `Stats`, whose `iggy_server_version` is how a client learns the
+    release over HTTP (core/common/src/types/stats/mod.rs in iggy_common 0.11.0, the crate of
+    Iggy 0.9.0; VERSION is the server crate's CARGO_PKG_VERSION, core/server/src/lib.rs).
+    Public from 0.4.80 up to 0.7.0 (`public_paths`), then for read_servers or manage_servers."""
+    if "/stats" not in call.dialect.public_paths:
+        call.state.check_read_servers(call.caller())
+    major, minor, patch = call.dialect.version
+    started_us = _STARTED_US
+    now_us = call.state.now_us()
+    return _json(
+        200,
+        {
+            "process_id": os.getpid(),
+            "cpu_usage": 0.0,
+            "total_cpu_usage": 0.0,
+            "memory_usage": "0 B",
+            "total_memory": "0 B",
+            "available_memory": "0 B",
+            "run_time": max(0, now_us - started_us),
+            "start_time": started_us,
+            "read_bytes": "0 B",
+            "written_bytes": "0 B",
+            "messages_size_bytes": "0 B",
+            "streams_count": 0,
+            "topics_count": 0,
+            "partitions_count": 0,
+            "segments_count": 0,
+            "messages_count": 0,
+            "clients_count": 0,
+            "consumer_groups_count": 0,
+            "hostname": "iggy-sandbox",
+            "os_name": "sandbox",
+            "os_version": "",
+            "kernel_version": "",
+            "iggy_server_version": call.dialect.release,
+            "iggy_server_semver": major * 1_000_000 + minor * 1_000 + patch,
+            "cache_metrics": {},
+            "threads_count": threading.active_count(),
+            "free_disk_space": "0 B",
+            "total_disk_space": "0 B",
+        },
+    )
+
+
 def _list_tokens(call: _Call) -> _Response:
     tokens = call.state.list_tokens(call.caller().user_id)
     field = call.dialect.list_expiry_field
@@ -262,6 +313,8 @@ def _routes(d: Dialect) -> _Routes:
     ]
     if d.refresh != "none":
         routes.append((("users", "refresh-token"), {"POST": _refresh}))
+    if not d.before_stable:
+        routes.append((("stats",), {"GET": _stats}))
     return tuple(routes)
 
 

@@ -234,6 +234,18 @@ class IggyClient:
         normalized = normalize_name(name)
         return normalized if normalized != name and self.renames() else name
 
+    def server_version(self) -> str | None:
+        """The release the server says it is (`GET /stats`, `iggy_server_version`), or None
+        when it does not say: no such route (before 0.4.80), or the caller lacks the
+        read_servers permission (403). Whatever else it answers is not believed."""
+        from iggy_cli.server.advisories import release
+
+        response = self._send("GET", "/stats")
+        if not response.is_success:
+            return None
+        payload = _json_or_none(response)
+        return release(payload.get("iggy_server_version") if isinstance(payload, dict) else None)
+
     def renames(self) -> bool:
         """Whether the server stores token names normalised (up to 0.4.140); asked of the
         server (probe_generation) when its answers so far have not told."""

@@ -12,6 +12,7 @@ from iggy_cli.errors import (
 )
 from iggy_cli.models import Instant
 from iggy_cli.runtime import AppContext
+from iggy_cli.server.advisories import Advisory, affecting
 from iggy_cli.usecases import credential_choice
 from iggy_cli.usecases.common import signed_in
 
@@ -54,6 +55,9 @@ class StatusReport:
     session_expires_at: Instant | None  # the server's exact microseconds
     session_expiry_known: bool
     dialect: DialectReport | None = None
+    # The release the server itself names (GET /stats), and the advisories that affect it.
+    server_version: str | None = None
+    advisories: list[Advisory] = field(default_factory=list)
     failure: IggyCliError | None = field(default=None, repr=False)
 
     @property
@@ -79,7 +83,7 @@ def status(ctx: AppContext) -> StatusReport:
         reachable, server_problem, failure = False, error.message, error
 
     kind = source = credential_problem = None
-    user_id, expiry_known, expires = None, False, None
+    user_id, expiry_known, expires, version = None, False, None, None
     try:
         credential = credential_choice.resolve(ctx)
     except IggyCliError as error:
@@ -94,6 +98,7 @@ def status(ctx: AppContext) -> StatusReport:
             with signed_in(ctx, credential) as (client, identity):
                 user_id = identity.user_id
                 tokens = client.list_tokens() if session_name else []
+                version = client.server_version()
         except IggyCliError as error:
             credential_problem, failure = error.message, failure or error
         else:
@@ -122,6 +127,8 @@ def status(ctx: AppContext) -> StatusReport:
         session_expires_at=expires,
         session_expiry_known=expiry_known,
         dialect=dialect,
+        server_version=version,
+        advisories=affecting(version) if version else [],
         failure=failure,
     )
 

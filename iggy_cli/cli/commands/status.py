@@ -71,7 +71,23 @@ def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
         ("Keyring", f"address {report.keyring_address} ({report.keyring_address_origin})"),
         ("Session", session),
         ("Dialect", _dialect_words(report, utc)),
+        ("Version", _version_words(report)),
+        *(
+            (
+                "Advisory",
+                f"{advisory.id} affects this server ({advisory.summary}; Iggy "
+                f"{'.'.join(map(str, advisory.last_affected))} and earlier); "
+                f"{advisory.fixed_in} fixes it",
+            )
+            for advisory in report.advisories
+        ),
     ]
+
+
+def _version_words(report: "StatusReport") -> str:
+    if report.server_version is not None:
+        return f"{report.server_version} (the server's own GET /stats)"
+    return "not known (a server tells it at GET /stats to a user with read_servers)"
 
 
 def _dialect_words(report: "StatusReport", utc: bool) -> str:
@@ -104,7 +120,15 @@ def _as_json(report: "StatusReport") -> dict[str, Any]:
         "usable": report.usable,
         "context": report.context,
         "origins": report.origins,
-        "server": {"reachable": report.reachable, "problem": report.server_problem},
+        "server": {
+            "reachable": report.reachable,
+            "problem": report.server_problem,
+            "version": report.server_version,
+            "advisories": [
+                {"id": advisory.id, "summary": advisory.summary, "fixed_in": advisory.fixed_in}
+                for advisory in report.advisories
+            ],
+        },
         "dialect": None
         if report.dialect is None
         else {
