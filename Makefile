@@ -9,7 +9,17 @@ STAMP  := $(VENV)/.installed
 # openssl to make a certificate for the https sandbox, and zsh and fish for TAB completion.
 SYSTEM_PACKAGES := tmux dbus gnome-keyring libsecret-tools openssl zsh fish
 
-.PHONY: setup system-packages test lint demo bench generate mutate clean
+# Iggy's own Rust CLI, the test peer of tests/test_rust_cli.py (marker rust_cli): the newest
+# stable iggy-cli on crates.io that builds with the machine's Rust 1.95 (0.14.0, which shipped
+# with Iggy 0.9.0), pinned and built with --locked, once, into a cache outside the clone; a run
+# that finds that version there builds nothing. It needs no Debian package to build (its TLS
+# library builds with gcc) and, at run time, the Secret Service installed above.
+RUST_CLI_VERSION := 0.14.0
+RUST_CLI_ROOT    ?= $(HOME)/.cache/iggy-cli-peer/$(RUST_CLI_VERSION)
+RUST_CLI         := $(RUST_CLI_ROOT)/bin/iggy
+CARGO            ?= $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
+
+.PHONY: setup system-packages rust-cli test test-live lint demo bench generate mutate clean
 
 setup: $(STAMP)
 
@@ -19,6 +29,15 @@ system-packages:
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+rust-cli:
+	@if [ "$$("$(RUST_CLI)" --version 2>/dev/null)" = "iggy-cli $(RUST_CLI_VERSION)" ]; then \
+		echo "iggy-cli $(RUST_CLI_VERSION) is installed at $(RUST_CLI)"; \
+	else \
+		echo "building iggy-cli $(RUST_CLI_VERSION) into $(RUST_CLI_ROOT)"; \
+		"$(CARGO)" install --locked --quiet --version $(RUST_CLI_VERSION) \
+			--root "$(RUST_CLI_ROOT)" iggy-cli; \
 	fi
 
 $(STAMP): pyproject.toml
@@ -32,10 +51,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check iggy_cli tests benchmarks
 	$(BIN)/mypy
 
-# The Secret Service tier runs on its own, verbosely, so its tests show by name in CI's log.
-test: lint system-packages
-	$(BIN)/pytest -m "not secret_service"
+# The Secret Service tier and the Rust CLI tier run on their own, verbosely, so their tests
+# show by name in CI's log. The live contract test is not here: it needs a real server.
+test: lint system-packages rust-cli
+	$(BIN)/pytest -m "not secret_service and not rust_cli and not live"
 	$(BIN)/pytest -m secret_service -v
+	IGGY_RUST_CLI="$(RUST_CLI)" $(BIN)/pytest -m rust_cli -v
+
+# The contract test against a real Iggy server (tests/test_live.py): IGGY_URL, IGGY_USERNAME and
+# IGGY_PASSWORD name it and its user; it leaves that user's token list as it found it.
+test-live: $(STAMP)
+	IGGY_LIVE=1 $(BIN)/pytest -m live -v tests/test_live.py
 
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
