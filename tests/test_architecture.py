@@ -198,6 +198,31 @@ def test_no_module_speaks_http_by_hand() -> None:
     assert users == set()
 
 
+# Tests that speak HTTP by hand on purpose: fake servers and proxies for the HTTP layer's own
+# tests, and the sandbox's contract tests, which check the server with a client that is not
+# ours. Every other test reaches a server through the tool's own client.
+HAND_WRITTEN_HTTP_IN_TESTS = {
+    "support/fake_servers.py",
+    "support/forwarding_proxy.py",
+    "support/sandbox_http.py",
+    "test_sandbox.py",
+    "test_sandbox_faults.py",
+    "test_sandbox_load.py",
+}
+
+
+def test_only_the_http_tests_speak_http_by_hand() -> None:
+    tests = Path(__file__).parent
+    users = {
+        str(path.relative_to(tests))
+        for path in sorted(tests.rglob("*.py"))
+        if any(
+            name == "http.client" or name.startswith("http.client.") for name in imports_of(path)
+        )
+    }
+    assert users == HAND_WRITTEN_HTTP_IN_TESTS
+
+
 def test_keyring_is_used_only_by_the_stores() -> None:
     users = {
         str(path.relative_to(PACKAGE))
