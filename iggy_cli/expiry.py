@@ -11,7 +11,8 @@ keyword with durations is refused here: `1h never` is more likely a typo than a 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from iggy_cli.errors import UsageError, quoted
 from iggy_cli.models import (
@@ -158,8 +159,26 @@ def _pair(big: int, big_unit: str, small: int, small_unit: str) -> str:
     return f"{words} {_count(small, small_unit)}" if small else words
 
 
-def local_time(instant: Instant | None, utc: bool = False) -> str:
-    """The instant in the machine's local time zone (or UTC), with the zone's name, so it is
+def zone_named(environ: Mapping[str, str]) -> tzinfo | None:
+    """The time zone TZ names in a run's environment (`Asia/Kolkata`, `:UTC`), from the tz
+    database; None (the machine's own zone, as the C library reads TZ) when TZ is unset or is
+    no name in that database (a POSIX rule such as `<+03>-3`)."""
+    name = environ.get("TZ", "").removeprefix(":")
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name)
+    except (ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError: not caught here
+        return None
+    except KeyError:
+        return None
+
+
+def local_time(instant: Instant | None, utc: bool = False, zone: tzinfo | None = None) -> str:
+    """The instant in `zone` (None: the machine's local time zone; UTC with `utc`), with the
+    zone's name, so it is
     never ambiguous: in a zone with daylight saving, 01:30 EDT and 01:30 EST differ. An
     instant the calendar cannot hold in that zone (year 9999 in Tokyo is year 10000 there, year
     1 in New York year 0) is said as such: 'after 9999-12-31', 'before 0001-01-01'."""
@@ -169,7 +188,7 @@ def local_time(instant: Instant | None, utc: bool = False) -> str:
     side = _beyond_calendar(microseconds)
     if side == 0:
         try:
-            shown = datetime_from_us(microseconds).astimezone(UTC if utc else None)
+            shown = datetime_from_us(microseconds).astimezone(UTC if utc else zone)
         except (OverflowError, ValueError, OSError):
             side = 1 if microseconds > 0 else -1
         else:

@@ -1,21 +1,25 @@
 """The composition root: builds, once per run, what commands and use cases need.
 
-Tests build an AppContext with their own store, clock, streams and environment; nothing is
-patched. Expensive parts (the keyring backend, the HTTP client) are built only when used.
+A run is a value: everything it reads from outside (environment, standard streams, clock, the
+secrets it learns) comes in one `World`, and it writes none of it back to the process. The
+console script builds the World from the real process; tests build their own, so a test runs
+the whole app in its own process without patching anything. Expensive parts (the keyring
+backend, the HTTP client) are built only when used.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from iggy_cli.console.output import Output
 from iggy_cli.errors import UsageError
 from iggy_cli.models import masked_repr
-from iggy_cli.secrets.redaction import remember
+from iggy_cli.secrets.redaction import Secrets, remember
 from iggy_cli.settings import Settings
 from iggy_cli.state.config_file import UserConfig
 from iggy_cli.state.indexes import NameIndex, ServerIndex, SessionIndex
@@ -59,6 +63,31 @@ def _ask(text: str, hidden: bool) -> str:
     return str(click.prompt(text, hide_input=hidden, err=True))
 
 
+@dataclass(frozen=True)
+class World:
+    """What one run is given from outside, and all it reads of the outside: its environment,
+    standard streams (stdout None when the process started with it closed), clock, and the
+    registry of the secrets it comes to know (fresh for each run: runs share nothing).
+    `program` is the name it was started by (`iggy` or `iggy-cli`)."""
+
+    environ: Mapping[str, str] = field(repr=False)  # holds secrets
+    stdin: TextIO | None = None
+    stdout: TextIO | None = None
+    stderr: TextIO | None = None
+    now: Callable[[], datetime] = _utc_now
+    secrets: Secrets = field(default_factory=Secrets, repr=False)
+    program: str = "iggy"
+
+    @classmethod
+    def of_process(cls) -> World:
+        """The console script's: this process's environment, streams and clock."""
+        program = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "iggy"
+        return cls(os.environ, sys.stdin, sys.stdout, sys.stderr, program=program)
+
+    def with_streams(self, stdout: TextIO | None, stderr: TextIO | None) -> World:
+        return replace(self, stdout=stdout, stderr=stderr)
+
+
 @dataclass
 class AppContext:
     settings: Settings
@@ -90,6 +119,16 @@ class AppContext:
         return bool(isatty and isatty())
 
     @property
+    def zone(self) -> tzinfo | None:
+        """The zone times are shown in: UTC with --utc, else the one TZ names in this run's
+        environment, else (None) the machine's."""
+        if self.settings.utc:
+            return UTC
+        from iggy_cli.expiry import zone_named
+
+        return zone_named(self.environ)
+
+    @property
     def store_choice(self) -> StoreChoice:
         origin = self.settings.origins.get("store")
         return StoreChoice(self.settings.store, origin or "the default")
@@ -115,12 +154,15 @@ class AppContext:
 
         kind = kind or self.store_choice.kind
         if kind == "file":
-            path = token_file()
+            path = token_file(self.environ)
             self.output.warning(f"tokens are kept unencrypted in {path} (--store file)")
             return stores.FileStore(path, self.output.warning)
         if kind == "none":
             return stores.NoStore()
-        return stores.KeyringStore(self.settings.keyring_timeout_s)
+        environ = self.environ
+        return stores.KeyringStore(
+            self.settings.keyring_timeout_s, discover=lambda: stores.discover_backend(environ)
+        )
 
     def client(self) -> IggyClient:
         from iggy_cli.server.client import IggyClient
@@ -137,6 +179,7 @@ class AppContext:
             verify_tls=settings.verify_tls,
             dialect=self.dialect(),
             on_learned=self._remember_dialect,
+            environ=self.environ,
         )
 
     def dialect(self) -> Knowledge:

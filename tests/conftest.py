@@ -1,8 +1,10 @@
-"""Fixtures: a sandbox server per test on a free loopback port, and the `iggy` console script
-run in a child process with a keyring the tests install (never the developer's own)."""
+"""Fixtures: a sandbox server per test on a free loopback port, and `iggy` run with a keyring
+the tests install (never the developer's own): in the test's process (`cli`), or as the
+console script in a child process (`cli_process`)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -53,6 +55,23 @@ def no_token_leaks() -> Iterator[None]:
     assert not leaks, "raw tokens leaked:\n" + "\n".join(leaks)
 
 
+# Where the product keeps files, or reads them from, in a user's home: each test gets its own
+# empty ones, so nothing a test runs (a use case with default paths, a keyring's discovery, the
+# console script) reads or writes the developer's own (issue 22, point 19).
+HOME_VARIABLES = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+@pytest.fixture(autouse=True)
+def own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for variable in HOME_VARIABLES:
+        monkeypatch.setenv(variable, str(home / variable.lower()))
+    for variable in ("IGGY_HOME", "PYTHON_KEYRING_BACKEND", "IGGY_PLAINTEXT_KEYRING_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    return home
+
+
 @pytest.fixture
 def access_log() -> list[str]:
     """The sandbox's request lines, such as `DELETE /users/logout 204`."""
@@ -77,7 +96,9 @@ class Result:
 
 
 class Cli:
-    """Runs the installed console script with a clean, test-owned environment."""
+    """Runs `iggy` in the test's own process, as a value: the app is given a clean,
+    test-owned environment, stdin and stdout/stderr of its own, and builds its keyring backend
+    from that environment (never the developer's own keyring, files or variables)."""
 
     def __init__(self, home: Path, url: str) -> None:
         self.home = home
@@ -108,17 +129,21 @@ class Cli:
                 merged.pop(key, None)
             else:
                 merged[key] = value
-        done = subprocess.run(
-            [str(BIN / "iggy"), *args],
-            input=input if input is not None else "",
-            capture_output=True,
-            text=True,
-            env=merged,
-            timeout=60,
-        )
-        result = Result(done.returncode, done.stdout, done.stderr)
+        result = self.run(list(args), input if input is not None else "", merged)
         RUNS.append((args, result, shows_token))
         return result
+
+    def run(self, args: list[str], input: str, env: dict[str, str]) -> Result:
+        from iggy_cli.cli import entry
+        from iggy_cli.runtime import World
+
+        # What the console script gets here: UTF-8 streams that pass undecodable bytes through
+        # (Python's choice for stdio), read back as subprocess.run(text=True) reads a child's.
+        stdin = io.TextIOWrapper(io.BytesIO(input.encode()), "utf-8", "surrogateescape")
+        stdout, stderr = _captured(), _captured()
+        world = World(env, stdin, stdout, stderr, program="iggy")
+        code = entry.run(args, world)
+        return Result(code, _text(stdout), _text(stderr))
 
     def keyring(self) -> dict[str, dict[str, str]]:
         if not self.keyring_file.exists():
@@ -130,9 +155,40 @@ class Cli:
         return {"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy"}
 
 
+class ProcessCli(Cli):
+    """Runs the installed console script in a child process: for what only a real process
+    shows (signals, a terminal, closed or full stdout, start-up, the OS keyring)."""
+
+    def run(self, args: list[str], input: str, env: dict[str, str]) -> Result:
+        done = subprocess.run(
+            [str(BIN / "iggy"), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+
+def _captured() -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(), "utf-8", "surrogateescape")
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    data = stream.buffer.getvalue()  # type: ignore[attr-defined]
+    return str(data.decode()).replace("\r\n", "\n").replace("\r", "\n")
+
+
 @pytest.fixture
 def cli(tmp_path: Path, sandbox: SandboxServer) -> Cli:
     return Cli(tmp_path, sandbox.url)
+
+
+@pytest.fixture
+def cli_process(tmp_path: Path, sandbox: SandboxServer) -> ProcessCli:
+    return ProcessCli(tmp_path, sandbox.url)
 
 
 def server_tokens(url: str) -> dict[str, int | None]:

@@ -99,19 +99,27 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0\nbroken.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 def test_every_message_and_the_debug_traceback_are_masked(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from dataclasses import replace
+
     from leaks import assert_no_secret_in
 
-    from iggy_cli.secrets import redaction
+    from iggy_cli.runtime import World
+    from iggy_cli.secrets.redaction import Secrets
 
-    redaction.remember(JWT)  # as the client does when a server hands it out
+    known = Secrets()
+    known.remember(JWT)  # as the client does when a server hands it out during the run
+
+    def world() -> World:
+        return replace(World.of_process(), secrets=known)
+
     monkeypatch.setenv("IGGY_DEBUG", "1")
     header = ValueError(f"Invalid header value {('Bearer ' + JWT).encode()!r}")
-    assert run(["boom"], command=failing_app(header)) == 1
+    assert run(["boom"], command=failing_app(header), world=world()) == 1
     err = capsys.readouterr().err
     assert "ValueError: Invalid header value b'Bearer ***'" in err
     monkeypatch.delenv("IGGY_DEBUG")
     leaky = errors.StorageError(f"keyring said {JWT[5:40]}", hint=f"not {JWT[-20:]}")
-    assert run(["boom"], command=failing_app(leaky)) == 7
+    assert run(["boom"], command=failing_app(leaky), world=world()) == 7
     assert capsys.readouterr().err == "error: keyring said ***\nhint: not ***\n"
     assert_no_secret_in([JWT, *JWT.split("\n")], err)
 
@@ -123,3 +131,30 @@ def test_environment_secrets_are_known_before_anything_runs(
     error = errors.UsageError("bad password env-password-1234")
     assert run(["boom"], command=failing_app(error)) == 2
     assert capsys.readouterr().err == "error: bad password ***\n"
+
+
+def test_a_run_writes_nothing_back_and_shares_no_secrets(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A run is a value: --debug and --no-color stay in the run (no os.environ write), and a
+    secret one run learned is not masked by the next run's registry, which starts empty."""
+    import io
+    import os
+
+    from iggy_cli.cli.entry import run as run_entry
+    from iggy_cli.runtime import World
+    from iggy_cli.secrets import redaction
+
+    monkeypatch.delenv("IGGY_DEBUG", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    before = dict(os.environ)
+    environ = {"HOME": str(tmp_path), "IGGY_PASSWORD": "first-run-password"}
+    first = World(environ, io.StringIO(), io.StringIO(), io.StringIO())
+    code = run_entry(["--debug", "--no-color", "config", "show", "-o", "json"], first)
+    assert code == 0, first.stderr.getvalue()  # type: ignore[union-attr]
+    assert dict(os.environ) == before
+    assert first.secrets.redact("first-run-password") == "***"
+    assert redaction.current().redact("first-run-password") == "first-run-password"
+    second = World({"HOME": str(tmp_path)}, io.StringIO(), io.StringIO(), io.StringIO())
+    assert second.secrets.redact("first-run-password") == "first-run-password"
+    assert capsys.readouterr() == ("", "")  # everything went to the run's own streams

@@ -1,6 +1,7 @@
 """The arrows between modules point one way (ARCHITECTURE.md); this keeps them so."""
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -238,9 +239,13 @@ def test_the_tools_folders_agree_with_platformdirs(monkeypatch: pytest.MonkeyPat
     from iggy_cli.state import paths
 
     for variables in ({}, {"XDG_DATA_HOME": "/x/data", "XDG_CONFIG_HOME": "/x/config"}):
+        # platformdirs reads the process's environment; the tool reads the one it is given
         for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
             monkeypatch.delenv(name, raising=False)
         for name, value in variables.items():
             monkeypatch.setenv(name, value)
-        assert paths.data_dir() == platformdirs.user_data_dir("iggy-cli", appauthor=False)
-        assert paths.config_dir() == platformdirs.user_config_dir("iggy-cli", appauthor=False)
+        environ = {"HOME": os.environ["HOME"], **variables}
+        assert paths.data_dir(environ) == platformdirs.user_data_dir("iggy-cli", appauthor=False)
+        assert paths.config_dir(environ) == platformdirs.user_config_dir(
+            "iggy-cli", appauthor=False
+        )

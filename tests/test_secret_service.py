@@ -37,8 +37,10 @@ def secret_service(tmp_path: Path) -> Iterator[SecretService]:
 
 
 @pytest.fixture
-def os_cli(cli: Cli, secret_service: SecretService) -> Cli:
-    """The CLI with no backend named: keyring must find the Secret Service by itself."""
+def os_cli(cli_process: Cli, secret_service: SecretService) -> Cli:
+    """The console script with no backend named: keyring must find the Secret Service by
+    itself, in a process whose environment leads to the private D-Bus."""
+    cli = cli_process
     for variable in ("PYTHON_KEYRING_BACKEND", "IGGY_PLAINTEXT_KEYRING_FILE", "PYTHONPATH"):
         cli.env.pop(variable)
     cli.env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address

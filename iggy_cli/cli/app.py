@@ -5,15 +5,19 @@ errors become messages and exit codes (see errors.EXIT_CODES)."""
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 
 from iggy_cli import __version__
-from iggy_cli.cli.commands import OutputFormat, ServerDialect, StoreKind
+from iggy_cli.cli.commands import OutputFormat, Run, ServerDialect, StoreKind, run_of
 from iggy_cli.cli.help import PlainHelpCommand, plain_help
 from iggy_cli.errors import IggyCliError
 from iggy_cli.settings import DEFAULT_TIMEOUT_S, DEFAULT_URL
+
+if TYPE_CHECKING:
+    from iggy_cli.runtime import World
 
 # (path, "module:function" under iggy_cli.cli.commands, help section): the command tree, in the
 # order help lists it. Named, not imported: a run imports only its own command's module.
@@ -92,9 +96,9 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
     return root
 
 
-def _print_version(value: bool) -> None:
+def _print_version(typer_ctx: typer.Context, value: bool) -> None:
     if value:
-        typer.echo(f"iggy-cli {__version__}")
+        typer.echo(f"iggy-cli {__version__}", file=run_of(typer_ctx).world.stdout)
         raise typer.Exit()
 
 
@@ -209,12 +213,17 @@ def global_options(
     from iggy_cli.secrets.redaction import remember
     from iggy_cli.settings import Flags, check_utf8, resolve
     from iggy_cli.state.config_file import UserConfig
+    from iggy_cli.state.indexes import NameIndex, ServerIndex, SessionIndex
+    from iggy_cli.state.rotation_journal import RotationJournal
 
+    run = run_of(typer_ctx)
+    world = run.world
+    environ = world.environ
     remember(password)
     for what, given in (("--username", username), ("--password", password)):
         if given is not None:
             check_utf8(given, what)
-    config = UserConfig()
+    config = UserConfig(environ=environ)
     flags = Flags(
         context=context,
         url=url,
@@ -228,20 +237,35 @@ def global_options(
     )
     settings, notices = resolve(
         flags,
-        os.environ,
+        environ,
         config.view(),
         quiet=quiet,
         utc=utc,
         # `iggy context ...` must still work to mend a stale IGGY_CONTEXT or current context.
         ignore_missing_context=typer_ctx.invoked_subcommand == "context",
     )
+    out = Output(
+        settings.output,
+        settings.quiet,
+        stdout=world.stdout,
+        stderr=world.stderr,
+        field=field,
+        environ=environ,
+        color=not no_color,
+    )
     ctx = AppContext(
         settings=settings,
         auth=AuthInputs(username, password, password_stdin, token_name, token_stdin),
-        output=Output(settings.output, settings.quiet, field=field),
-        environ=os.environ,
+        output=out,
+        environ=environ,
+        stdin=world.stdin,  # type: ignore[arg-type]  # None only when the process had none
+        now=world.now,
         config=config,
         verbose=verbose,
+        sessions=SessionIndex(environ=environ),
+        names=NameIndex(environ=environ),
+        servers=ServerIndex(environ=environ),
+        rotations=RotationJournal(environ=environ),
     )
     # Commands that reach no server need no word on which one would have been used.
     offline = typer_ctx.invoked_subcommand in ("context", "config", "completion", "sandbox")
@@ -250,10 +274,7 @@ def global_options(
             ctx.output.warning(notice)
         elif not offline or typer_ctx.invoked_subcommand == "config":
             ctx.output.notice(notice)
-    if debug:
-        os.environ["IGGY_DEBUG"] = "1"  # read by run() once the command has failed
-    if no_color:
-        os.environ["NO_COLOR"] = "1"  # the convention rich follows (https://no-color.org)
+    run.debug = run.debug or debug  # read by run() once the command has failed
     if not settings.verify_tls:
         ctx.output.warning(
             "TLS verification is off (--insecure): anyone on the path can read your credentials"
@@ -263,49 +284,66 @@ def global_options(
             "--password is visible to other users in the process list; "
             "use IGGY_PASSWORD or --password-stdin"
         )
-    typer_ctx.obj = ctx
-
-
-def _debug() -> bool:
-    return os.environ.get("IGGY_DEBUG", "") not in ("", "0")
+    run.app = ctx
 
 
 def run(
     argv: list[str] | None = None,
     command: typer.Typer | None = None,
     only: tuple[str, ...] | None = None,
+    world: "World | None" = None,
 ) -> int:
     """Run the command line and return its exit code; every expected failure is caught here.
 
-    For the length of the run SIGTERM and SIGHUP act as Ctrl-C (signals.py), stdout and stderr
-    are guarded (streams.py), and every message is masked (redaction.py) before it is printed.
+    `world` is everything the run reads from outside (runtime.World); by default this
+    process's. For the length of the run SIGTERM and SIGHUP act as Ctrl-C (signals.py), its
+    stdout and stderr are guarded (streams.py), and every message is masked with the run's own
+    secrets (redaction.py) before it is printed.
     """
     from iggy_cli import signals
     from iggy_cli.console import streams
+    from iggy_cli.runtime import World
     from iggy_cli.secrets import redaction
 
-    for variable in ("IGGY_PASSWORD", "IGGY_TOKEN"):
-        redaction.remember(os.environ.get(variable))
-    restore_signals = signals.install()
-    try:
-        with streams.guarded():
-            return _run(argv, command, only)
-    finally:
-        restore_signals()
+    world = world if world is not None else World.of_process()
+    with redaction.bound(world.secrets):
+        for variable in ("IGGY_PASSWORD", "IGGY_TOKEN"):
+            redaction.remember(world.environ.get(variable))
+        restore_signals = signals.install()
+        try:
+            with streams.guarded(world.stdout, world.stderr) as (stdout, stderr):
+                width = terminal_width(world)  # of the stream itself: the guard has no size
+                guarded = world.with_streams(stdout, stderr)  # type: ignore[arg-type]
+                return _run(argv, command, only, Run(guarded), width)
+        finally:
+            restore_signals()
 
 
-def _run(argv: list[str] | None, command: typer.Typer | None, only: tuple[str, ...] | None) -> int:
-    import click
-
+def _run(
+    argv: list[str] | None,
+    command: typer.Typer | None,
+    only: tuple[str, ...] | None,
+    state: Run,
+    width: int,
+) -> int:
     from iggy_cli import signals
     from iggy_cli.console.output import Output
     from iggy_cli.errors import BrokenPipe, Interrupted
     from iggy_cli.secrets.redaction import redact
 
-    errors = Output(stdout=sys.stdout, stderr=sys.stderr)
+    world = state.world
+    stderr = world.stderr
+    assert stderr is not None  # guarded: never None
+    errors = Output(stdout=world.stdout, stderr=stderr)
     try:
         cli = command if command is not None else make_app(only)
-        result = cli(args=argv, prog_name="iggy", standalone_mode=False)
+        result = cli(
+            args=argv,
+            prog_name=world.program,
+            standalone_mode=False,
+            obj=state,
+            terminal_width=width,
+        )
     except BrokenPipe:
         return BrokenPipe.exit_code  # quiet, as `head` users expect of any tool
     except IggyCliError as error:
@@ -316,8 +354,8 @@ def _run(argv: list[str] | None, command: typer.Typer | None, only: tuple[str, .
     except (KeyboardInterrupt, click.exceptions.Abort) as stop:
         # Quiet, as a shell's own Ctrl-C is; typer already turns one inside a command into
         # exit 130. Only a newline, so the shell's prompt does not land after "Password:".
-        if sys.stderr.isatty():
-            print(file=sys.stderr)
+        if stderr.isatty():
+            print(file=stderr)
         return signals.exit_code(stop)
     except click.exceptions.Exit as exit_:
         if isinstance(exit_.__cause__, KeyboardInterrupt):
@@ -325,28 +363,43 @@ def _run(argv: list[str] | None, command: typer.Typer | None, only: tuple[str, .
         return exit_.exit_code
     except click.UsageError as error:
         # One line and a hint, like every other error, instead of click's usage block.
-        where = error.ctx.command_path if error.ctx is not None else "iggy"
+        where = error.ctx.command_path if error.ctx is not None else world.program
         errors.error(redact(error.format_message()), hint=f"see `{where} --help`")
         return error.exit_code
     except click.ClickException as error:
         errors.error(redact(error.format_message()))
         return error.exit_code
     except Exception as error:
-        debug = _debug()
-        if debug:
+        if state.debug:
             import traceback
 
             # Frames and source lines, never local values; masked like every other text: an
             # exception's text can quote a secret (`Invalid header value b'Bearer eyJ...'`).
-            sys.stderr.write(redact(traceback.format_exc()))
+            stderr.write(redact(traceback.format_exc()))
         errors.error(
             f"unexpected {type(error).__name__}; this is a bug",
-            hint=None if debug else "set IGGY_DEBUG=1 for the traceback",
+            hint=None if state.debug else "set IGGY_DEBUG=1 for the traceback",
         )
         return 1
     return result if isinstance(result, int) else 0
 
 
+def terminal_width(world: "World") -> int:
+    """The width help pages wrap to, as shutil.get_terminal_size works it out, but for the
+    run's environment and stdout: COLUMNS, else stdout's terminal, else 80."""
+    try:
+        columns = int(world.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(world.stdout.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 def main(arguments: list[str] | None = None, only: tuple[str, ...] | None = None) -> None:
-    """Run `iggy`; `only` is the command path the arguments name, when the caller knows it."""
+    """Run `iggy` in this process; `only` is the command path the arguments name, when the
+    caller knows it."""
     sys.exit(run(arguments, only=only))

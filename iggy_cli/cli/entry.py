@@ -15,33 +15,42 @@ import sys
 
 TYPE_CHECKING = False  # the fast path imports no typing; mypy reads this name as true
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TextIO
+
+    from iggy_cli.runtime import World
 
 COMPLETION_VARIABLES = ("_IGGY_COMPLETE", "_IGGY_CLI_COMPLETE")
 HELP_FLAGS = ("--help", "-h")
 
 
 def main() -> None:
-    arguments = sys.argv[1:]
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(arguments: list[str], world: "World | None" = None) -> int:
+    """One run of the command line, its exit code returned. `world` (runtime.World) is what
+    the run reads from outside; by default, this process's environment and streams."""
+    environ = world.environ if world is not None else os.environ
+    stdout = world.stdout if world is not None else sys.stdout
     if arguments == ["--version"]:
         from iggy_cli import __version__
 
-        print(f"iggy-cli {__version__}")
-        return
-    if arguments and arguments[-1] in HELP_FLAGS and _print_help(arguments[:-1]):
-        return
+        print(f"iggy-cli {__version__}", file=stdout)
+        return 0
+    if arguments and arguments[-1] in HELP_FLAGS and _print_help(arguments[:-1], environ, stdout):
+        return 0
     for variable in COMPLETION_VARIABLES:
-        instruction = os.environ.get(variable)
+        instruction = environ.get(variable)
         if instruction:
             from iggy_cli.cli.tab import answer
 
-            sys.exit(answer(instruction, os.environ))
-    from iggy_cli.cli.app import main as run_app
+            return answer(instruction, environ, stdout)
+    from iggy_cli.cli.app import run as run_app
     from iggy_cli.cli.arguments import hoist_global_options
     from iggy_cli.cli.spec_data import TREE
 
     arguments = hoist_global_options(arguments, TREE)
-    run_app(arguments, only=command_path(arguments, TREE))
+    return run_app(arguments, only=command_path(arguments, TREE), world=world)
 
 
 def command_path(arguments: list[str], tree: "dict[str, Any]") -> tuple[str, ...] | None:
@@ -60,24 +69,24 @@ def command_path(arguments: list[str], tree: "dict[str, Any]") -> tuple[str, ...
     return tuple(path.split()) or None
 
 
-def _print_help(path: list[str]) -> bool:
+def _print_help(path: list[str], environ: "Any", stdout: "TextIO | None") -> bool:
     """Print the generated help page for `iggy PATH... --help`; False to let the app do it."""
     from iggy_cli.cli.spec_data import HELP, HELP_WIDTH
 
     page = HELP.get(" ".join(path))
-    if page is None or _columns() < HELP_WIDTH + 2:
+    if page is None or _columns(environ, stdout) < HELP_WIDTH + 2:
         return False  # an unknown path, or a narrow terminal: click wraps to fit it
-    sys.stdout.write(page)
+    (stdout if stdout is not None else sys.stdout).write(page)
     return True
 
 
-def _columns() -> int:
+def _columns(environ: "Any", stdout: "TextIO | None") -> int:
     """The width click would wrap to, as shutil.get_terminal_size works it out."""
     try:
-        return int(os.environ["COLUMNS"])
+        return int(environ["COLUMNS"])
     except (KeyError, ValueError):
         pass
     try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        return os.get_terminal_size(stdout.fileno()).columns  # type: ignore[union-attr]
     except (AttributeError, ValueError, OSError):
         return 80

@@ -16,7 +16,7 @@ from iggy_cli.cli.spec_data import TREE
 TYPE_CHECKING = False  # the fast path imports no typing; mypy reads this name as true
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
+    from typing import Any, TextIO
 
 URL_OPTIONS = ("--url", "--http-api-url")
 # Where a token name is expected: after these options, and as these commands' arguments.
@@ -31,15 +31,15 @@ Candidate = tuple[str, str, str]  # (type, value, help): type is plain or file
 SPEC: dict[str, dict[str, dict[str, Any]]] = TREE
 
 
-def answer(instruction: str, environ: Mapping[str, str]) -> int:
+def answer(instruction: str, environ: Mapping[str, str], out: TextIO | None) -> int:
     shell = instruction.removesuffix("_complete")
     if shell not in ("bash", "zsh", "fish"):
-        print(f"error: unknown completion instruction {instruction!r}")
+        print(f"error: unknown completion instruction {instruction!r}", file=out)
         return 1
     words, incomplete = _words(shell, environ)
     lines = [_format(shell, item) for item in candidates(words, incomplete, environ)]
     if lines:
-        print("\n".join(lines))
+        print("\n".join(lines), file=out)
     return 0
 
 
@@ -73,7 +73,7 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
         names = sorted(_token_names(given, environ) - typed)
         return _matching_names(names, incomplete)
     if path in CONTEXT_COMMANDS and arguments == 0:
-        return _matching([("plain", name, "") for name in _context_names()], incomplete)
+        return _matching([("plain", name, "") for name in _context_names(environ)], incomplete)
     return []
 
 
@@ -96,7 +96,7 @@ def _option_values(
     if name in FILE_OPTIONS:
         return [("file", incomplete, "")]
     if name in CONTEXT_OPTIONS:
-        return _matching([("plain", n, "") for n in _context_names()], incomplete)
+        return _matching([("plain", n, "") for n in _context_names(environ)], incomplete)
     return []
 
 
@@ -131,19 +131,20 @@ def _token_names(given: Mapping[str, str], environ: Mapping[str, str]) -> set[st
 
     flags = Flags(context=given.get("--context"), url=given.get("--url"))
     try:
-        settings, _ = resolve(flags, environ, UserConfig().view(), ignore_missing_context=True)
-        return NameIndex().known(settings.keyring)
+        config = UserConfig(environ=environ).view()
+        settings, _ = resolve(flags, environ, config, ignore_missing_context=True)
+        return NameIndex(environ=environ).known(settings.keyring)
     except (IggyCliError, OSError):
         return set()  # a TAB never prints an error
 
 
-def _context_names() -> list[str]:
+def _context_names(environ: Mapping[str, str]) -> list[str]:
     """Context names from config.toml, read only when a context is being completed."""
     from iggy_cli.errors import IggyCliError
     from iggy_cli.state.config_file import UserConfig
 
     try:
-        return sorted(UserConfig().contexts())
+        return sorted(UserConfig(environ=environ).contexts())
     except (IggyCliError, OSError):
         return []
 

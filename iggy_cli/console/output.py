@@ -12,8 +12,9 @@ exactly (quoted when they hold a comma, quote or newline), as a program reading 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from iggy_cli.console.untrusted_text import json_text, shown
@@ -38,12 +39,23 @@ class Output:
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
         field: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        color: bool = True,
     ) -> None:
+        """`environ`: the run's environment, which rich reads on a terminal (NO_COLOR, COLUMNS,
+        TERM); `color` False is --no-color."""
         self.format = format
         self.quiet = quiet
         self.field = field
         self._stdout = stdout or sys.stdout
         self._stderr = stderr or sys.stderr
+        self._environ = environ
+        self._color = color
+
+    @property
+    def stdout(self) -> TextIO:
+        """The run's stdout, for text that is neither data nor a message (a shell script)."""
+        return self._stdout
 
     @property
     def json(self) -> bool:
@@ -160,8 +172,12 @@ class Output:
             # Text, never a str: rich would read `[bold red]` or `[link=...]` in a name as markup.
             cells = [Text(shown(str(cell))) for cell in row]
             table.add_row(*cells, style=URGENCY_STYLES.get(urgency or ""))
-        # rich leaves colour out where NO_COLOR is set (https://no-color.org).
-        Console(file=self._stdout).print(table)
+        # rich leaves colour out where NO_COLOR is set (https://no-color.org) in the environment
+        # it is given, and where --no-color says so.
+        environ = dict(os.environ if self._environ is None else self._environ)
+        Console(file=self._stdout, no_color=None if self._color else True, _environ=environ).print(
+            table
+        )
 
     def _plain_table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         rows = [[shown(str(cell)) for cell in row] for row in rows]

@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO, cast
+from typing import TextIO
 
 from iggy_cli.errors import BrokenPipe, OutputFailed
 
@@ -119,15 +119,15 @@ class QuietStderr:
 
 
 @contextmanager
-def guarded() -> Iterator[None]:
-    """sys.stdout and sys.stderr guarded for the length of the block."""
-    stdout, stderr = sys.stdout, sys.stderr
+def guarded(
+    stdout: TextIO | None, stderr: TextIO | None
+) -> Iterator[tuple[GuardedStdout, QuietStderr]]:
+    """The run's stdout and stderr guarded, for the length of the block; the process's own
+    sys.stdout and sys.stderr are left as they are."""
     guard_out, guard_err = GuardedStdout(stdout), QuietStderr(stderr)
-    sys.stdout, sys.stderr = cast(TextIO, guard_out), cast(TextIO, guard_err)
     try:
-        yield
+        yield guard_out, guard_err
     finally:
-        sys.stdout, sys.stderr = stdout, stderr
         # What could not be written is still in the stream's buffer, and Python would fail
         # to flush it at exit (a complaint on stderr, exit 120): send it nowhere instead.
         for guard, stream in ((guard_out, stdout), (guard_err, stderr)):

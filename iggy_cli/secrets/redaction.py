@@ -8,10 +8,10 @@ was asked to keep. Cutting such a text first would slice a token so that no rule
 piece, so masking always comes first.
 
 What is masked:
-- every secret registered with `remember` (raw tokens minted, read from a store or given by
-  IGGY_TOKEN/--token-stdin; JWTs; passwords from flags, environment, stdin, prompts and Iggy's
-  context files; anything read from the keyring), wherever it appears whole, once it is at least
-  `MIN_WHOLE` characters long;
+- every secret registered with `remember` in this run (raw tokens minted, read from a store or
+  given by IGGY_TOKEN/--token-stdin; JWTs; passwords from flags, environment, stdin, prompts and
+  Iggy's context files; anything read from the keyring), wherever it appears whole, once it is
+  at least `MIN_WHOLE` characters long;
 - every run of `FRAGMENT` (16) or more consecutive characters of a registered secret, so a
   server that echoes part of a secret, or a cut that slices one, leaks fewer than 16 characters;
 - the same secrets as they look escaped in JSON, in a Python repr (`b'Bearer eyJ...'` in a
@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
@@ -51,7 +53,7 @@ SECRET_KEYS = frozenset({"token", "password", "access_token", "refresh_token"})
 
 
 class Secrets:
-    """The secrets one process knows of, and the masking that follows from them."""
+    """The secrets one run knows of, and the masking that follows from them."""
 
     def __init__(self) -> None:
         self._whole: set[str] = set()
@@ -194,24 +196,43 @@ def _forms(secret: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-# The process's secrets: every layer registers what it learns, every printer masks with it.
-KNOWN = Secrets()
+# The secrets of the run in progress: app.run binds its own registry (World.secrets) for the
+# length of the run, so runs share nothing. A context variable rather than an argument, because
+# every layer that prints or raises (client, stores, app) masks with it. Code outside a run
+# (a unit test calling the client directly) uses `_OUTSIDE_A_RUN`.
+_OUTSIDE_A_RUN = Secrets()
+_CURRENT: ContextVar[Secrets] = ContextVar("iggy_cli_secrets")
+
+
+def current() -> Secrets:
+    """The registry of the run in progress."""
+    return _CURRENT.get(_OUTSIDE_A_RUN)
+
+
+@contextmanager
+def bound(secrets: Secrets) -> Iterator[Secrets]:
+    """Make `secrets` the registry every function below uses, for the length of the block."""
+    token = _CURRENT.set(secrets)
+    try:
+        yield secrets
+    finally:
+        _CURRENT.reset(token)
 
 
 def remember(secret: str | None) -> None:
-    KNOWN.remember(secret)
+    current().remember(secret)
 
 
 def remember_json(value: Any) -> None:
-    KNOWN.remember_json(value)
+    current().remember_json(value)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    return KNOWN.redact(text, secrets)
+    return current().redact(text, secrets)
 
 
 def shorten(text: str, limit: int, secrets: Iterable[str] = (), total: str = "") -> str:
-    return KNOWN.shorten(text, limit, secrets, total)
+    return current().shorten(text, limit, secrets, total)
 
 
 def mask_json(value: Any, secrets: Iterable[str] = ()) -> Any:

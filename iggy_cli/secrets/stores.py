@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
 from iggy_cli.errors import StorageError
@@ -193,9 +193,19 @@ class KeyringStore:
     done once per process.
     """
 
-    def __init__(self, timeout_s: float | None = None, backend: Any = None) -> None:
-        """`backend`: a python-keyring backend to use instead of discovering one (tests)."""
-        self._timeout_s = timeout_s if timeout_s is not None else _timeout_from_environment()
+    def __init__(
+        self,
+        timeout_s: float | None = None,
+        backend: Any = None,
+        discover: Callable[[], tuple[Any, str]] | None = None,
+    ) -> None:
+        """`backend`: a python-keyring backend to use instead of discovering one (tests).
+        `discover`: how to find one and say why (a run passes `discover_backend` of its own
+        environment); by default, from the process's environment."""
+        if timeout_s is None:
+            timeout_s = _timeout_from_environment(os.environ)
+        self._timeout_s = timeout_s
+        self._discover = discover or (lambda: discover_backend(os.environ))
         self._backend: Any = None
         self._items: SecretServiceItems | None = None
         self._reason = ""
@@ -248,7 +258,7 @@ class KeyringStore:
 
     def _keyring(self) -> Any:
         if self._backend is None:
-            self._backend, self._reason = self._bounded("open", _discover_backend)
+            self._backend, self._reason = self._bounded("open", self._discover)
             self._items = SecretServiceItems.of(self._backend)
         return self._backend
 
@@ -383,19 +393,57 @@ def label_for(service: str, username: str) -> str:
     return f"{username} @ {service}"
 
 
-def _discover_backend() -> tuple[Any, str]:
-    """The keyring backend and why it is the one: named by the user, or found by discovery."""
-    import keyring
-    import keyring.core
-
-    backend = keyring.get_keyring()
-    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+def discover_backend(environ: Mapping[str, str]) -> tuple[Any, str]:
+    """The keyring backend for a run's environment, and why it is the one, in python-keyring's
+    own order: named by PYTHON_KEYRING_BACKEND, else by keyringrc.cfg, else found by keyring's
+    discovery. The first two are read from `environ` here, so a run given its own environment
+    gets its own backend; a class with a `from_environ` constructor is given that environment
+    (PlaintextFileKeyring reads its file's path there)."""
+    if name := environ.get("PYTHON_KEYRING_BACKEND", "").strip():
         reason = "chosen by PYTHON_KEYRING_BACKEND"
-    elif keyring.core.load_config() is not None:
+        return _usable(_load_backend(name, environ), reason), reason
+    if configured := _configured_backend(environ):
         reason = "chosen in keyringrc.cfg"
+        return _usable(_load_backend(configured, environ), reason), reason
+    import keyring
+
+    reason = "found by keyring's discovery"
+    return _usable(keyring.get_keyring(), reason), reason
+
+
+def _load_backend(name: str, environ: Mapping[str, str]) -> Any:
+    """An instance of the backend class `module.Class`, as keyring.core.load_keyring makes one."""
+    import importlib
+
+    module, _, class_name = name.rpartition(".")
+    backend_class = getattr(importlib.import_module(module), class_name)
+    backend_class.priority  # noqa: B018  # as keyring does: raises if unusable here
+    from_environ = getattr(backend_class, "from_environ", None)
+    return from_environ(environ) if from_environ is not None else backend_class()
+
+
+def _configured_backend(environ: Mapping[str, str]) -> str | None:
+    """`default-keyring` of the keyringrc.cfg python-keyring reads for this environment."""
+    import configparser
+    import sys
+
+    if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):
+        # keyring.util.platform_ for these systems, but from the run's environment
+        base = environ.get("XDG_CONFIG_HOME") or os.path.join(
+            environ.get("HOME") or os.path.expanduser("~"), ".config"
+        )
+        path = os.path.join(base, "python_keyring", "keyringrc.cfg")
     else:
-        reason = "found by keyring's discovery"
-    return _usable(backend, reason), reason
+        from keyring.util import platform_
+
+        path = os.path.join(platform_.config_root(), "keyringrc.cfg")
+    config = configparser.RawConfigParser()
+    try:
+        config.read(path, encoding="utf-8")
+        name = config.get("backend", "default-keyring").strip()
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    return name or None
 
 
 def _usable(backend: Any, reason: str) -> Any:
@@ -438,12 +486,12 @@ def _probe(
         )
 
 
-def _timeout_from_environment() -> float:
+def _timeout_from_environment(environ: Mapping[str, str]) -> float:
     """For a store built without settings; a run's own comes from Settings.keyring_timeout_s,
     checked with every other setting before anything is sent."""
     from iggy_cli.settings import check_timeout
 
-    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    text = environ.get(TIMEOUT_VARIABLE, "").strip()
     # finite, > 0 and capped: inf overflowed Thread.join, nan waited for nothing
     return check_timeout(text, TIMEOUT_VARIABLE) if text else KEYRING_TIMEOUT_S
 

@@ -18,7 +18,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 from urllib.parse import quote
@@ -104,19 +104,23 @@ class IggyClient:
         verify_tls: bool = True,
         dialect: Knowledge | None = None,
         on_learned: Callable[[Knowledge], None] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
+        """`environ`: the run's environment, where the proxy and CA settings are read (None,
+        outside a run, is the process's)."""
         self.url = url.rstrip("/")
         self._timeout = timeout
         self._log = log
         self.dialect = dialect if dialect is not None else Knowledge()
         self._on_learned = on_learned
         # Only an https URL needs a TLS context: building one loads a CA bundle.
-        tls = _tls(verify_tls, ca_cert) if self.url.startswith("https://") else None
+        environ = os.environ if environ is None else environ
+        tls = _tls(verify_tls, ca_cert, environ) if self.url.startswith("https://") else None
         self._proxy: Proxy | None = None
         if transport is None:
             from iggy_cli.server.transport import Transport
 
-            self._proxy = _proxy_for(self.url)
+            self._proxy = _proxy_for(self.url, environ)
             transport = Transport(timeout, tls, self._proxy)
             if log is not None and self._proxy is not None:
                 log(f"* through the proxy {self._proxy.address} ({self._proxy.variable})")
@@ -546,23 +550,23 @@ class IggyClient:
         )
 
 
-def _tls(verify: bool, ca_cert: str | None) -> ssl.SSLContext:
+def _tls(verify: bool, ca_cert: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
     from iggy_cli.server.transport import tls_context
 
     try:
-        return tls_context(verify, ca_cert, os.environ)
+        return tls_context(verify, ca_cert, environ)
     except OSError as error:  # ssl.SSLError is one
         raise errors.UsageError(f"cannot use --ca-cert {ca_cert}: {error}") from None
 
 
-def _proxy_for(url: str) -> Proxy | None:
+def _proxy_for(url: str, environ: Mapping[str, str]) -> Proxy | None:
     """The proxy the environment names for `url`; a setting that cannot work is a usage error."""
     from iggy_cli.server.transport import ProxySettingError, proxy_for
 
     parsed = httpx.URL(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        return proxy_for(parsed.scheme, parsed.host, port, os.environ)
+        return proxy_for(parsed.scheme, parsed.host, port, environ)
     except ProxySettingError as error:
         raise errors.UsageError(
             str(error), hint=f"set {error.variable} to http://HOST:PORT, or unset it"

@@ -9,6 +9,8 @@ modification time, and a later read whose stamp still matches uses that.
 
 from __future__ import annotations
 
+import os
+
 from iggy_cli.errors import UsageError
 from iggy_cli.settings import ConfigView
 from iggy_cli.state import local_state
@@ -16,7 +18,7 @@ from iggy_cli.state.paths import config_file
 
 TYPE_CHECKING = False  # TAB completion reads through here and must not import typing
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 
@@ -34,12 +36,18 @@ class UserConfig:
         username = "admin"
     """
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, environ: Mapping[str, str] | None = None) -> None:
+        """`path`, or config.toml in the config folder of `environ` (a run's environment;
+        None, outside a run, is the process's)."""
         self._given_path = path
+        self._environ = environ
 
     @property
     def path(self) -> str:
-        return self._given_path or config_file("config.toml")
+        if self._given_path:
+            return self._given_path
+        environ = os.environ if self._environ is None else self._environ
+        return config_file("config.toml", environ)
 
     def server(self, address: str) -> dict[str, Any]:
         servers = self._read().get("servers", {})

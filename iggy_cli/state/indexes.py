@@ -6,13 +6,15 @@ written through local_state.
 
 from __future__ import annotations
 
+import os
+
 from iggy_cli.errors import StorageError
 from iggy_cli.state import local_state
 from iggy_cli.state.paths import data_file
 
 TYPE_CHECKING = False  # TAB completion reads the names index and must not import typing
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 
@@ -21,13 +23,18 @@ class JsonRecords:
 
     filename = ""
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, environ: Mapping[str, str] | None = None) -> None:
+        """`path`, or the file in the data folder of `environ` (a run's environment; None,
+        outside a run, is the process's)."""
         self._given_path = path
+        self._environ = environ
 
     @property
     def path(self) -> str:
         # Resolved on first use: most runs never read it.
-        return self._given_path or data_file(self.filename)
+        if self._given_path:
+            return self._given_path
+        return data_file(self.filename, os.environ if self._environ is None else self._environ)
 
     def _state(self) -> local_state.JsonState:
         return local_state.JsonState(self.path)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from iggy_cli.errors import NotFound, UsageError
 from iggy_cli.models import masked_repr
+from iggy_cli.state import paths
 
 ACTIVE_CONTEXT_FILE = ".active_context"
 CONTEXTS_FILE = "contexts.toml"
@@ -53,7 +54,7 @@ class ContextSecrets(NamedTuple):
 
 def contexts_file(environ: Any) -> str:
     """Where Iggy's CLI keeps its contexts: `$IGGY_HOME/contexts.toml`, else `~/.iggy/`."""
-    home = environ.get("IGGY_HOME") or os.path.join(os.path.expanduser("~"), ".iggy")
+    home = environ.get("IGGY_HOME") or os.path.join(paths.home(environ), ".iggy")
     return os.path.join(home, CONTEXTS_FILE)
 
 

@@ -433,7 +433,7 @@ class _Rotation:
 
     def _at(self, instant: datetime) -> str:
         now = self.ctx.now()
-        return f"{local_time(instant, self.ctx.settings.utc)} ({relative_words(instant, now)})"
+        return f"{local_time(instant, zone=self.ctx.zone)} ({relative_words(instant, now)})"
 
     # --- small helpers ----------------------------------------------------------------------
 

@@ -161,7 +161,7 @@ def stored_entry(ctx: AppContext, service: str, username: str) -> StoredEntry:
     if kind == "file" and ctx.store_factory is None:
         from iggy_cli.state.paths import token_file
 
-        return StoredEntry(kind, service, username, token_file())
+        return StoredEntry(kind, service, username, token_file(ctx.environ))
     return StoredEntry(kind, service, username)
 
 

@@ -1,7 +1,8 @@
 """A keyring backend whose writes fail or hang on cue, loaded by the CLI under test through
-PYTHON_KEYRING_BACKEND=cue_keyring.CueKeyring (tests put this folder on PYTHONPATH).
+PYTHON_KEYRING_BACKEND=cue_keyring.CueKeyring, built from the run's environment (tests put this
+folder on PYTHONPATH for the console script).
 
-CUE_KEYRING_WRITES says which writes of the process go wrong, by number, and how: "2=raise"
+CUE_KEYRING_WRITES says which writes of the run go wrong, by number, and how: "2=raise"
 makes the second `set_password` fail as a refusing keyring does, "1=hang" makes the first one
 block forever (as a keyring waiting on an unlock prompt nobody sees); several are separated by
 commas. Before hanging it creates the file named by CUE_KEYRING_MARK, so a test knows the
@@ -11,21 +12,18 @@ read back and deleted before anything is minted) is not counted: it always works
 
 from __future__ import annotations
 
-import os
 import threading
+from collections.abc import Mapping
 
 from keyring.errors import PasswordSetError
 
-from iggy_cli.secrets.plaintext_keyring import PlaintextFileKeyring
+from iggy_cli.secrets.plaintext_keyring import FILE_VARIABLE, PlaintextFileKeyring
 from iggy_cli.secrets.stores import PROBE_SERVICE
 
-_lock = threading.Lock()
-_writes = 0
 
-
-def _cues() -> dict[int, str]:
+def _cues(environ: Mapping[str, str]) -> dict[int, str]:
     cues = {}
-    for item in os.environ.get("CUE_KEYRING_WRITES", "").split(","):
+    for item in environ.get("CUE_KEYRING_WRITES", "").split(","):
         number, _, action = item.partition("=")
         if number.strip():
             cues[int(number)] = action.strip()
@@ -33,18 +31,29 @@ def _cues() -> dict[int, str]:
 
 
 class CueKeyring(PlaintextFileKeyring):
+    """Counts the writes of one run: the tool builds its backend once per run."""
+
+    def __init__(self, path: str | None = None, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(path)
+        self.environ: Mapping[str, str] = environ or {}
+        self._lock = threading.Lock()
+        self._writes = 0
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> CueKeyring:
+        return cls(environ.get(FILE_VARIABLE) or "", environ)
+
     def set_password(self, service: str, username: str, password: str) -> None:
-        global _writes
         if service == PROBE_SERVICE:
             super().set_password(service, username, password)
             return
-        with _lock:
-            _writes += 1
-            action = _cues().get(_writes)
+        with self._lock:
+            self._writes += 1
+            action = _cues(self.environ).get(self._writes)
         if action == "raise":
             raise PasswordSetError("the keyring refused the write (injected by the test)")
         if action == "hang":
-            mark = os.environ.get("CUE_KEYRING_MARK")
+            mark = self.environ.get("CUE_KEYRING_MARK")
             if mark:
                 with open(mark, "w") as file:
                     file.write(username)

@@ -6,7 +6,7 @@ The tool writes, reads back and deletes a throw-away entry (service `iggy-cli-pr
 mints anything; the faults below spare that probe unless they say otherwise, so they strike as
 a keyring that fails between the check and the real write does (locked meanwhile, disk filled).
 
-Some faults are steered by environment variables of the process under test:
+Some faults are steered by environment variables of the run under test:
 - FAULTY_KEYRING_ENTERED: a file created when a write has begun, so a test knows when to send
   a signal;
 - FAULTY_KEYRING_DELAY_S: how long a slow write takes (default 60 s).
@@ -18,28 +18,41 @@ import errno
 import os
 import threading
 import time
+from collections.abc import Mapping
+from typing import Self
 
 from keyring.errors import PasswordSetError
 
-from iggy_cli.secrets.plaintext_keyring import PlaintextFileKeyring
+from iggy_cli.secrets.plaintext_keyring import FILE_VARIABLE, PlaintextFileKeyring
 from iggy_cli.secrets.stores import PROBE_SERVICE
 
 
-def _entered() -> None:
-    marker = os.environ.get("FAULTY_KEYRING_ENTERED")
-    if marker:
-        with open(marker, "w") as file:
-            file.write(str(os.getpid()))
+class _Steered(PlaintextFileKeyring):
+    """Built by the tool from the run's environment, where the variables above are read."""
+
+    environ: Mapping[str, str] = {}
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
+        backend = cls(environ.get(FILE_VARIABLE) or "")
+        backend.environ = environ
+        return backend
+
+    def entered(self) -> None:
+        marker = self.environ.get("FAULTY_KEYRING_ENTERED")
+        if marker:
+            with open(marker, "w") as file:
+                file.write(str(os.getpid()))
 
 
-class _SparesTheProbe(PlaintextFileKeyring):
+class _SparesTheProbe(_Steered):
     """Writes go through `fail` except the tool's probe."""
 
     def set_password(self, service: str, username: str, password: str) -> None:
         if service == PROBE_SERVICE:
             super().set_password(service, username, password)
             return
-        _entered()
+        self.entered()
         self.fail(service, username, password)
 
     def fail(self, service: str, username: str, password: str) -> None:
@@ -80,7 +93,7 @@ class SlowKeyring(_SparesTheProbe):
     a test to send a signal while the tool is storing."""
 
     def fail(self, service: str, username: str, password: str) -> None:
-        time.sleep(float(os.environ.get("FAULTY_KEYRING_DELAY_S", "60")))
+        time.sleep(float(self.environ.get("FAULTY_KEYRING_DELAY_S", "60")))
         PlaintextFileKeyring.set_password(self, service, username, password)
 
 
@@ -103,12 +116,12 @@ class ForgetfulKeyring(PlaintextFileKeyring):
         return None
 
 
-class RaisesOnDemandKeyring(PlaintextFileKeyring):
+class RaisesOnDemandKeyring(_Steered):
     """Every call fails while the file named by FAULTY_KEYRING_BROKEN exists, and works
     otherwise: a keyring that breaks and mends while the tool runs."""
 
     def _check(self) -> None:
-        marker = os.environ.get("FAULTY_KEYRING_BROKEN")
+        marker = self.environ.get("FAULTY_KEYRING_BROKEN")
         if marker and os.path.exists(marker):
             raise PasswordSetError("the keyring is broken just now (injected by the test)")
 

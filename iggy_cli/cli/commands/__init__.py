@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-import typer
+import click
 
 if TYPE_CHECKING:
-    from iggy_cli.runtime import AppContext
+    from iggy_cli.runtime import AppContext, World
 
 
 class OutputFormat(StrEnum):
@@ -33,11 +33,25 @@ class ServerDialect(StrEnum):
     edge = "edge"
 
 
-def app_context(typer_ctx: typer.Context) -> AppContext:
+class Run:
+    """One run in progress, as click carries it from command to command (the root's `obj`):
+    its World (runtime.py) and, once the global options are read, its AppContext."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.app: AppContext | None = None
+        self.debug = world.environ.get("IGGY_DEBUG", "") not in ("", "0")
+
+
+def run_of(typer_ctx: click.Context) -> Run:
+    run = typer_ctx.find_root().obj
+    assert isinstance(run, Run)
+    return run
+
+
+def app_context(typer_ctx: click.Context) -> AppContext:
     """The run's AppContext, built from the global options (which arguments.py lets the user
     give after the command too)."""
-    from iggy_cli.runtime import AppContext
-
-    ctx = typer_ctx.find_root().obj
-    assert isinstance(ctx, AppContext)
+    ctx = run_of(typer_ctx).app
+    assert ctx is not None
     return ctx

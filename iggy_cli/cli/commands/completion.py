@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: typer would eval every annotation string again.
 
-import os
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from iggy_cli.cli.commands import app_context
+from iggy_cli.state import paths
 
 COMPLETION_HELP = "Print or install the TAB-completion script for bash, zsh or fish."
 
@@ -23,11 +24,11 @@ class Shell(StrEnum):
 ShellArg = Annotated[Shell, typer.Argument(help="bash, zsh or fish.", show_default=False)]
 
 
-def install_path(shell: Shell) -> Path:
-    """Where each shell looks for a user's completion scripts."""
-    home = Path.home()
-    data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
-    config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+def install_path(shell: Shell, environ: Mapping[str, str]) -> Path:
+    """Where each shell looks for a user's completion scripts (in the run's environment)."""
+    home = Path(paths.home(environ))
+    data = Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    config = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
     return {
         Shell.bash: data / "bash-completion" / "completions" / "iggy",
         Shell.zsh: home / ".zfunc" / "_iggy",
@@ -35,9 +36,9 @@ def install_path(shell: Shell) -> Path:
     }[shell]
 
 
-def bash_completion_script() -> Path | None:
+def bash_completion_script(environ: Mapping[str, str]) -> Path | None:
     """The bash-completion package's loader, where its packages put it, if installed."""
-    folders = os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share"
+    folders = environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share"
     candidates = [
         Path(folder) / "bash-completion" / "bash_completion" for folder in folders.split(":")
     ]
@@ -48,7 +49,7 @@ def bash_completion_script() -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
-def show(shell: ShellArg) -> None:
+def show(typer_ctx: typer.Context, shell: ShellArg) -> None:
     """Print the completion script for SHELL.
 
     \b
@@ -58,7 +59,7 @@ def show(shell: ShellArg) -> None:
     """
     from iggy_cli.cli.spec import script
 
-    typer.echo(script(shell.value), nl=False)
+    typer.echo(script(shell.value), file=app_context(typer_ctx).output.stdout, nl=False)
 
 
 def install(typer_ctx: typer.Context, shell: ShellArg) -> None:
@@ -72,7 +73,7 @@ def install(typer_ctx: typer.Context, shell: ShellArg) -> None:
     from iggy_cli.cli.spec import script
 
     ctx = app_context(typer_ctx)
-    path = install_path(shell)
+    path = install_path(shell, ctx.environ)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(script(shell.value))
     ctx.output.message(f"Wrote {path}.")
@@ -80,7 +81,7 @@ def install(typer_ctx: typer.Context, shell: ShellArg) -> None:
         ctx.output.message(
             "Make sure ~/.zshrc has: fpath+=~/.zfunc; autoload -Uz compinit; compinit"
         )
-    elif shell is Shell.bash and bash_completion_script() is None:
+    elif shell is Shell.bash and bash_completion_script(ctx.environ) is None:
         # That folder is read by the bash-completion package only; without it, nothing loads.
         ctx.output.message(
             "bash-completion is not installed here, so bash will not load it by itself: "

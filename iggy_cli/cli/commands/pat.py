@@ -68,7 +68,7 @@ def create(
         renamed_from = _hand_over(ctx.output, outcome)
     out = ctx.output
     name = outcome.minted.name  # the server's spelling: servers up to 0.4.140 rename
-    ends = expires(outcome.expires_at, ctx.now(), ctx.settings.utc)
+    ends = expires(outcome.expires_at, ctx.now(), zone=ctx.zone)
     if renamed_from is not None:
         out.message(f"The server renamed {renamed_from!r} to {name!r}, as Iggy up to 0.4.140 does.")
     if outcome.store_error is not None:
@@ -154,7 +154,7 @@ def list_(
         now = ctx.now()
         ctx.output.table(
             TOKEN_COLUMNS,
-            [token_row_cells(row, now, ctx.settings.utc) for row in rows],
+            [token_row_cells(row, now, zone=ctx.zone) for row in rows],
             [token_row_urgency(row, now) for row in rows],
         )
     if filtered and rows:
@@ -274,7 +274,7 @@ def login(
     access = (
         "the server does not say when its access token expires"
         if access_ends is None
-        else f"the access token {expires(access_ends, ctx.now(), ctx.settings.utc)}"
+        else f"the access token {expires(access_ends, ctx.now(), zone=ctx.zone)}"
     )
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as user {identity.user_id} with {label} "
@@ -408,7 +408,7 @@ def show(
     ctx.output.fields(
         [
             ("Name", token.name),
-            ("Expires", when(token.expiry_at, ctx.now(), settings.utc)),
+            ("Expires", when(token.expiry_at, ctx.now(), zone=ctx.zone)),
             ("Stored", stored),
             ("Keyring address", f"{settings.keyring} ({settings.keyring_origin})"),
         ]
@@ -471,7 +471,7 @@ def rotate(
         return
     if outcome.resumed is not None:
         ctx.output.message(f"Resumed an interrupted rotation of {name!r}: {_resumed(outcome)}.")
-    ends = expires(outcome.expires_at, ctx.now(), ctx.settings.utc)
+    ends = expires(outcome.expires_at, ctx.now(), zone=ctx.zone)
     if MINT_NEW in outcome.steps:
         ctx.output.message(
             f"Rotated {name!r}: a new secret is stored and {ends}; the old one no longer works."
@@ -484,12 +484,9 @@ def _print_token(ctx: "AppContext", token: str) -> None:
     """Print a token; if stdout cannot take it (closed, full), point stdout at /dev/null before
     saying so, or Python's flush at exit fails again on the same bytes (exit 120)."""
     import os
-    import sys
 
     try:
-        if sys.stdout is None:  # started with stdout closed (`>&-`): print would drop it
-            raise OSError(9, "stdout is closed")
-        ctx.output.value(token)
+        ctx.output.value(token)  # stdout is guarded: closed or full, it raises OutputFailed
     except (OSError, ValueError):
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)

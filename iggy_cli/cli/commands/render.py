@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from iggy_cli.expiry import iso_utc, local_time, relative_words, urgency
@@ -12,18 +12,23 @@ if TYPE_CHECKING:
     from iggy_cli.usecases.tokens import StoredEntry, TokenRow
 
 
-def expires(instant: Instant | None, now: datetime, utc: bool = False) -> str:
-    """'expires 2026-12-29 01:50:00 UTC (in 30 days)', or 'never expires'."""
+def expires(
+    instant: Instant | None, now: datetime, utc: bool = False, zone: tzinfo | None = None
+) -> str:
+    """'expires 2026-12-29 01:50:00 UTC (in 30 days)', or 'never expires'. `zone`: the run's
+    (AppContext.zone); None, the machine's."""
     if instant is None:
         return "never expires"
-    return f"expires {when(instant, now, utc)}"
+    return f"expires {when(instant, now, utc, zone)}"
 
 
-def when(instant: Instant | None, now: datetime, utc: bool = False) -> str:
+def when(
+    instant: Instant | None, now: datetime, utc: bool = False, zone: tzinfo | None = None
+) -> str:
     """'2026-12-29 01:50:00 UTC (in 30 days)', or 'never'."""
     if instant is None:
         return "never"
-    return f"{local_time(instant, utc)} ({relative_words(instant, now)})"
+    return f"{local_time(instant, utc, zone)} ({relative_words(instant, now)})"
 
 
 def token_row_json(row: TokenRow) -> dict[str, Any]:
@@ -36,11 +41,13 @@ def token_row_json(row: TokenRow) -> dict[str, Any]:
     }
 
 
-def token_row_cells(row: TokenRow, now: datetime, utc: bool = False) -> list[str]:
+def token_row_cells(
+    row: TokenRow, now: datetime, utc: bool = False, zone: tzinfo | None = None
+) -> list[str]:
     expiry_at = row.token.expiry_at_us
     return [
         row.token.name,
-        local_time(expiry_at, utc),
+        local_time(expiry_at, utc, zone),
         relative_words(expiry_at, now),
         "yes" if row.stored else "no",
     ]

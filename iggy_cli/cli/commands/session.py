@@ -48,7 +48,7 @@ def login(
         who = f"{outcome.username!r} ({who})"
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as {who}; the session "
-        f"{expires(outcome.expires_at, ctx.now(), ctx.settings.utc)}, "
+        f"{expires(outcome.expires_at, ctx.now(), zone=ctx.zone)}, "
         f"kept in {stored_words(outcome.stored_in)}."
     )
 

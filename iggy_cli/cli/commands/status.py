@@ -11,6 +11,8 @@ from iggy_cli.cli.commands.render import expires
 from iggy_cli.expiry import iso_utc
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from iggy_cli.usecases.status_report import StatusReport
 
 
@@ -34,12 +36,12 @@ def status(
     if ctx.output.emit(_as_json(report), primary=("usable",)):
         pass
     elif not ctx.output.quiet:
-        ctx.output.fields(_rows(report, ctx.now(), ctx.settings.utc))
+        ctx.output.fields(_rows(report, ctx.now(), ctx.zone))
     if report.failure is not None:
         raise report.failure
 
 
-def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
+def _rows(report: "StatusReport", now: Any, zone: "tzinfo | None") -> list[tuple[str, str]]:
     server = "answers" if report.reachable else f"not usable: {report.server_problem}"
     if report.credential_kind is None:
         credential = report.credential_problem or "none"
@@ -59,7 +61,9 @@ def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
     elif report.session_token_name is None:
         session = "a token given raw to `pat login` (its name is not known here)"
     elif report.session_expiry_known:
-        session = f"{report.session_token_name!r}, {expires(report.session_expires_at, now, utc)}"
+        session = (
+            f"{report.session_token_name!r}, {expires(report.session_expires_at, now, zone=zone)}"
+        )
     else:
         session = f"{report.session_token_name!r} (expiry unknown: not on the server or unchecked)"
     context = f"{report.context} (chosen by {origins['context']})" if report.context else "none"
@@ -70,7 +74,7 @@ def _rows(report: "StatusReport", now: Any, utc: bool) -> list[tuple[str, str]]:
         ("Store", f"{report.store_kind} ({report.store_chosen_by}): {store}"),
         ("Keyring", f"address {report.keyring_address} ({report.keyring_address_origin})"),
         ("Session", session),
-        ("Dialect", _dialect_words(report, utc)),
+        ("Dialect", _dialect_words(report, zone)),
         ("Version", _version_words(report)),
         *(
             (
@@ -90,7 +94,7 @@ def _version_words(report: "StatusReport") -> str:
     return "not known (a server tells it at GET /stats to a user with read_servers)"
 
 
-def _dialect_words(report: "StatusReport", utc: bool) -> str:
+def _dialect_words(report: "StatusReport", zone: "tzinfo | None") -> str:
     from datetime import datetime
 
     from iggy_cli.expiry import local_time
@@ -110,7 +114,7 @@ def _dialect_words(report: "StatusReport", utc: bool) -> str:
         learned = datetime.fromisoformat(dialect.learned_at or "")
     except ValueError:  # a servers.json edited by hand
         learned = None
-    when = f" (learned {local_time(learned, utc)})" if learned and learned.tzinfo else ""
+    when = f" (learned {local_time(learned, zone=zone)})" if learned and learned.tzinfo else ""
     return f"{known}, detected: {evidence_words(dialect.evidence)}{when}"
 
 
