@@ -6,6 +6,7 @@ part of a secret, or a cut may slice one, and either way fewer than 16 character
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 WINDOW = 16
@@ -27,12 +28,19 @@ def windows(secrets: Iterable[str]) -> set[str]:
 def leaked(text: str, pieces: set[str]) -> list[str]:
     """The pieces found in `text` (each at most once), in the order they appear."""
     found: list[str] = []
+    if not pieces:
+        return found
     lengths = sorted({len(piece) for piece in pieces})
+    # A piece can only sit inside a run of characters that pieces are made of, so only those
+    # runs are searched (a token's alphabet has no space: most of a message is skipped).
+    alphabet = "".join(sorted({char for piece in pieces for char in piece}))
+    runs = [run.group() for run in re.finditer(f"[{re.escape(alphabet)}]{{{lengths[0]},}}", text)]
     for length in lengths:
-        for start in range(len(text) - length + 1):
-            piece = text[start : start + length]
-            if piece in pieces and piece not in found:
-                found.append(piece)
+        for run in runs:
+            for start in range(len(run) - length + 1):
+                piece = run[start : start + length]
+                if piece in pieces and piece not in found:
+                    found.append(piece)
     return found
 
 
