@@ -187,8 +187,12 @@ def test_a_stored_token_and_the_session_work_with_both_tools(
     assert created.code == 0, created.stderr
     deploy = _one_item(secret_service, f"iggy:{address}", "deploy")
     assert rust("-n", "deploy", "pat", "list", "-l", "list").code == 0
+    # iggy-cli's login over a session of the Rust CLI: one item again, holding iggy-cli's.
+    assert rust.as_admin("login").code == 0
+    theirs = _one_item(secret_service, *session_at)
     assert os_cli("login", env=os_cli.as_admin()).code == 0
     ours = _one_item(secret_service, *session_at)
+    assert ours != theirs and not token_works(url, theirs)
     access_log.clear()
     assert rust("pat", "list", "-l", "list").code == 0
     assert access_log[0] == "POST /personal-access-tokens/login 200"
