@@ -32,7 +32,8 @@ from forwarding_proxy import forwarding_proxy
 from iggy_cli import errors
 from iggy_cli.sandbox.http_server import SandboxServer
 from iggy_cli.server.client import IggyClient
-from iggy_cli.server.transport import Proxy, ProxySettingError, Transport, proxy_for
+from iggy_cli.server.environment import Proxy, ProxySettingError, proxy_for
+from iggy_cli.server.transport import Transport
 
 DEADLINE = 2  # --timeout of the runs that must stop at their deadline
 BOUND = DEADLINE + 8  # generous: the machine is shared; what matters is minutes versus seconds

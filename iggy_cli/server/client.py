@@ -1,15 +1,15 @@
 """The thin Iggy HTTP client: one method per endpoint, typed results, errors from errors.py.
 
-The only module that imports httpx. Facts it relies on, from the Iggy source at tag
-server-0.8.0 (github.com/apache/iggy; the sandbox cites each in detail): create answers 200 with
-`{"token"}`, delete and logout answer 204 with no body (core/server/src/http/
+With transport.py, the only module that imports httpx. Facts it relies on, from the Iggy source
+at tag server-0.8.0 (github.com/apache/iggy; the sandbox cites each in detail): create answers
+200 with `{"token"}`, delete and logout answer 204 with no body (core/server/src/http/
 personal_access_tokens.rs, users.rs); `expiry` on create is in microseconds
 (core/common/src/utils/expiry.rs); a stable server answers a missing or bad bearer with 401 and
 an empty body (core/server/src/http/jwt/middleware.rs); error bodies are `{"id", "code",
 "reason", "field"}` (core/server/src/http/error.rs), but a proxy may answer with HTML or text.
 Redirects are never followed, so the bearer cannot travel to another host. Requests go through
-transport.py (httpcore, with the deadline, the size caps and the proxies), imported when a client
-is built; its failures become ServerUnavailable here.
+transport.py (httpcore, with the deadline and the size caps), imported when a client is built,
+to the proxy environment.py reads; its failures become ServerUnavailable here.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from iggy_cli.server.dialect import (
 if TYPE_CHECKING:
     import ssl
 
-    from iggy_cli.server.transport import Proxy
+    from iggy_cli.server.environment import Proxy
 
 # Error ids of the Iggy server (core/common/src/error/iggy_error.rs), by what they mean to us.
 _ERROR_CLASSES: dict[int, type[errors.IggyCliError]] = {
@@ -551,7 +551,7 @@ class IggyClient:
 
 
 def _tls(verify: bool, ca_cert: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
-    from iggy_cli.server.transport import tls_context
+    from iggy_cli.server.environment import tls_context
 
     try:
         return tls_context(verify, ca_cert, environ)
@@ -561,7 +561,7 @@ def _tls(verify: bool, ca_cert: str | None, environ: Mapping[str, str]) -> ssl.S
 
 def _proxy_for(url: str, environ: Mapping[str, str]) -> Proxy | None:
     """The proxy the environment names for `url`; a setting that cannot work is a usage error."""
-    from iggy_cli.server.transport import ProxySettingError, proxy_for
+    from iggy_cli.server.environment import ProxySettingError, proxy_for
 
     parsed = httpx.URL(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)

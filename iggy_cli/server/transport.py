@@ -15,9 +15,10 @@ without a limit, so a few KB of double gzip become gigabytes. So:
 
 Hand-written, and why: name resolution runs in a helper thread (`_resolve`), since
 getaddrinfo takes no timeout and httpcore's sync backend resolves inside
-`socket.create_connection`; the proxy variables are read by `proxy_for`, not by httpx, whose
-reading breaks on `NO_PROXY=[::1]` (httpx 0.28 takes the `:1]` for a port and refuses to
-build a client) and on any variable the request would not even use.
+`socket.create_connection`; a request is sent once more when a kept-alive connection turns out
+closed before any answer, if a repeat is harmless (httpcore sends nothing twice); a header
+value h11 would refuse is refused first, since h11's error quotes it and it may be a bearer.
+Which proxy and which CAs the environment names is environment.py's business.
 
 Failures are httpx's exceptions (a passed deadline is an `httpx.TimeoutException`), plus
 `AnswerTooLarge` and `NotTls`, which client.py turns into messages. After a failure,
@@ -33,13 +34,13 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import httpcore
 import httpx
+
+from iggy_cli.server.environment import Proxy, is_ip_literal
 
 # The largest answer read, headers included, and the largest once decoded. A full token list
 # (100 tokens, the server's limit per user, with 255-byte names) is under 40 KB; 4 MiB leaves
@@ -58,7 +59,6 @@ _NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "PACKE
 # quotes the value, and the value may be a bearer.
 _FIELD_NAME = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _FIELD_VALUE = re.compile(rb"[\t\x20-\x7e]*")
-_HOST = re.compile(r"[A-Za-z0-9._-]+")
 _STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-5][0-9][0-9])[ \r]")
 # Content codings undone here, as zlib's window bits; httpx decodes these same ones.
 _CODINGS = {
@@ -84,129 +84,6 @@ class ProxyRefused(httpx.ProxyError):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(f"the proxy answered the tunnel request with HTTP {status} {reason}")
         self.status = status
-
-
-class ProxySettingError(ValueError):
-    """A proxy variable this request would use does not name an http:// proxy."""
-
-    def __init__(self, variable: str, reason: str) -> None:
-        super().__init__(f"{variable} is not a proxy this tool can use: {reason}")
-        self.variable = variable
-
-
-@dataclass(frozen=True)
-class Proxy:
-    host: str
-    port: int
-    variable: str  # where it came from, for messages
-    # "Basic ..." from the user:password of the proxy URL: sent to the proxy, never beyond it.
-    authorization: str | None = field(default=None, repr=False)
-
-    @property
-    def address(self) -> str:
-        return _authority(self.host, self.port)
-
-
-def proxy_for(scheme: str, host: str, port: int, environ: Mapping[str, str]) -> Proxy | None:
-    """The proxy for one origin, from the environment as urllib.request reads it.
-
-    As urllib: a lower-case variable wins over its upper-case form, even when empty; NO_PROXY
-    is a comma-separated list of host names (`name` also matching its subdomains, `name:port`
-    only that port, an IPv6 address bare or in brackets), or `*`; and HTTP_PROXY is ignored
-    under CGI (REQUEST_METHOD set: "httpoxy"). As curl and httpx: ALL_PROXY serves a scheme
-    that has no variable of its own, and a value without a scheme is an http:// proxy.
-    Raises ProxySettingError for a value that cannot be used.
-    """
-    if _bypassed(host.lower(), port, _variable(environ, "no_proxy")[1]):
-        return None
-    for base in (f"{scheme}_proxy", "all_proxy"):
-        name, value = _variable(environ, base)
-        if value:
-            return _parse_proxy(name, value)
-    return None
-
-
-def _variable(environ: Mapping[str, str], base: str) -> tuple[str, str]:
-    upper = base.upper()
-    if base in environ:
-        return base, environ[base].strip()
-    if base == "http_proxy" and "REQUEST_METHOD" in environ:
-        return upper, ""
-    return upper, environ.get(upper, "").strip()
-
-
-def _bypassed(host: str, port: int, no_proxy: str) -> bool:
-    if no_proxy == "*":
-        return True
-    host = host.strip("[]")
-    for entry in no_proxy.lower().split(","):
-        name, entry_port = _no_proxy_entry(entry.strip().lstrip("."))
-        if not name or entry_port not in (None, port):
-            continue
-        if name == host or host.endswith("." + name):
-            return True
-    return False
-
-
-def _no_proxy_entry(entry: str) -> tuple[str, int | None]:
-    """(host, port or None) of one NO_PROXY entry: `name`, `name:port`, `::1`, `[::1]`,
-    `[::1]:port`."""
-    if entry.startswith("["):
-        inside, _, rest = entry[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-        return inside, int(port) if port.isdigit() else None
-    if entry.count(":") == 1:
-        name, _, port = entry.partition(":")
-        return name, int(port) if port.isdigit() else -1
-    return entry, None
-
-
-def _parse_proxy(variable: str, value: str) -> Proxy:
-    # Never quoted in a message: the value may hold the proxy's password.
-    text = value if "://" in value else f"http://{value}"
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        raise ProxySettingError(variable, "it is not a URL") from None
-    if parts.scheme.lower() != "http":
-        raise ProxySettingError(
-            variable, f"only http:// proxies are supported, not {parts.scheme}://"
-        )
-    host = parts.hostname or ""
-    if not (_HOST.fullmatch(host) or (":" in host and _is_ip_literal(host))):
-        raise ProxySettingError(variable, "it names no valid host")
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        raise ProxySettingError(variable, "the port must be a number from 1 to 65535")
-    authorization = None
-    if parts.username is not None:
-        import base64
-
-        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        authorization = "Basic " + base64.b64encode(credentials.encode()).decode("ascii")
-    return Proxy(host, port or 80, variable, authorization)
-
-
-def tls_context(verify: bool, ca_cert: str | None, environ: Mapping[str, str]) -> ssl.SSLContext:
-    """Verification on, against `ca_cert`, else SSL_CERT_FILE or SSL_CERT_DIR as httpx reads
-    them, else the CA bundle httpx itself trusts (certifi)."""
-    if not verify:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    if ca_cert is not None:
-        return ssl.create_default_context(cafile=ca_cert)
-    if environ.get("SSL_CERT_FILE"):
-        return ssl.create_default_context(cafile=environ["SSL_CERT_FILE"])
-    if environ.get("SSL_CERT_DIR"):
-        return ssl.create_default_context(capath=environ["SSL_CERT_DIR"])
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 class Transport(httpx.BaseTransport):
@@ -440,7 +317,7 @@ class _Stream(httpcore.NetworkStream):
 def _resolve(host: str, port: int, budget: _Budget) -> list[str]:
     """getaddrinfo within the deadline: it takes no timeout, so a slow resolver runs on in a
     daemon thread nobody waits for."""
-    if _is_ip_literal(host):
+    if is_ip_literal(host):
         return [host]
     found: list[str] = []
     failed: list[OSError] = []
@@ -544,20 +421,6 @@ def _check_headers(request: httpx.Request) -> None:
             raise httpx.LocalProtocolError(
                 f"the {shown} header holds characters HTTP does not allow"
             )
-
-
-def _is_ip_literal(host: str) -> bool:
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, host)
-        except OSError:
-            continue
-        return True
-    return False
-
-
-def _authority(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _size(count: int) -> str:
