@@ -347,9 +347,7 @@ def _run(
     except BrokenPipe:
         return BrokenPipe.exit_code  # quiet, as `head` users expect of any tool
     except IggyCliError as error:
-        errors.error(
-            redact(error.message), redact(error.hint) if error.hint else None, label=error.label
-        )
+        errors.error(error.message, error.hint, label=error.label)  # masked as it is printed
         return signals.exit_code() if isinstance(error, Interrupted) else error.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort) as stop:
         # Quiet, as a shell's own Ctrl-C is; typer already turns one inside a command into
@@ -364,10 +362,10 @@ def _run(
     except click.UsageError as error:
         # One line and a hint, like every other error, instead of click's usage block.
         where = error.ctx.command_path if error.ctx is not None else world.program
-        errors.error(redact(error.format_message()), hint=f"see `{where} --help`")
+        errors.error(error.format_message(), hint=f"see `{where} --help`")
         return error.exit_code
     except click.ClickException as error:
-        errors.error(redact(error.format_message()))
+        errors.error(error.format_message())
         return error.exit_code
     except Exception as error:
         if state.debug:

@@ -108,25 +108,32 @@ class Output:
     def message(self, text: str) -> None:
         """A human note on stderr: silent with -q and in the machine formats."""
         if not self.quiet and not self.machine:
-            print(shown(text), file=self._stderr, flush=True)
+            self._note(text)
 
     def warning(self, text: str) -> None:
-        print(f"warning: {shown(text)}", file=self._stderr, flush=True)
+        self._note(text, "warning: ")
 
     def notice(self, text: str) -> None:
         """Something surprising about this run's settings; shown in every format (stderr)
         unless -q, since a script is as likely to be surprised by it as a person."""
         if not self.quiet:
-            print(f"notice: {shown(text)}", file=self._stderr, flush=True)
+            self._note(text, "notice: ")
 
     def trace(self, text: str) -> None:
-        """A line of -v detail on stderr (already masked by the caller)."""
-        print(shown(text), file=self._stderr, flush=True)
+        """A line of -v detail on stderr."""
+        self._note(text)
 
     def error(self, text: str, hint: str | None = None, label: str = "error") -> None:
-        print(f"{label}: {shown(text)}", file=self._stderr, flush=True)
+        self._note(text, f"{label}: ")
         if hint:
-            print(f"hint: {shown(hint)}", file=self._stderr, flush=True)
+            self._note(hint, "hint: ")
+
+    def _note(self, text: str, label: str = "") -> None:
+        """One line on stderr, masked last: after escaping, and after whatever the caller did
+        to the text (collapsing, cutting), so the masker sees exactly what is printed."""
+        from iggy_cli.secrets.redaction import redact
+
+        print(label + redact(shown(text)), file=self._stderr, flush=True)
 
     def value(self, text: str) -> None:
         """One bare value on stdout (a raw token the user asked for, a line of -o plain)."""

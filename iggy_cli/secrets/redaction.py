@@ -14,8 +14,10 @@ What is masked:
   at least `MIN_WHOLE` characters long;
 - every run of `FRAGMENT` (16) or more consecutive characters of a registered secret, so a
   server that echoes part of a secret, or a cut that slices one, leaks fewer than 16 characters;
-- the same secrets as they look escaped in JSON, in a Python repr (`b'Bearer eyJ...'` in a
-  traceback) and percent-encoded;
+- the same secrets in every form a server or a library may echo them in (`_forms`): with
+  their whitespace collapsed (as an error snippet shows a body), escaped in JSON, HTML or a
+  Python repr (`b'Bearer eyJ...'` in a traceback), percent- or `+`-encoded in either hex
+  case, and inside base64 (a `Basic` credential);
 - the known shapes, registered or not: Iggy PATs (68 characters of base64) and JWTs.
 
 Why `MIN_WHOLE` is 8: a shorter secret, such as the sandbox's default password `iggy`, is also
@@ -32,7 +34,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 MIN_WHOLE = 8
@@ -180,20 +182,53 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _forms(secret: str) -> list[str]:
-    """A secret as it may appear in text: as is, JSON-escaped, in a str or bytes repr (as in a
-    traceback), percent-encoded."""
+    """A secret as it may appear in text: as is and with its whitespace runs collapsed (as an
+    error snippet shows a body), each also JSON-escaped, HTML-escaped and in a str repr; its
+    bytes in a bytes repr (as in a traceback), percent-encoded (either hex case, `%20` or
+    `+` for a space) and in base64 at each of the three alignments it can have inside a
+    longer encoded value (a `Basic` credential)."""
+    import html
+
     # A non-UTF-8 byte in an environment variable arrives as a lone surrogate: its bytes are
     # what a bytes repr or a percent-encoding shows.
     raw = secret.encode("utf-8", "surrogateescape")
-    forms = [
-        secret,
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        repr(secret)[1:-1],
-        repr(raw)[2:-1],
-        quote(raw, safe=""),
-    ]
+    forms: list[str] = []
+    for text in dict.fromkeys((secret, " ".join(secret.split()))):
+        escaped = html.escape(text)
+        forms += [
+            text,
+            json.dumps(text)[1:-1],
+            json.dumps(text, ensure_ascii=False)[1:-1],
+            repr(text)[1:-1],
+            escaped,
+            html.escape(text, quote=False),
+            escaped.replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),
+        ]
+    for encoded in (quote(raw, safe=""), quote_plus(raw, safe="")):
+        forms += [encoded, _LOWER_HEX.sub(lambda hit: hit.group().lower(), encoded)]
+    forms.append(repr(raw)[2:-1])
+    forms += _base64_forms(raw)
     return list(dict.fromkeys(forms))
+
+
+_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
+
+
+def _base64_forms(raw: bytes) -> list[str]:
+    """The base64 characters that depend on `raw` alone, wherever it starts in a longer
+    value: at an offset of 0, 1 or 2 bytes past a 3-byte boundary, standard and URL-safe.
+    The characters that mix in a neighbouring byte (and the padding) are left out."""
+    import base64
+
+    forms = []
+    for offset in range(3):
+        padded = b"\0" * offset + raw
+        first = -(-offset * 8 // 6)  # the first character made of the secret's bits only
+        last = (len(padded) * 8) // 6  # past the last character made of them only
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            forms.append(encode(padded).decode("ascii")[first:last])
+    return forms
+
 
 
 # The secrets of the run in progress: app.run binds its own registry (World.secrets) for the
