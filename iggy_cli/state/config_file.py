@@ -161,12 +161,22 @@ class UserConfig:
 def parse_config(path: str, data: bytes | None) -> dict[str, Any]:
     if data is None:
         return {}  # the usual case; spares importing tomllib
+    return parse_toml(path, data)
+
+
+def parse_toml(path: str, data: bytes) -> dict[str, Any]:
+    """A TOML document, or UsageError saying in one line why it cannot be read."""
+    why = local_state.damage(data, toml=True)
+    if why is not None:
+        raise UsageError(f"cannot read {path}: {why}")
     import tomllib
 
     try:
         return tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise UsageError(f"cannot read {path}: {error}") from None
+    except RecursionError:  # a nesting the bracket count above could not see
+        raise UsageError(f"cannot read {path}: it is nested too deeply") from None
 
 
 def read_config(path: str) -> dict[str, Any]:
@@ -175,7 +185,10 @@ def read_config(path: str) -> dict[str, Any]:
     if isinstance(kept, dict):
         return kept
     read_at = local_state.stamp(path)  # before reading: a write landing meanwhile is noticed
-    data = local_state.read_bytes(path)
+    try:
+        data = local_state.read_bytes(path)
+    except local_state.StateFileError as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
     if data is None:
         return {}
     document = parse_config(path, data)

@@ -36,17 +36,50 @@ FILE_MODE = 0o600
 _OPEN_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
+# What a kept file may be, at most: far beyond any real one (names of 100 tokens per user on
+# a few servers take kilobytes), and bounded so a damaged or planted file costs nothing.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_NESTING = 64
+
+
 class StateFileError(OSError):
     """A kept file cannot be used as it is (damaged, wrong kind, unsafe permissions)."""
 
 
 def read_bytes(path: str) -> bytes | None:
-    """The whole file, or None when there is none."""
+    """The whole file, or None when there is none; StateFileError past MAX_FILE_BYTES."""
     try:
         with open(path, "rb") as file:
-            return file.read()
+            data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return None
+    if len(data) > MAX_FILE_BYTES:
+        raise StateFileError(f"{path} is damaged: larger than {MAX_FILE_BYTES >> 20} MiB")
+    return data
+
+
+def damage(data: bytes, toml: bool = False) -> str | None:
+    """Why `data` is no file to parse, or None: nested deeper than MAX_NESTING (a parser
+    would recurse once per level) or larger than MAX_FILE_BYTES. Brackets inside strings
+    (and, in TOML, comments) do not count."""
+    if len(data) > MAX_FILE_BYTES:
+        return f"it is larger than {MAX_FILE_BYTES >> 20} MiB"
+    if data.count(b"[") + data.count(b"{") <= MAX_NESTING:
+        return None  # the usual case: too few brackets to nest that deep
+    import re
+
+    strings = _TOML_TEXT if toml else _JSON_TEXT
+    depth = 0
+    for bracket in re.sub(strings, b"", data).translate(None, _NOT_BRACKETS):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > MAX_NESTING:
+            return f"it is nested more than {MAX_NESTING} levels deep"
+    return None
+
+
+_JSON_TEXT = rb'"(?:[^"\\]|\\.)*"'
+_TOML_TEXT = rb'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*'
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 
 
 def ensure_folder(folder: str) -> None:
@@ -240,7 +273,12 @@ class JsonState:
             after = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False)
             if json.dumps(document, sort_keys=True) == before:
                 return None
-            return (after + "\n").encode("utf-8")
+            try:
+                return (after + "\n").encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate, which JSON carries and UTF-8 cannot
+                raise StateFileError(
+                    f"{self.path} was not written: it would hold text that is not Unicode"
+                ) from None
 
         companion = self.companion
 
@@ -259,12 +297,30 @@ class JsonState:
             return {}
         import json
 
-        try:
-            document = json.loads(data)
-        except ValueError:
-            document = None
+        why = damage(data)
+        document = None
+        if why is None:
+            try:
+                document = json.loads(data)
+            except (ValueError, RecursionError):
+                why = "not a JSON object"
+        # only a \\uD800-\\uDFFF escape can make one: checked only where one may be
+        if isinstance(document, dict) and b"\\ud" in data.lower() and not _unicode(document):
+            why, document = "it holds text that is not Unicode", None
         if isinstance(document, dict):
             return document
         if self.strict:
-            raise StateFileError(f"{self.path} is damaged: not a JSON object")
+            raise StateFileError(f"{self.path} is damaged: {why or 'not a JSON object'}")
         return {}
+
+
+def _unicode(document: dict[str, Any]) -> bool:
+    """Whether every string in a parsed document is Unicode: JSON can carry a lone surrogate
+    (`"\\udc80"`), which no UTF-8 file can hold, so writing it back would fail."""
+    import json
+
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -50,7 +50,9 @@ def home(environ: Mapping[str, str]) -> str:
 def _xdg(environ: Mapping[str, str], variable: str, fallback: str) -> str | None:
     if sys.platform in ("darwin", "win32"):
         return None
-    base = environ.get(variable, "").strip() or os.path.join(home(environ), fallback)
+    base = environ.get(variable, "").strip()
+    if not os.path.isabs(base):  # the XDG spec: a relative path is invalid, and ignored
+        base = os.path.join(home(environ), fallback)
     return os.path.join(base, APP_NAME)
 
 

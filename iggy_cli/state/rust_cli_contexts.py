@@ -60,15 +60,17 @@ def contexts_file(environ: Any) -> str:
 
 def read_contexts(path: str) -> dict[str, dict[str, Any]]:
     """Every table of Iggy's contexts file, checked as the Rust CLI deserialises it."""
-    import tomllib
+    from iggy_cli.state.config_file import parse_toml
+    from iggy_cli.state.local_state import MAX_FILE_BYTES
 
     try:
         with open(path, "rb") as file:
-            document = tomllib.load(file)
+            data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise NotFound(f"no contexts file at {path}", hint="point at one with --file") from None
-    except (OSError, ValueError) as error:  # TOMLDecodeError and UnicodeDecodeError included
+    except OSError as error:
         raise UsageError(f"cannot read {path}: {error}") from None
+    document = parse_toml(path, data)  # bounded: size and nesting
     tables: dict[str, dict[str, Any]] = {}
     for name, table in document.items():
         if not isinstance(table, dict):
