@@ -11,13 +11,14 @@
     ├── NotFound (5)
     ├── ServerUnavailable (6)           unreachable, timed out, or not answering as Iggy does
     │   ├── ServerBusy                  503 with Retry-After for longer than --timeout allows
-    │   └── AnswerLost                  a 2xx answer broke off or was garbled: the server acted
+    │   └── AnswerLost                  sent, but no usable answer came back: outcome unknown
     ├── StorageError (7)                the keyring (or other store) failed, or would replace
     │                                   another user's stored copy
     │   ├── TokenNotStored              minted on the server, but could not be stored
     │   └── TokenNotDelivered           neither stored nor shown, so deleted on the server
     ├── TokensNeedAttention (8)         pat list --expiring-within/--expired found some
-    ├── OutcomeUnknown (9)              a create the server may still carry out (edge's 57)
+    ├── OutcomeUnknown (9)              a create the server may have carried out, its secret
+    │                                   never received (edge's 57, or an answer lost)
     ├── OutputFailed (10)               stdout closed, full or failing
     │   └── BrokenPipe (141)            stdout's reader went away: the run ends quietly
     └── Interrupted (130)               Ctrl-C (129 SIGHUP, 143 SIGTERM) or a declined prompt
@@ -84,8 +85,14 @@ class ServerBusy(ServerUnavailable):
 
 
 class AnswerLost(ServerUnavailable):
-    """The server had begun a 2xx answer when it broke off (the deadline, a garbled header,
-    the size cap): what it was asked to do is done, but its answer never arrived whole."""
+    """The request was sent, and no usable answer came back: the deadline passed, the
+    connection was reset or closed, or the answer was garbled, cut short or not the answer.
+    Whether the server carried the request out is unknown: a create or a delete is checked
+    against the server's list, never retried blindly. `why` says how the answer was lost."""
+
+    def __init__(self, message: str, why: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.why = why
 
 
 class StorageError(IggyCliError):
@@ -108,8 +115,8 @@ class TokensNeedAttention(IggyCliError):
 
 
 class OutcomeUnknown(IggyCliError):
-    """The server answered a create with "not committed, may still commit" (edge, 503 id 57):
-    a token may exist whose secret never arrived."""
+    """A create the server may have carried out, whose secret never arrived: it answered "not
+    committed, may still commit" (edge, 503 id 57), or its answer was lost (AnswerLost)."""
 
     exit_code = 9
 

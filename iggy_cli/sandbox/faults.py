@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-LoseMode = Literal["close", "hold"]
+LoseMode = Literal["close", "hold", "reset", "garbled", "not-json", "cut-body", "many-headers"]
 Body = bytes | str
 
 
@@ -47,9 +47,16 @@ class CannedAnswer:
 
 @dataclass(frozen=True, slots=True)
 class LostAnswer:
-    """Carry the request out, then send nothing: close the connection at once ("close"), or
-    keep it open without a byte until the client closes it, the server stops, or `hold_s`
-    passes ("hold")."""
+    """Carry the request out, then lose its answer, each way a real answer gets lost:
+    - "close": close the connection without a byte;
+    - "hold": send nothing until the client closes the connection, the server stops, or
+      `hold_s` passes (the client's deadline ends it);
+    - "reset": abort the connection (a TCP reset) without a byte;
+    - "garbled": a first line that is not HTTP at all;
+    - "not-json": `200 OK` with a body that is not the answer (a proxy's page);
+    - "cut-body": the real status and headers, then only part of the body, then close;
+    - "many-headers": the real answer behind 150 extra header lines (more than a client such
+      as Python's http.client reads)."""
 
     mode: LoseMode
     hold_s: float

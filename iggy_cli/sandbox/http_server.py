@@ -33,6 +33,7 @@ import select
 import socket
 import socketserver
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -41,6 +42,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -110,6 +112,31 @@ def _json(status: int, payload: object) -> _Response:
 
 def _text(status: int, text: str) -> _Response:
     return _Response(status, text.encode(), _TEXT)
+
+
+def _mangled(mode: str, response: _Response) -> bytes:
+    """The bytes a LostAnswer of `mode` sends instead of `response` (see faults.LostAnswer)."""
+    if mode == "garbled":
+        return b"garbage, not http\r\n\r\n"
+    if mode == "not-json":
+        body = b"<html><body>Accepted</body></html>"
+        return (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+            + b"Content-Length: %d\r\n\r\n" % len(body)
+            + body
+        )
+    head = [f"HTTP/1.1 {response.status} {HTTPStatus(response.status).phrase}"]
+    if response.content_type is not None:
+        head.append(f"Content-Type: {response.content_type}")
+    head += [f"{name}: {value}" for name, value in response.headers]
+    body = response.body
+    if mode == "cut-body":
+        head.append(f"Content-Length: {len(body) + 200}")  # promised, never all sent
+        body = body[: len(body) // 2]
+    else:  # many-headers
+        head += [f"X-Filler-{index}: {index}" for index in range(150)]
+        head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
 
 def _error_body(error: ApiError) -> _Response:
@@ -434,7 +461,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = _Response(500)
         if fault is not None and isinstance(fault.action, LostAnswer):
             self._log(path, response.status, " (answer lost)")
-            self._lose(fault.action)
+            self._lose(fault.action, response)
             return
         self._log(path, response.status)  # before replying, so the log never lags behind
         self._send(response)
@@ -458,12 +485,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    def _lose(self, lost: LostAnswer) -> None:
+    def _lose(self, lost: LostAnswer, response: _Response) -> None:
         self.close_connection = True
         if lost.mode == "close":
             return  # the connection is closed without a byte of the answer
+        if lost.mode == "hold":
+            self._hold(lost.hold_s)
+            return
+        if lost.mode == "reset":
+            self.server.reset_on_close(self.connection)
+            return
+        self.wfile.write(_mangled(lost.mode, response))
+        self.wfile.flush()
+
+    def _hold(self, hold_s: float) -> None:
         connection = self.connection
-        deadline = time.monotonic() + lost.hold_s
+        deadline = time.monotonic() + hold_s
         while not self.server.stopping.is_set() and time.monotonic() < deadline:
             readable, _, _ = select.select([connection], [], [], 0.05)
             if not readable:
@@ -523,6 +560,7 @@ class _HttpServer(ThreadingHTTPServer):
         self.idle_timeout_s = idle_timeout_s
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
+        self._resets: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -551,8 +589,21 @@ class _HttpServer(ThreadingHTTPServer):
             with contextlib.suppress(OSError):
                 wrapped.close()
 
+    def reset_on_close(self, connection: socket.socket) -> None:
+        """Close `connection` with a TCP reset instead of a FIN (SO_LINGER with a zero
+        timeout, and no shutdown first, which would send the FIN)."""
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with self._connections_lock:
+            self._resets.add(connection)
+
     def shutdown_request(self, request: Any) -> None:
         self._untrack(request)
+        with self._connections_lock:
+            reset = request in self._resets
+            self._resets.discard(request)
+        if reset:
+            self.close_request(request)
+            return
         super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -682,9 +733,10 @@ class SandboxServer:
         """Carry out the next `count` requests matching `method` ("*" for any) and `path` (an
         fnmatch pattern over the path as sent, e.g. "/personal-access-tokens*"), then lose
         their answers: "close" closes the connection without a byte; "hold" sends nothing
-        until the client closes the connection (it gave up), the server stops, or `hold_s`.
-        The first `skip` matching requests are answered as usual (the second create of a
-        run: `skip=1`)."""
+        until the client closes the connection (it gave up), the server stops, or `hold_s`;
+        the other modes send a reset, garbage, a page that is not the answer, a cut body or
+        too many headers (faults.LostAnswer). The first `skip` matching requests are
+        answered as usual (the second create of a run: `skip=1`)."""
         lost = LostAnswer(mode, hold_s)
         return self._app.faults.arm(Fault(method, path, lost, count, skip))
 

@@ -79,6 +79,15 @@ _NOT_IGGY_HINT = "check --url: it must point at the Iggy HTTP API"
 # "asserts nothing was committed", so any request may be sent again; 57 TransientNotCommitted
 # has an unknown outcome (core/server/src/auth.rs), so only an idempotent one may.
 NOT_COMMITTED, NOT_ACCEPTED = 57, 58
+# Failures that happen before a request can have reached the server; after any other, it
+# may have been carried out with its answer lost (errors.AnswerLost).
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.PoolTimeout,
+)
 # The shortest wait between two tries, whatever Retry-After says (0 would spin).
 _MIN_RETRY_WAIT_S = 0.1
 # "always": idempotent, sent again after any busy answer; "not-accepted": only after 58.
@@ -209,7 +218,8 @@ class IggyClient:
         """Mint a token; `expiry_us` is a lifetime in microseconds, NEVER_EXPIRES_US or
         SERVER_DEFAULT_US, sent in the server's unit (UsageError, before anything is sent,
         for what it cannot express). The MintedToken carries the name the server created.
-        OutcomeUnknown: the server answered "not committed" (57), so the token may exist."""
+        OutcomeUnknown: the server answered "not committed" (57), so the token may exist;
+        AnswerLost: no usable answer came back (the token may exist too)."""
         check_name(name, self.dialect.renames)
         in_seconds = self.dialect.expiry_in_seconds
         if in_seconds is None:
@@ -222,10 +232,13 @@ class IggyClient:
                 f"{self.url} did not confirm creating {name!r} (HTTP 503, error 57: not "
                 "committed, may still commit)"
             )
-        payload = self._json(self._checked(response))
+        payload = _json_or_none(self._checked(response))
         token = payload.get("token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
-            raise self._unexpected("the new token")
+            # The server said yes, so the token exists; only its secret is missing.
+            kind = response.headers.get("content-type", "no content type")
+            why = f"HTTP {response.status_code} without the new token ({kind})"
+            raise errors.AnswerLost(f"{self.url} sent no usable answer: {why}", why=why)
         created = self._created_name(name)
         return MintedToken(name=created, token=token, requested_name=name)
 
@@ -446,25 +459,23 @@ class IggyClient:
         except httpx.TransportError as error:
             failure = self._transport_failure(error)
             status = request.extensions.get(ANSWER_STATUS)
-            if isinstance(status, int) and 200 <= status < 300:
-                # The server had begun to say yes: what it did stands, its answer is lost.
-                raise errors.AnswerLost(failure.message, hint=failure.hint) from None
+            if isinstance(failure, errors.AnswerLost) and isinstance(status, int):
+                # The server had begun to answer: with a 2xx, what it did stands.
+                failure.why += f", after it began to answer HTTP {status}"
             raise failure from None
         if self._log is not None:
             self._log_exchange(response, time.monotonic() - started)
         return response
 
     def _transport_failure(self, error: httpx.TransportError) -> errors.IggyCliError:
-        from iggy_cli.server.transport import AnswerTooLarge, NotTls, ProxyRefused
+        from iggy_cli.server.transport import NotTls, ProxyRefused
 
         via = f" through the proxy {self._proxy.address}" if self._proxy else ""
         unreachable = "is the server running? Check --url or IGGY_URL"
         if self._proxy is not None:
             unreachable = f"check the proxy in {self._proxy.variable}, or bypass it with NO_PROXY"
-        if isinstance(error, AnswerTooLarge):
-            return errors.ServerUnavailable(
-                f"{self.url} sent {error}; the rest was not read", hint=_NOT_IGGY_HINT
-            )
+        if not isinstance(error, _NOT_SENT):
+            return self._answer_lost(error, via)
         if isinstance(error, httpx.TimeoutException):
             return errors.ServerUnavailable(
                 f"{self.url} did not answer within {self._timeout:g} s{via}",
@@ -484,6 +495,29 @@ class IggyClient:
             )
         return errors.ServerUnavailable(
             f"cannot reach {self.url}{via}: {_transport_reason(error)}", hint=unreachable
+        )
+
+    def _answer_lost(self, error: httpx.TransportError, via: str) -> errors.AnswerLost:
+        """A failure after the request may have gone out: the server may have acted on it."""
+        from iggy_cli.server.transport import AnswerTooLarge
+
+        if isinstance(error, httpx.TimeoutException):
+            return errors.AnswerLost(
+                f"{self.url} did not answer within {self._timeout:g} s{via}",
+                why=f"no answer within {self._timeout:g} s",
+                hint="check the server, or allow more time with --timeout SECONDS",
+            )
+        if isinstance(error, AnswerTooLarge):
+            return errors.AnswerLost(
+                f"{self.url} sent {error}; the rest was not read",
+                why=f"it sent {error}",
+                hint=_NOT_IGGY_HINT,
+            )
+        why = shorten(_transport_reason(error), _SNIPPET_CHARS)
+        return errors.AnswerLost(
+            f"{self.url}{via} sent no usable answer: {why}",
+            why=why,
+            hint="try again; if it keeps happening, check the server (and any proxy on the way)",
         )
 
     def _proxy_wants_credentials(self) -> errors.IggyCliError:

@@ -13,7 +13,6 @@ from iggy_cli.errors import (
     Interrupted,
     NotFound,
     OutcomeUnknown,
-    ServerUnavailable,
     StorageError,
     TokenExpired,
     UsageError,
@@ -70,10 +69,10 @@ def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None)
 
     try:
         return client.create_token(name, expiry.microseconds)
-    except AnswerLost as lost:
-        raise _withdraw(client, name, lost) from None
     except OutcomeUnknown as unknown:
         cause = unknown.message
+    except AnswerLost as lost:
+        cause = f"{client.url} sent no usable answer to creating {name!r} ({lost.why})"
     except KeyboardInterrupt:
         raise Interrupted(
             f"interrupted ({signals.describe()}) while the server was creating token "
@@ -82,6 +81,15 @@ def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None)
             or f"check with `iggy pat list`; if it is there, `iggy pat delete {name}` removes "
             "it (its secret never arrived)",
         ) from None
+    raise unknown_outcome(client, name, cause, hint)
+
+
+def unknown_outcome(
+    client: IggyClient, name: str, cause: str, hint: str | None = None
+) -> OutcomeUnknown:
+    """What a create with no usable answer did, as far as the server's list tells: `cause`
+    says why the answer is missing; the error says whether NAME exists now, and what to do
+    (`hint` replaces the advice when the caller has better, as `iggy login` does)."""
     import shlex
 
     spellings = (name, normalize_name(name)) if client.dialect.renames else (name,)
@@ -89,48 +97,44 @@ def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None)
     try:
         on_server = {token.name for token in client.list_tokens()}
     except IggyCliError as error:
-        raise OutcomeUnknown(
+        return OutcomeUnknown(
             f"{cause}; whether it exists could not be checked ({error.message}), and its "
             "secret was not received",
-            hint=f"see `iggy pat list`: if {name!r} is there, `{delete}` and create it again",
-        ) from None
+            hint=hint
+            or f"see `iggy pat list`: if {name!r} is there, `{delete}` and create it again",
+        )
     found = next((spelling for spelling in spellings if spelling in on_server), None)
     if found is not None:
-        raise OutcomeUnknown(
+        return OutcomeUnknown(
             f"{cause}: a token named {found!r} now exists on the server, but its secret was "
             "not received",
-            hint=f"delete it (`{delete}`) and create it again",
+            hint=hint or f"delete it (`{delete}`) and create it again",
         )
-    raise OutcomeUnknown(
+    return OutcomeUnknown(
         f"{cause}: no token named {name!r} exists yet, but it may still appear, without its secret",
-        hint=f"see `iggy pat list` in a moment: if it is there, `{delete}`; then create it again",
+        hint=hint
+        or f"see `iggy pat list` in a moment: if it is there, `{delete}`; then create it again",
     )
 
 
-def _withdraw(client: IggyClient, name: str, lost: AnswerLost) -> IggyCliError:
-    """Delete the token a create made when its answer was lost; the error says what became of it."""
-    import shlex
-
-    spellings = (name, normalize_name(name)) if client.dialect.renames else (name,)
-    begun = f"the server had begun to confirm creating {name!r}"
+def deleted_after_all(client: IggyClient, name: str, lost: AnswerLost) -> None:
+    """A delete of `name` whose answer was lost: fine if the server no longer lists it;
+    otherwise the error says what is known."""
     try:
         on_server = {token.name for token in client.list_tokens()}
-        found = next((spelling for spelling in spellings if spelling in on_server), None)
-        if found is None:
-            return lost  # the server kept nothing after all
-        client.delete_token(found)
-    except (IggyCliError, KeyboardInterrupt) as error:
-        why = error.message if isinstance(error, IggyCliError) else "interrupted"
-        return OutcomeUnknown(
-            f"{lost.message}; {begun}, but the token could not be deleted again ({why}), and "
-            "its secret never arrived",
-            hint=f"see `iggy pat list`: if {name!r} is there, `iggy pat delete "
-            f"{shlex.quote(name)}`, then create it again",
+    except IggyCliError as error:
+        raise OutcomeUnknown(
+            f"{client.url} sent no usable answer to deleting {name!r} ({lost.why}), and whether "
+            f"it is gone could not be checked ({error.message})",
+            hint="see `iggy pat list`",
+        ) from None
+    if name in on_server:
+        raise AnswerLost(
+            f"{client.url} sent no usable answer to deleting {name!r} ({lost.why}), and it "
+            "still lists the token",
+            why=lost.why,
+            hint=f"try again: `iggy pat delete {name}`",
         )
-    return ServerUnavailable(
-        f"{lost.message}; {begun}, so the token was deleted again (its secret never arrived)",
-        hint=lost.hint,
-    )
 
 
 def spelling_on_server(client: IggyClient, name: str, on_server: set[str]) -> str:

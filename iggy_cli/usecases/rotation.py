@@ -50,6 +50,7 @@ from iggy_cli.usecases.common import (
     check_for_server,
     check_token_name,
     expires_at,
+    mint,
     signed_in,
     spelling_on_server,
 )
@@ -293,10 +294,11 @@ class _Rotation:
         assert self.entry is not None
         lifetime = rp.lifetime(self.entry, us_from_datetime(self.ctx.now()), self.name)
         try:
-            minted = self.client.create_token(self.name, lifetime.microseconds)
+            # An answer lost here (mint says so, exit 9) leaves a new NAME whose secret never
+            # arrived; running the rotation again deletes it (the stored copy is the stand-in)
+            # and mints another.
+            minted = mint(self.client, self.name, lifetime)
         except IggyCliError as error:
-            # An answer lost here leaves a new NAME whose secret never arrived; running the
-            # rotation again deletes it (the stored copy is the stand-in) and mints another.
             raise self._failed(
                 "minting the new token", error, self._holds(), self._run_again()
             ) from None

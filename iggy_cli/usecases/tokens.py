@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from iggy_cli.errors import (
+    AnswerLost,
     IggyCliError,
     Interrupted,
     NotFound,
@@ -37,6 +38,7 @@ from iggy_cli.usecases.common import (
     ANY_NAME_BYTES,
     check_for_server,
     check_token_name,
+    deleted_after_all,
     expires_at,
     mint,
     signed_in,
@@ -292,7 +294,15 @@ def delete_tokens(
                     spellings = list(dict.fromkeys((name, client.delete_token(name))))
                     deleted = True
                 except NotFound:
-                    pass  # gone since the list (the server's cleaner, another run)
+                    # Listed a moment ago, gone now: this run's own DELETE, sent again by the
+                    # transport after its answer was lost on a kept-alive connection, or
+                    # another run. The server says it no longer exists, which is what was asked.
+                    deleted = True
+                except AnswerLost as lost:
+                    spelled = spelling_on_server(client, name, on_server)
+                    deleted_after_all(client, spelled, lost)
+                    spellings = list(dict.fromkeys((name, spelled)))
+                    deleted = True
             yield _delete_copies(ctx, name, spellings, deleted, identity.user_id)
 
 

@@ -1,0 +1,119 @@
+"""A request the server carried out whose answer never arrived usably is an unknown outcome,
+never "cannot reach the server": the sandbox creates (or deletes) the token, then loses the
+answer each way a real one gets lost (sandbox faults.LostAnswer): past the deadline, garbled,
+a page that is not the answer, a body cut short, more headers than a client reads, a reset.
+
+A lost create says the token may exist, after asking the server's list (exit 9), and its advice
+works; a lost delete is checked the same way, not guessed."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Cli, server_tokens, token_works
+from leaks import assert_no_secret_in
+
+from iggy_cli.sandbox.http_server import SandboxServer
+
+TOKENS = "/personal-access-tokens"
+# mode -> extra flags: a held answer ends at the client's deadline
+MODES = {
+    "hold": ("--timeout", "1"),
+    "reset": (),
+    "garbled": (),
+    "not-json": (),
+    "cut-body": (),
+    "many-headers": (),
+}
+NEVER_SAID = ("cannot reach", "is the server running", "Traceback", "this is a bug")
+
+
+def service(sandbox: SandboxServer) -> str:
+    return "iggy:" + sandbox.url.removeprefix("http://")
+
+
+def lines(stderr: str) -> list[str]:
+    for words in NEVER_SAID:
+        assert words not in stderr, stderr
+    return stderr.splitlines()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_create_whose_answer_is_lost_says_the_token_may_exist(
+    cli: Cli, sandbox: SandboxServer, mode: str
+) -> None:
+    sandbox.lose_answer("POST", TOKENS, mode=mode)  # type: ignore[arg-type]
+    result = cli(*MODES[mode], "pat", "create", "deploy", "1d", env=cli.as_admin())
+    assert result.code == 9, result.stderr
+    first, hint = lines(result.stderr)
+    assert first.startswith(f"error: {sandbox.url} sent no usable answer to creating 'deploy' ("), (
+        first
+    )
+    assert first.endswith(
+        "): a token named 'deploy' now exists on the server, but its secret was not received"
+    ), first
+    assert hint == "hint: delete it (`iggy pat delete deploy`) and create it again"
+    assert result.stdout == "" and cli.keyring() == {}
+    assert list(server_tokens(sandbox.url)) == ["deploy"]
+    # the advice, followed
+    assert cli("pat", "delete", "deploy", "--yes", env=cli.as_admin()).code == 0
+    again = cli("pat", "create", "deploy", "1d", env=cli.as_admin())
+    assert again.code == 0, again.stderr
+    assert token_works(sandbox.url, cli.keyring()[service(sandbox)]["deploy"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_login_whose_session_create_is_lost_says_so(
+    cli: Cli, sandbox: SandboxServer, mode: str
+) -> None:
+    sandbox.lose_answer("POST", TOKENS, mode=mode)  # type: ignore[arg-type]
+    result = cli(*MODES[mode], "login", env=cli.as_admin())
+    assert result.code == 9, result.stderr
+    first, hint = lines(result.stderr)
+    assert first.startswith(
+        f"error: {sandbox.url} sent no usable answer to creating 'iggy-cli-session' ("
+    ), first
+    assert hint == "hint: run `iggy login` again: it replaces any session token it finds"
+    again = cli("login", env=cli.as_admin())
+    assert again.code == 0, again.stderr
+    assert list(server_tokens(sandbox.url)) == ["iggy-cli-session"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_rotation_whose_new_token_answer_is_lost_keeps_the_stand_in(
+    cli: Cli, sandbox: SandboxServer, mode: str
+) -> None:
+    assert cli("pat", "create", "deploy", "30d", env=cli.as_admin()).code == 0
+    old = cli.keyring()[service(sandbox)]["deploy"]
+    # the first create of the rotation mints the stand-in; the second, the new `deploy`
+    sandbox.lose_answer("POST", TOKENS, mode=mode, skip=1)  # type: ignore[arg-type]
+    result = cli(*MODES[mode], "pat", "rotate", "deploy", env=cli.as_admin())
+    assert result.code == 9, result.stderr
+    first, hint = lines(result.stderr)
+    assert first.startswith("error: rotation of 'deploy' failed at minting the new token: "), first
+    assert " sent no usable answer to creating 'deploy' (" in first
+    assert (
+        "a token named 'deploy' now exists on the server, but its secret was not received" in first
+    )
+    assert "the stored copy is the stand-in 'iggy-cli-standin-" in first
+    assert hint == "hint: run `iggy pat rotate deploy` again to finish the rotation"
+    stored = cli.keyring()[service(sandbox)]["deploy"]
+    assert stored != old and token_works(sandbox.url, stored)
+    again = cli("pat", "rotate", "deploy", env=cli.as_admin())
+    assert again.code == 0, again.stderr
+    new = cli.keyring()[service(sandbox)]["deploy"]
+    assert token_works(sandbox.url, new) and not token_works(sandbox.url, old)
+    assert list(server_tokens(sandbox.url)) == ["deploy"]
+    assert_no_secret_in([old, stored, new], result.stderr, again.stderr)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_delete_whose_answer_is_lost_is_checked(
+    cli: Cli, sandbox: SandboxServer, mode: str
+) -> None:
+    assert cli("pat", "create", "deploy", "30d", env=cli.as_admin()).code == 0
+    sandbox.lose_answer("DELETE", f"{TOKENS}/deploy", mode=mode)  # type: ignore[arg-type]
+    result = cli(*MODES[mode], "pat", "delete", "deploy", "--yes", env=cli.as_admin())
+    assert result.code == 0, result.stderr
+    assert lines(result.stderr)[0].startswith("Deleted token 'deploy'"), result.stderr
+    assert server_tokens(sandbox.url) == {}
+    assert cli.keyring() == {}
