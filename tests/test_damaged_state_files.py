@@ -112,4 +112,3 @@ def test_a_relative_xdg_data_home_is_ignored(
     kept = cli.home / ".local" / "share" / "iggy-cli" / "tokens.json"
     assert str(kept) in result.stderr
     assert token_works(sandbox.url, json.loads(kept.read_text())[service(sandbox)]["deploy"])
-

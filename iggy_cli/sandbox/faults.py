@@ -55,8 +55,8 @@ class LostAnswer:
     - "garbled": a first line that is not HTTP at all;
     - "not-json": `200 OK` with a body that is not the answer (a proxy's page);
     - "cut-body": the real status and headers, then only part of the body, then close;
-    - "many-headers": the real answer behind 150 extra header lines (more than a client such
-      as Python's http.client reads)."""
+    - "many-headers": the real answer behind 3,000 extra header lines, over 300 KiB: more
+      than a client reads (httpcore stops at 100 KiB of head, http.client at 100 lines)."""
 
     mode: LoseMode
     hold_s: float

@@ -134,7 +134,7 @@ def _mangled(mode: str, response: _Response) -> bytes:
         head.append(f"Content-Length: {len(body) + 200}")  # promised, never all sent
         body = body[: len(body) // 2]
     else:  # many-headers
-        head += [f"X-Filler-{index}: {index}" for index in range(150)]
+        head += [f"X-Filler-{index}: {'f' * 100}" for index in range(3000)]
         head.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
