@@ -230,7 +230,6 @@ def _base64_forms(raw: bytes) -> list[str]:
     return forms
 
 
-
 # The secrets of the run in progress: app.run binds its own registry (World.secrets) for the
 # length of the run, so runs share nothing. A context variable rather than an argument, because
 # every layer that prints or raises (client, stores, app) masks with it. Code outside a run
