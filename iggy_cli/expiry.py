@@ -6,6 +6,12 @@ The words follow the humantime crate that Iggy's own CLI parses with (`1h 30m`, 
 also takes `none`/`unlimited`/`never_expire` for never and `default`/`server_default` for the
 server's default; we add `never`. Unlike Iggy, which lets `never` absorb a duration, mixing a
 keyword with durations is refused here: `1h never` is more likely a typo than a wish.
+
+A month and a year are fixed lengths, not calendar ones, because humantime counts them so and a
+`1M` must mean to this tool what it means to Iggy's; for a calendar date, a date is taken too:
+`2027-01-31` (the start of that day in the zone in use) or an RFC 3339 time
+(`2027-01-31T12:00:00+01:00`), turned into the lifetime left from now, since the server's API
+takes only a lifetime.
 """
 
 from __future__ import annotations
@@ -57,13 +63,29 @@ _MAX_DIGITS = 30
 _MAX_LIFETIME_US = 1000 * 31_557_600 * _US_PER_SECOND
 
 EXPIRY_HELP = (
-    "Lifetime as words that are summed: 30d, '1h 30m', 2weeks, 90min; "
-    "never/none/unlimited for no expiry; server_default for the server's default."
+    "Lifetime as words that are summed: 30d, '1h 30m', 2weeks, 90min (1M is 30.44 days, 1y "
+    "365.25, as in Iggy's CLI); a date, 2027-01-31 (the start of that day), or an RFC 3339 "
+    "time, 2027-01-31T12:00:00+01:00; never/none/unlimited for no expiry; server_default for "
+    "the server's default."
+)
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# RFC 3339 section 5.6: `T` or, as its note allows, a space; `t` and `z` in either case.
+_DATE_TIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})?"
 )
 
 
-def parse_expiry(words: list[str] | tuple[str, ...], default: Expiry | None = None) -> Expiry:
-    """Parse EXPIRY words; no words gives `default`, or never (as Iggy's CLI does)."""
+def parse_expiry(
+    words: list[str] | tuple[str, ...],
+    default: Expiry | None = None,
+    *,
+    now: datetime | None = None,
+    utc: bool = False,
+) -> Expiry:
+    """Parse EXPIRY words; no words gives `default`, or never (as Iggy's CLI does). A date or
+    time becomes the lifetime left from `now` until it (a date: the start of that day, local
+    or, with `utc`, in UTC); one that is not in the future is refused."""
     text = " ".join(words).strip()
     if not text:
         return default or Expiry(NEVER_EXPIRES_US, "never")
@@ -72,7 +94,44 @@ def parse_expiry(words: list[str] | tuple[str, ...], default: Expiry | None = No
         return Expiry(NEVER_EXPIRES_US, "never")
     if lowered in _DEFAULT_WORDS:
         return Expiry(SERVER_DEFAULT_US, "server default")
+    instant = _instant(text, utc)
+    if instant is not None:
+        left = us_from_datetime(instant) - us_from_datetime(now or datetime.now(UTC))
+        if left < 1:
+            raise UsageError(
+                f"expiry {quoted(text)} is in the past ({iso_utc(instant)})",
+                hint="give a later date or time, or a lifetime such as 30d",
+            )
+        if left > _MAX_LIFETIME_US:
+            raise UsageError(f"expiry {quoted(text)} is too far off; use 'never'", hint=EXPIRY_HELP)
+        return Expiry(left, text, instant.astimezone(UTC))
     return Expiry(_parse_duration_us(text), text)
+
+
+def _instant(text: str, utc: bool) -> datetime | None:
+    """The instant a date or an RFC 3339 date-time names; None when `text` is neither."""
+    if (date := _DATE.fullmatch(text)) is not None:
+        year, month, day = (int(part) for part in date.groups())
+        try:
+            start = datetime(year, month, day)
+        except ValueError:
+            raise UsageError(f"no such date: {quoted(text)}", hint=EXPIRY_HELP) from None
+        # Where the user is, as `pat list` shows times: local, or UTC with --utc.
+        return start.replace(tzinfo=UTC) if utc else start.astimezone()
+    if (moment := _DATE_TIME.fullmatch(text)) is None:
+        return None
+    calendar_day, hour, minute, second, fraction, zone = moment.groups()
+    if zone is None:
+        raise UsageError(
+            f"the time {quoted(text)} names no time zone",
+            hint="add Z for UTC or an offset such as +01:00, as RFC 3339 requires",
+        )
+    micro = (fraction or ".0")[1:7].ljust(6, "0")
+    offset = "+00:00" if zone in "Zz" else zone
+    try:
+        return datetime.fromisoformat(f"{calendar_day}T{hour}:{minute}:{second}.{micro}{offset}")
+    except ValueError:
+        raise UsageError(f"no such time: {quoted(text)}", hint=EXPIRY_HELP) from None
 
 
 def parse_duration(text: str) -> timedelta:

@@ -95,10 +95,12 @@ class MintedToken(NamedTuple):
 
 
 class Expiry(NamedTuple):
-    """A requested PAT lifetime, as the server's `expiry` field wants it (microseconds)."""
+    """A requested PAT lifetime, as the server's `expiry` field wants it (microseconds); `until`
+    is the instant it was worked out from, when a date or time was given."""
 
     microseconds: int
     label: str
+    until: datetime | None = None
 
     @property
     def never(self) -> bool:

@@ -33,6 +33,8 @@ def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
     """When a token created now with this expiry ends (None: never, or the server decides)."""
     if expiry.never or expiry.microseconds == SERVER_DEFAULT_US:
         return None
+    if expiry.until is not None:  # a date was asked for: that, not `now` plus the lifetime
+        return expiry.until
     return now + timedelta(microseconds=expiry.microseconds)
 
 

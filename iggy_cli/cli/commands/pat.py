@@ -59,12 +59,14 @@ def create(
     \b
     Examples:
       iggy pat create deploy 30d
+      iggy pat create release 2027-01-31
       TOKEN=$(iggy pat create ci-job 1h 30m -q --no-store)
     """
     from iggy_cli.usecases import tokens
 
     ctx = app_context(typer_ctx)
-    with tokens.create_token(ctx, name, parse_expiry(expiry or []), keep=not no_store) as outcome:
+    lifetime = parse_expiry(expiry or [], now=ctx.now(), utc=ctx.settings.utc)
+    with tokens.create_token(ctx, name, lifetime, keep=not no_store) as outcome:
         renamed_from = _hand_over(ctx.output, outcome)
     out = ctx.output
     name = outcome.minted.name  # the server's spelling: servers up to 0.4.140 rename
@@ -438,7 +440,7 @@ def rotate(
     from iggy_cli.usecases.rotation_plan import MINT_NEW
 
     ctx = app_context(typer_ctx)
-    lifetime = parse_expiry(expiry) if expiry else None
+    lifetime = parse_expiry(expiry, now=ctx.now(), utc=ctx.settings.utc) if expiry else None
 
     def confirm_unstored(server_name: str) -> bool:
         if yes:

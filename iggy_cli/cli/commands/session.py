@@ -33,7 +33,9 @@ def login(
     from iggy_cli.usecases.common import SESSION_DEFAULT_EXPIRY
 
     ctx = app_context(typer_ctx)
-    chosen = parse_expiry(expiry or [], default=SESSION_DEFAULT_EXPIRY)
+    chosen = parse_expiry(
+        expiry or [], default=SESSION_DEFAULT_EXPIRY, now=ctx.now(), utc=ctx.settings.utc
+    )
     outcome = sessions.login(ctx, chosen)
     payload = {
         "url": ctx.settings.url,
