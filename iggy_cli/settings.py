@@ -47,7 +47,7 @@ KEYRING_DEFAULT_ORIGIN = "the URL, as Iggy's CLI names a server with --transport
 SERVER_DIALECTS = ("auto", "first", "legacy", "renaming", "stable", "edge")
 # Settings that take one of a few words, checked alike wherever they are set.
 CHOICES = {"store": STORE_KINDS, "server_dialect": SERVER_DIALECTS}
-OUTPUT_FORMATS = ("table", "json", "csv", "plain")
+OUTPUT_FORMATS = ("table", "json", "csv", "plain", "env")
 
 
 class Flags:

@@ -44,7 +44,11 @@ def no_token_leaks() -> Iterator[None]:
     pieces = windows(MINTED)
     leaks = []
     for args, result, shows_token in RUNS:
-        for where, text in (("stderr", result.stderr), ("stdout", result.stdout)):
+        stderr = result.stderr
+        if shows_token:  # under GitHub Actions the runner is told to mask it, on stderr
+            lines = stderr.splitlines()
+            stderr = "\n".join(line for line in lines if not line.startswith("::add-mask::"))
+        for where, text in (("stderr", stderr), ("stdout", result.stdout)):
             if where == "stdout" and shows_token:
                 continue
             found = leaked(text, pieces)

@@ -176,3 +176,156 @@ def test_create_until_a_date_says_that_date(cli: Cli, sandbox: SandboxServer) ->
     assert created.code == 0, created.stderr
     assert created.json["expiry_at"] == "2099-01-31T11:00:00Z"  # type: ignore[index]
     assert list(server_tokens(sandbox.url)) == ["release"]
+
+
+# --- -o env and GitHub Actions masking ----------------------------------------------------------
+
+ACTIONS = {"GITHUB_ACTIONS": "true"}
+
+
+def stored(cli: Cli, sandbox: SandboxServer, name: str) -> str:
+    return cli.keyring()[f"iggy:{sandbox.url.removeprefix('http://')}"][name]
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("Ab0+/x==", "IGGY_TOKEN=Ab0+/x=="),
+        ("has space", "IGGY_TOKEN='has space'"),
+        ("dollar$HOME", "IGGY_TOKEN='dollar$HOME'"),
+        ("", "IGGY_TOKEN="),
+    ],
+    ids=["base64", "space", "dollar", "empty"],
+)
+def test_env_lines(value: str, line: str) -> None:
+    from iggy_cli.console.output import env_line
+
+    assert env_line("IGGY_TOKEN", value) == line
+
+
+@pytest.mark.parametrize(
+    "value", ["it's", "two\nlines", "esc\x1b[31m"], ids=["quote", "newline", "control"]
+)
+def test_env_lines_refuse_what_no_reader_agrees_on(value: str) -> None:
+    from iggy_cli.console.output import env_line
+
+    with pytest.raises(UsageError):
+        env_line("IGGY_TOKEN", value)
+
+
+def test_an_env_line_reads_back_exactly_in_a_shell(
+    cli: Cli, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    import subprocess
+
+    assert cli("pat", "create", "deploy", "1h", env=cli.as_admin()).code == 0
+    token = stored(cli, sandbox, "deploy")
+    printed = cli("pat", "token", "deploy", "-o", "env", shows_token=True)
+    assert (printed.code, printed.stdout, printed.stderr) == (0, f"IGGY_TOKEN={token}\n", "")
+    (tmp_path / "job.env").write_text(printed.stdout)
+    named = cli("pat", "token", "deploy", "-o", "env", "--env", "DEPLOY_TOKEN", shows_token=True)
+    (tmp_path / "named.env").write_text(named.stdout)
+    read = subprocess.run(
+        [
+            "sh",
+            "-c",
+            'set -a; . ./job.env; . ./named.env; printf "%s\\n%s" "$IGGY_TOKEN" "$DEPLOY_TOKEN"',
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert read.stdout == f"{token}\n{token}"
+
+
+def test_create_no_store_prints_an_env_line(cli: Cli, sandbox: SandboxServer) -> None:
+    created = cli(
+        "pat",
+        "create",
+        "job",
+        "1h",
+        "--no-store",
+        "-o",
+        "env",
+        "--env",
+        "JOB_TOKEN",
+        env=cli.as_admin(),
+        shows_token=True,
+    )
+    assert created.code == 0, created.stderr
+    name, _, token = created.stdout.rstrip("\n").partition("=")
+    assert (name, len(token), created.stderr) == ("JOB_TOKEN", 68, "")
+    assert cli.keyring() == {}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("pat", "list", "-o", "env"),
+            "error: -o env is for commands that print a token, not pat list",
+        ),
+        (
+            ("pat", "create", "job", "1h", "-o", "env"),
+            "error: -o env prints the new token, and a stored one is not printed: add --no-store",
+        ),
+        (
+            ("pat", "token", "job", "-o", "env", "--env", "1BAD"),
+            "error: --env '1BAD' is not a variable name",
+        ),
+    ],
+    ids=["list", "create-stored", "bad-name"],
+)
+def test_env_output_refused_before_anything_is_done(
+    cli: Cli, access_log: list[str], args: tuple[str, ...], message: str
+) -> None:
+    result = cli(*args, env=cli.as_admin())
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[0] == message
+    assert access_log == []
+
+
+def test_under_github_actions_a_printed_token_is_masked_first(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    created = cli(
+        "pat",
+        "create",
+        "job",
+        "1h",
+        "--no-store",
+        env={**cli.as_admin(), **ACTIONS},
+        shows_token=True,
+    )
+    assert created.code == 0, created.stderr
+    token = created.stdout.rstrip("\n")
+    assert created.stdout == f"{token}\n" and len(token) == 68
+    assert created.stderr.splitlines()[0] == f"::add-mask::{token}"
+    assert cli("pat", "create", "deploy", "1h", env=cli.as_admin()).code == 0
+    deploy = stored(cli, sandbox, "deploy")
+    for extra in ([], ["-q"], ["-o", "json"]):
+        printed = cli("pat", "token", "deploy", *extra, env=ACTIONS, shows_token=True)
+        assert (printed.code, printed.stdout) == (0, f"{deploy}\n")
+        assert printed.stderr == f"::add-mask::{deploy}\n"
+    as_json = cli(
+        "pat",
+        "create",
+        "job2",
+        "1h",
+        "--no-store",
+        "-o",
+        "json",
+        env={**cli.as_admin(), **ACTIONS},
+        shows_token=True,
+    )
+    assert as_json.stderr == f"::add-mask::{as_json.json['token']}\n"  # type: ignore[index]
+
+
+def test_without_github_actions_nothing_changes(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "deploy", "1h", env=cli.as_admin()).code == 0
+    for value in (None, "false", ""):
+        printed = cli("pat", "token", "deploy", env={"GITHUB_ACTIONS": value}, shows_token=True)
+        assert (printed.code, printed.stderr) == (0, "")
+    stored_copy = cli("pat", "create", "kept", "1h", env={**cli.as_admin(), **ACTIONS})
+    assert "::add-mask::" not in stored_copy.stderr  # a stored token is not printed

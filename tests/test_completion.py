@@ -71,7 +71,7 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
         (["pat", "delete", "deploy"], "", ["old-ci", "seen-only"]),
         (["pat", "login"], "d", ["deploy"]),
         (["-n"], "", ["deploy", "old-ci", "seen-only"]),
-        (["-o"], "", ["table", "json", "csv", "plain"]),
+        (["-o"], "", ["table", "json", "csv", "plain", "env"]),
         (["--store"], "f", ["file"]),
         (
             ["--url", "http://elsewhere:1"],

@@ -145,7 +145,8 @@ def global_options(
         typer.Option(
             "-o",
             "--output",
-            help="table (default), json, csv or plain (one per line) [env: IGGY_OUTPUT].",
+            help="table (default), json, csv, plain (one per line), or env (VAR=token, for "
+            "commands that print a token) [env: IGGY_OUTPUT].",
             show_default=False,
         ),
     ] = None,
@@ -252,6 +253,7 @@ def global_options(
         field=field,
         environ=environ,
         color=not no_color,
+        mask_tokens=environ.get("GITHUB_ACTIONS", "").lower() == "true",
     )
     ctx = AppContext(
         settings=settings,

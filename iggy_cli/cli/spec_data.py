@@ -32,7 +32,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
             "--http-api-url": [True, None, "Iggy HTTP API address [env: IGGY_URL; default: http://localhost:3000]."],
             "--insecure": [False, None, "Do not verify the server's TLS certificate."],
             "--no-color": [False, None, "No colour, even on a terminal [env: NO_COLOR]."],
-            "--output": [True, ["table", "json", "csv", "plain"], "table (default), json, csv or plain (one per line) [env: IGGY_OUTPUT]."],
+            "--output": [True, ["table", "json", "csv", "plain", "env"], "table (default), json, csv, plain (one per line), or env (VAR=token, for commands that print a token) [env: IGGY_OUTPUT]."],
             "--password": [True, None, "Password (visible to other users; prefer IGGY_PASSWORD)."],
             "--password-stdin": [False, None, "Read the password from stdin."],
             "--quiet": [False, None, "Print only the data."],
@@ -48,7 +48,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
             "--version": [False, None, "Print the version."],
             "-h": [False, None, "Show this message and exit."],
             "-n": [True, None, "Log in with the token stored under this name."],
-            "-o": [True, ["table", "json", "csv", "plain"], "table (default), json, csv or plain (one per line) [env: IGGY_OUTPUT]."],
+            "-o": [True, ["table", "json", "csv", "plain", "env"], "table (default), json, csv, plain (one per line), or env (VAR=token, for commands that print a token) [env: IGGY_OUTPUT]."],
             "-p": [True, None, "Password (visible to other users; prefer IGGY_PASSWORD)."],
             "-q": [False, None, "Print only the data."],
             "-u": [True, None, "Log in as this user [env: IGGY_USERNAME]."],
@@ -220,6 +220,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
     "pat create": {
         "commands": {},
         "options": {
+            "--env": [True, None, "The variable -o env sets (default IGGY_TOKEN)."],
             "--help": [False, None, "Show this message and exit."],
             "--no-store": [False, None, "Print the token instead of storing it."],
             "-h": [False, None, "Show this message and exit."],
@@ -282,6 +283,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
     "pat token": {
         "commands": {},
         "options": {
+            "--env": [True, None, "The variable -o env sets (default IGGY_TOKEN)."],
             "--help": [False, None, "Show this message and exit."],
             "-h": [False, None, "Show this message and exit."],
         },
@@ -331,9 +333,10 @@ HELP: "dict[str, str]" = {
         "                                  name.\n"
         "  --token-stdin                   Read a raw token from stdin [or env:\n"
         "                                  IGGY_TOKEN].\n"
-        "  -o, --output [table|json|csv|plain]\n"
-        "                                  table (default), json, csv or plain (one per\n"
-        "                                  line) [env: IGGY_OUTPUT].\n"
+        "  -o, --output [table|json|csv|plain|env]\n"
+        "                                  table (default), json, csv, plain (one per\n"
+        "                                  line), or env (VAR=token, for commands that\n"
+        "                                  print a token) [env: IGGY_OUTPUT].\n"
         "  -q, --quiet                     Print only the data.\n"
         "  --field TEXT                    Print only this field of the data.\n"
         "  --store [keyring|file|none]     Where tokens live: keyring (default), file\n"
@@ -617,9 +620,11 @@ HELP: "dict[str, str]" = {
         "    printf %s \"$PASS\" | iggy -u admin --password-stdin login 8h\n"
         "\n"
         "Arguments:\n"
-        "  [EXPIRY]...  Lifetime as words that are summed: 30d, '1h 30m', 2weeks,\n"
-        "               90min; never/none/unlimited for no expiry; server_default for\n"
-        "               the server's default. Default: 15m.\n"
+        "  [EXPIRY]...  Lifetime as words that are summed: 30d, '1h 30m', 2weeks, 90min\n"
+        "               (1M is 30.44 days, 1y 365.25, as in Iggy's CLI); a date,\n"
+        "               2027-01-31 (the start of that day), or an RFC 3339 time,\n"
+        "               2027-01-31T12:00:00+01:00; never/none/unlimited for no expiry;\n"
+        "               server_default for the server's default. Default: 15m.\n"
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
@@ -664,16 +669,21 @@ HELP: "dict[str, str]" = {
         "\n"
         "  Examples:\n"
         "    iggy pat create deploy 30d\n"
+        "    iggy pat create release 2027-01-31\n"
         "    TOKEN=$(iggy pat create ci-job 1h 30m -q --no-store)\n"
+        "    iggy pat create ci-job 1h --no-store -o env >> \"$GITHUB_ENV\"\n"
         "\n"
         "Arguments:\n"
         "  NAME         Token name, 3 to 30 bytes.\n"
-        "  [EXPIRY]...  Lifetime as words that are summed: 30d, '1h 30m', 2weeks,\n"
-        "               90min; never/none/unlimited for no expiry; server_default for\n"
-        "               the server's default.\n"
+        "  [EXPIRY]...  Lifetime as words that are summed: 30d, '1h 30m', 2weeks, 90min\n"
+        "               (1M is 30.44 days, 1y 365.25, as in Iggy's CLI); a date,\n"
+        "               2027-01-31 (the start of that day), or an RFC 3339 time,\n"
+        "               2027-01-31T12:00:00+01:00; never/none/unlimited for no expiry;\n"
+        "               server_default for the server's default.\n"
         "\n"
         "Options:\n"
         "  --no-store  Print the token instead of storing it.\n"
+        "  --env VAR   The variable -o env sets (default IGGY_TOKEN).\n"
         "  -h, --help  Show this message and exit.\n"
     ),
     "pat delete": (
@@ -763,9 +773,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Arguments:\n"
         "  NAME         Token name, 3 to 30 bytes.\n"
-        "  [EXPIRY]...  Lifetime as words that are summed: 30d, '1h 30m', 2weeks,\n"
-        "               90min; never/none/unlimited for no expiry; server_default for\n"
-        "               the server's default.\n"
+        "  [EXPIRY]...  Lifetime as words that are summed: 30d, '1h 30m', 2weeks, 90min\n"
+        "               (1M is 30.44 days, 1y 365.25, as in Iggy's CLI); a date,\n"
+        "               2027-01-31 (the start of that day), or an RFC 3339 time,\n"
+        "               2027-01-31T12:00:00+01:00; never/none/unlimited for no expiry;\n"
+        "               server_default for the server's default.\n"
         "\n"
         "Options:\n"
         "  -y, --yes   Rotate a token with no stored copy here too.\n"
@@ -791,13 +803,19 @@ HELP: "dict[str, str]" = {
         "\n"
         "  Print the stored raw token NAME and nothing else, for `$(...)`.\n"
         "\n"
+        "  With -o env, a VAR=token line for $GITHUB_ENV or a .env file. Under GitHub\n"
+        "  Actions the runner is told to mask the token first. `iggy pat exec` prints\n"
+        "  nothing at all.\n"
+        "\n"
         "  Examples:\n"
         "    IGGY_TOKEN=$(iggy pat token deploy) ./deploy.sh\n"
+        "    iggy pat token deploy -o env >> \"$GITHUB_ENV\"\n"
         "\n"
         "Arguments:\n"
         "  NAME  A stored token's name.\n"
         "\n"
         "Options:\n"
+        "  --env VAR   The variable -o env sets (default IGGY_TOKEN).\n"
         "  -h, --help  Show this message and exit.\n"
     ),
     "sandbox": (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
@@ -41,12 +42,17 @@ class Output:
         field: str | None = None,
         environ: Mapping[str, str] | None = None,
         color: bool = True,
+        mask_tokens: bool = False,
     ) -> None:
         """`environ`: the run's environment, which rich reads on a terminal (NO_COLOR, COLUMNS,
         TERM); `color` False is --no-color."""
         self.format = format
         self.quiet = quiet
         self.field = field
+        # Under GitHub Actions: have the runner hide each raw token before it is printed.
+        self.mask_tokens = mask_tokens
+        self.env_name = DEFAULT_ENV_NAME  # the variable `-o env` sets (a command's --env)
+        self._masked: set[str] = set()
         self._stdout = stdout or sys.stdout
         self._stderr = stderr or sys.stderr
         self._environ = environ
@@ -76,8 +82,19 @@ class Output:
         if not self.machine:
             return False
         records = payload if isinstance(payload, list) else [payload]
+        shown_tokens = [record.get("token") for record in records]
+        for token in shown_tokens:
+            if isinstance(token, str):
+                self.mask(token)
         flat = [_flatten(record) for record in records]
-        if self.field is not None:
+        if self.format == "env" and self.field is None:
+            if not all(isinstance(token, str) for token in shown_tokens) or not records:
+                from iggy_cli.errors import UsageError
+
+                raise UsageError("-o env prints a token, and this command prints none")
+            for token in shown_tokens:
+                self.token(str(token))
+        elif self.field is not None:
             for record in flat:
                 if self.field not in record:
                     from iggy_cli.errors import UsageError
@@ -136,8 +153,29 @@ class Output:
         print(label + redact(shown(text)), file=self._stderr, flush=True)
 
     def value(self, text: str) -> None:
-        """One bare value on stdout (a raw token the user asked for, a line of -o plain)."""
+        """One bare value on stdout (a line of -o plain; a raw token goes through token())."""
         print(shown(text), file=self._stdout, flush=True)
+
+    def token(self, token: str) -> None:
+        """A raw token on stdout, masked first under GitHub Actions: the value alone, or with
+        -o env a `VAR=value` line."""
+        self.mask(token)
+        if self.format == "env":
+            print(env_line(self.env_name, token), file=self._stdout, flush=True)
+        else:
+            self.value(token)
+
+    def mask(self, token: str) -> None:
+        """Under GitHub Actions, `::add-mask::TOKEN` once per token, before it is printed. On
+        stderr, not stdout: `$(iggy pat token X)`, `-o env >> $GITHUB_ENV` and `-o json | jq`
+        must get only the data, and the runner reads workflow commands on both streams
+        (actions/runner, src/Runner.Worker/Handlers/ScriptHandler.cs). Even with -q."""
+        if not self.mask_tokens or token in self._masked:
+            return
+        self._masked.add(token)
+        # A workflow command's value escapes %, CR and LF (actions/toolkit, command.ts).
+        escaped = token.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        print(f"::add-mask::{escaped}", file=self._stderr, flush=True)
 
     def data(self, payload: Any) -> None:
         text = json_text(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -195,6 +233,30 @@ class Output:
             cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
             print("  ".join(cells).rstrip(), file=self._stdout)
         self._stdout.flush()
+
+
+DEFAULT_ENV_NAME = "IGGY_TOKEN"
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What a POSIX shell's `.`, docker compose, python-dotenv and GitHub's env file all read as is,
+# unquoted; every Iggy token (68 characters of base64) is made of these.
+_BARE = re.compile(r"[A-Za-z0-9+/=._:@%,-]*")
+_QUOTABLE = re.compile(r"[^'\x00-\x1f\x7f]*")
+
+
+def env_line(name: str, value: str) -> str:
+    """`NAME=value`, single-quoted when the value holds other characters (then GitHub's env
+    file, which strips no quotes, would keep them); a value that holds a quote or a control
+    character has no form every reader agrees on, and is refused."""
+    if _BARE.fullmatch(value):
+        return f"{name}={value}"
+    if _QUOTABLE.fullmatch(value):
+        return f"{name}='{value}'"
+    from iggy_cli.errors import UsageError
+
+    raise UsageError(
+        "this token holds a quote or a control character, which no env line carries as is",
+        hint="use `iggy pat exec NAME -- COMMAND`, or print it without -o env",
+    )
 
 
 def _is_terminal(stream: TextIO) -> bool:

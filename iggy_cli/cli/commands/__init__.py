@@ -16,6 +16,7 @@ class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
     plain = "plain"
+    env = "env"
 
 
 class StoreKind(StrEnum):
@@ -31,6 +32,10 @@ class ServerDialect(StrEnum):
     renaming = "renaming"
     stable = "stable"
     edge = "edge"
+
+
+# The commands that print a raw token, so can print it as a `VAR=token` line (-o env).
+ENV_OUTPUT_COMMANDS = ("pat token", "pat create", "pat rotate")
 
 
 class Run:
@@ -51,7 +56,32 @@ def run_of(typer_ctx: click.Context) -> Run:
 
 def app_context(typer_ctx: click.Context) -> AppContext:
     """The run's AppContext, built from the global options (which arguments.py lets the user
-    give after the command too)."""
+    give after the command too). `-o env` is refused here, before anything is done, by every
+    command that prints no token."""
     ctx = run_of(typer_ctx).app
     assert ctx is not None
+    command = " ".join(typer_ctx.command_path.split()[1:])
+    if ctx.output.format == "env" and command not in ENV_OUTPUT_COMMANDS:
+        from iggy_cli.errors import UsageError
+
+        raise UsageError(
+            f"-o env is for commands that print a token, not {command}",
+            hint="pat token, pat create --no-store, pat rotate --no-store",
+        )
     return ctx
+
+
+def env_name(ctx: AppContext, name: str | None) -> None:
+    """The variable `-o env` sets (a command's --env VAR), checked before anything is done."""
+    from iggy_cli.console.output import ENV_NAME
+
+    if name is None:
+        return
+    if not ENV_NAME.fullmatch(name):
+        from iggy_cli.errors import UsageError, quoted
+
+        raise UsageError(
+            f"--env {quoted(name)} is not a variable name",
+            hint="letters, digits and _, not starting with a digit (IGGY_TOKEN)",
+        )
+    ctx.output.env_name = name

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from iggy_cli.cli.commands import app_context
+from iggy_cli.cli.commands import app_context, env_name
 from iggy_cli.cli.commands.render import (
     TOKEN_COLUMNS,
     expires,
@@ -41,6 +41,15 @@ if TYPE_CHECKING:
 PAT_HELP = "Create, list, rotate, delete and log in with personal access tokens."
 
 NameArg = Annotated[str, typer.Argument(help="Token name, 3 to 30 bytes.", show_default=False)]
+EnvOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--env",
+        metavar="VAR",
+        help="The variable -o env sets (default IGGY_TOKEN).",
+        show_default=False,
+    ),
+]
 ExpiryArg = Annotated[list[str] | None, typer.Argument(help=EXPIRY_HELP, show_default=False)]
 
 
@@ -51,6 +60,7 @@ def create(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Print the token instead of storing it.")
     ] = False,
+    env: EnvOpt = None,
 ) -> None:
     """Create a token and store it in the OS keyring.
 
@@ -61,10 +71,16 @@ def create(
       iggy pat create deploy 30d
       iggy pat create release 2027-01-31
       TOKEN=$(iggy pat create ci-job 1h 30m -q --no-store)
+      iggy pat create ci-job 1h --no-store -o env >> "$GITHUB_ENV"
     """
     from iggy_cli.usecases import tokens
 
     ctx = app_context(typer_ctx)
+    env_name(ctx, env)
+    if ctx.output.format == "env" and not no_store and ctx.store_choice.kind != "none":
+        raise UsageError(
+            "-o env prints the new token, and a stored one is not printed: add --no-store"
+        )
     lifetime = parse_expiry(expiry or [], now=ctx.now(), utc=ctx.settings.utc)
     with tokens.create_token(ctx, name, lifetime, keep=not no_store) as outcome:
         renamed_from = _hand_over(ctx.output, outcome)
@@ -104,10 +120,10 @@ def _hand_over(out: Output, outcome: "CreateOutcome") -> str | None:
         emitted = out.emit(payload, primary=("token",) if show_token else ("name",))
     except UsageError:
         if show_token:
-            out.value(minted.token)
+            out.token(minted.token)
         raise
     if show_token and not (emitted and out.field in (None, "token")):
-        out.value(minted.token)
+        out.token(minted.token)
     return renamed_from
 
 
@@ -290,17 +306,23 @@ def login(
 def token(
     typer_ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A stored token's name.", show_default=False)],
+    env: EnvOpt = None,
 ) -> None:
     """Print the stored raw token NAME and nothing else, for `$(...)`.
+
+    With -o env, a VAR=token line for $GITHUB_ENV or a .env file. Under GitHub Actions the
+    runner is told to mask the token first. `iggy pat exec` prints nothing at all.
 
     \b
     Examples:
       IGGY_TOKEN=$(iggy pat token deploy) ./deploy.sh
+      iggy pat token deploy -o env >> "$GITHUB_ENV"
     """
     from iggy_cli.usecases import tokens
 
     ctx = app_context(typer_ctx)
-    ctx.output.value(tokens.stored_token(ctx, name))
+    env_name(ctx, env)
+    ctx.output.token(tokens.stored_token(ctx, name))
 
 
 def prune(
@@ -488,7 +510,7 @@ def _print_token(ctx: "AppContext", token: str) -> None:
     import os
 
     try:
-        ctx.output.value(token)  # stdout is guarded: closed or full, it raises OutputFailed
+        ctx.output.token(token)  # stdout is guarded: closed or full, it raises OutputFailed
     except (OSError, ValueError):
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
