@@ -21,7 +21,12 @@
     │                                   never received (edge's 57, or an answer lost)
     ├── OutputFailed (10)               stdout closed, full or failing
     │   └── BrokenPipe (141)            stdout's reader went away: the run ends quietly
-    └── Interrupted (130)               Ctrl-C (129 SIGHUP, 143 SIGTERM) or a declined prompt
+    ├── Interrupted (130)               Ctrl-C (129 SIGHUP, 143 SIGTERM) or a declined prompt
+    └── CannotRun (127)                 pat exec: no such command
+        └── NotRunnable (126)           pat exec: found, but it could not be run
+
+`pat exec` becomes the command it runs, so once it has started, the exit status is the
+command's own, whatever it is.
 
 `app.main()` is the only place these become messages and exit codes. Usage errors raised by
 Typer itself (unknown option, missing argument) keep Typer's exit code 2.
@@ -140,6 +145,18 @@ class Interrupted(IggyCliError):
     exit_code = 130
 
 
+class CannotRun(IggyCliError):
+    """`pat exec` found no such command (127, as a shell says it)."""
+
+    exit_code = 127
+
+
+class NotRunnable(CannotRun):
+    """`pat exec` found the command but could not run it (126, as a shell says it)."""
+
+    exit_code = 126
+
+
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (0, "success"),
     (1, "unexpected error (a bug: set IGGY_DEBUG=1 for the traceback)"),
@@ -152,6 +169,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (8, "alert: pat list --expiring-within or --expired found tokens (it lists them)"),
     (9, "unknown outcome: the server may have created the token, but its secret never came"),
     (10, "could not write the output: stdout closed or full"),
+    (126, "pat exec: the command was found but could not be run"),
+    (127, "pat exec: no such command (once it runs, pat exec exits as the command does)"),
     (129, "stopped by SIGHUP"),
     (130, "interrupted (Ctrl-C)"),
     (141, "stdout's reader went away (a broken pipe, as with `| head -1`)"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -57,6 +58,36 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _exec(argv: list[str], environment: dict[str, str]) -> None:
+    """Become `argv` (execvpe), with `environment` as its whole environment: from then on the
+    exit status, and a signal that ends it, are the command's own, and Ctrl-C or a runner's
+    SIGTERM reach it directly. Returns only by raising CannotRun."""
+    import os
+    import signal
+
+    from iggy_cli.errors import CannotRun, NotRunnable, quoted
+
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    # Python ignores SIGPIPE (and SIGXFSZ), and an ignored signal stays ignored across exec:
+    # `yes | head` inside the command would then never end. subprocess resets them likewise.
+    names = ("SIGPIPE", "SIGXFSZ")
+    reset = {
+        n: signal.signal(getattr(signal, n), signal.SIG_DFL) for n in names if hasattr(signal, n)
+    }
+    blocked = signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    try:
+        os.execvpe(argv[0], argv, environment)
+    except OSError as error:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        for name, handler in reset.items():
+            signal.signal(getattr(signal, name), handler)
+        why = error.strerror or type(error).__name__
+        failure = CannotRun if isinstance(error, FileNotFoundError) else NotRunnable
+        raise failure(f"cannot run {quoted(argv[0])}: {why}") from None
+
+
 def _ask(text: str, hidden: bool) -> str:
     import click
 
@@ -97,6 +128,8 @@ class AppContext:
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     now: Callable[[], datetime] = _utc_now
     ask: Callable[[str, bool], str] = _ask
+    # `pat exec`: become the command; tests give one that records what it was given
+    exec_command: Callable[[list[str], dict[str, str]], None] = _exec
     verbose: bool = False
     store_factory: Callable[[], CredentialStore] | None = None
     transport_factory: Callable[[], httpx.BaseTransport] | None = None

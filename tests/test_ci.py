@@ -7,12 +7,13 @@ comes back exact); the console script runs end to end where the wiring is the po
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Cli, new_sandbox, server_tokens
+from conftest import Cli, Result, new_sandbox, server_tokens
 
 from iggy_cli.console.output import Output
 from iggy_cli.errors import UsageError
@@ -329,3 +330,148 @@ def test_without_github_actions_nothing_changes(cli: Cli, sandbox: SandboxServer
         assert (printed.code, printed.stderr) == (0, "")
     stored_copy = cli("pat", "create", "kept", "1h", env={**cli.as_admin(), **ACTIONS})
     assert "::add-mask::" not in stored_copy.stderr  # a stored token is not printed
+
+
+# --- pat exec -----------------------------------------------------------------------------------
+
+
+def run_iggy(cli: Cli, *args: str, env: dict[str, str] | None = None) -> Result:
+    """The console script in a process of its own, whatever the `cli` fixture does: `pat exec`
+    replaces the process it runs in."""
+    import os
+    import subprocess
+
+    from conftest import BIN, PLAINTEXT_BACKEND, SUPPORT
+
+    environment = {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(cli.home),
+        "XDG_DATA_HOME": str(cli.home / "data"),
+        "XDG_CONFIG_HOME": str(cli.home / "config"),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "IGGY_URL": cli.env["IGGY_URL"],
+        "PYTHON_KEYRING_BACKEND": PLAINTEXT_BACKEND,
+        "IGGY_PLAINTEXT_KEYRING_FILE": str(cli.keyring_file),
+        "PYTHONPATH": str(SUPPORT),
+        **(env or {}),
+    }
+    done = subprocess.run(
+        [str(BIN / "iggy"), *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cli.home,
+        timeout=60,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def files_holding(root: Path, secret: str, *, besides: tuple[Path, ...]) -> list[str]:
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and path not in besides and secret.encode() in path.read_bytes()
+    )
+
+
+# The child: its own command line goes to a file (the token must not be in it), and it exits 3
+# only if the token is in its environment.
+CHILD = 'tr "\\000" " " < /proc/$$/cmdline > cmdline.txt; test -n "$IGGY_TOKEN" && exit 3'
+
+
+@pytest.mark.parametrize("store", ["keyring", "file"])
+def test_exec_hands_the_token_to_the_command_through_its_environment_only(
+    cli: Cli, sandbox: SandboxServer, store: str
+) -> None:
+    env = {"IGGY_STORE": store}
+    created = run_iggy(cli, "pat", "create", "deploy", "1h", env={**env, **cli.as_admin()})  # type: ignore[dict-item]
+    assert created.code == 0, created.stderr
+    if store == "keyring":
+        token, kept = stored(cli, sandbox, "deploy"), cli.keyring_file
+    else:
+        kept = cli.home / "data" / "iggy-cli" / "tokens.json"
+        token = next(iter(json.loads(kept.read_text()).values()))["deploy"]
+    ran = run_iggy(cli, "pat", "exec", "deploy", "--", "sh", "-c", CHILD, env=env)
+    assert ran.code == 3, ran.stderr
+    assert token not in ran.stdout + ran.stderr
+    cmdline = (cli.home / "cmdline.txt").read_text()
+    assert cmdline.startswith("sh -c ") and token not in cmdline
+    assert files_holding(cli.home, token, besides=(kept,)) == []
+
+
+def test_exec_puts_several_tokens_under_the_names_asked(cli: Cli, sandbox: SandboxServer) -> None:
+    for name in ("deploy", "ci-job"):
+        assert run_iggy(cli, "pat", "create", name, "1h", env=cli.as_admin()).code == 0  # type: ignore[arg-type]
+    script = '[ "$A" = "$1" ] && [ "$B" = "$2" ] && [ -z "$IGGY_TOKEN" ]'
+    tokens_ = (stored(cli, sandbox, "deploy"), stored(cli, sandbox, "ci-job"))
+    ran = run_iggy(
+        cli,
+        "pat",
+        "exec",
+        "--env",
+        "A=deploy",
+        "--env",
+        "B=ci-job",
+        "--",
+        "sh",
+        "-c",
+        script + " && exit 4",
+        "sh",
+        *tokens_,
+    )
+    assert ran.code == 4, ran.stderr
+
+
+def test_exec_fails_before_the_command_starts_without_the_token(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    ran = run_iggy(cli, "pat", "exec", "nosuch", "--", "sh", "-c", "touch ran")
+    assert ran.code == 5
+    assert ran.stderr.splitlines()[0].startswith("error: no token named 'nosuch' is stored")
+    assert not (cli.home / "ran").exists()
+
+
+def test_exec_exits_as_the_command_does(cli: Cli, sandbox: SandboxServer) -> None:
+    import signal
+
+    assert run_iggy(cli, "pat", "create", "deploy", "1h", env=cli.as_admin()).code == 0  # type: ignore[arg-type]
+    killed = run_iggy(cli, "pat", "exec", "deploy", "--", "sh", "-c", "kill -TERM $$")
+    assert killed.code == -signal.SIGTERM  # ended by the same signal, as its parent sees it
+    piped = run_iggy(cli, "pat", "exec", "deploy", "--", "sh", "-c", "yes | head -2")
+    assert (piped.code, piped.stdout) == (0, "y\ny\n")  # SIGPIPE is the default again
+    missing = run_iggy(cli, "pat", "exec", "deploy", "--", "no-such-command-here")
+    assert (missing.code, missing.stderr.splitlines()[-1]) == (
+        127,
+        "error: cannot run 'no-such-command-here': No such file or directory",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("deploy",), "error: no command to run"),
+        ((), "error: which token? iggy pat exec NAME -- COMMAND"),
+        (
+            ("--env", "A", "--env", "B", "deploy", "--", "true"),
+            "error: --env VAR names NAME's variable once; add more tokens with --env VAR=NAME",
+        ),
+        (("--env", "A=x", "--env", "A=y", "--", "true"), "error: --env A is given twice"),
+        (("--env", "9=x", "--", "true"), "error: --env '9' is not a variable name"),
+    ],
+    ids=["no-command", "nothing", "two-bare", "twice", "bad-name"],
+)
+def test_exec_usage_errors(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    ran = run_iggy(cli, "pat", "exec", *args)
+    assert (ran.code, ran.stdout, ran.stderr.splitlines()[0]) == (2, "", message)
+
+
+def test_exec_use_case_hands_over_the_environment(build: Build, server: SandboxServer) -> None:
+    store = MemoryStore()
+    ctx = build(store)
+    with tokens.create_token(ctx, "deploy", parse_expiry(["1h"], now=NOW), keep=True) as outcome:
+        pass
+    calls: list[tuple[list[str], dict[str, str]]] = []
+    ctx.exec_command = lambda argv, environment: calls.append((argv, environment))
+    tokens.exec_with_tokens(ctx, [("DEPLOY", "deploy")], ["./deploy.sh", "--fast"])
+    assert calls == [(["./deploy.sh", "--fast"], {**ctx.environ, "DEPLOY": outcome.minted.token})]

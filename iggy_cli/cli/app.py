@@ -28,6 +28,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
     (("pat", "login"), "pat:login", None),
     (("pat", "show"), "pat:show", None),
     (("pat", "token"), "pat:token", None),
+    (("pat", "exec"), "pat:exec_", None),
     (("pat", "rotate"), "pat:rotate", None),
     (("pat", "prune"), "pat:prune", None),
     (("login",), "session:login", "Session"),

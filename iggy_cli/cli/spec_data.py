@@ -205,6 +205,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
         "commands": {
             "create": "Create a token and store it in the OS keyring.",
             "delete": "Delete tokens on the server and their keyring copies.",
+            "exec": "Run COMMAND with a stored token in its environment, never...",
             "list": "List your tokens with their expiry and whether a copy is...",
             "login": "Log in with a token and make it this server's session.",
             "prune": "Delete leftover stand-ins; with flags, expired tokens or...",
@@ -233,6 +234,14 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
             "--yes": [False, None, "Do not ask for confirmation."],
             "-h": [False, None, "Show this message and exit."],
             "-y": [False, None, "Do not ask for confirmation."],
+        },
+    },
+    "pat exec": {
+        "commands": {},
+        "options": {
+            "--env": [True, None, "The variable for NAME (default IGGY_TOKEN); VAR=NAME adds token NAME as VAR (repeatable)."],
+            "--help": [False, None, "Show this message and exit."],
+            "-h": [False, None, "Show this message and exit."],
         },
     },
     "pat list": {
@@ -657,6 +666,7 @@ HELP: "dict[str, str]" = {
         "  login   Log in with a token and make it this server's session.\n"
         "  show    Show one token: its expiry, and where its copy is stored.\n"
         "  token   Print the stored raw token NAME and nothing else, for `$(...)`.\n"
+        "  exec    Run COMMAND with a stored token in its environment, never on its...\n"
         "  rotate  Replace a token's secret and keep its name.\n"
         "  prune   Delete leftover stand-ins; with flags, expired tokens or orphans.\n"
     ),
@@ -701,6 +711,31 @@ HELP: "dict[str, str]" = {
         "Options:\n"
         "  -y, --yes   Do not ask for confirmation.\n"
         "  -h, --help  Show this message and exit.\n"
+    ),
+    "pat exec": (
+        "Usage: iggy pat exec [OPTIONS] [NAME] -- COMMAND [ARGS]...\n"
+        "\n"
+        "  Run COMMAND with a stored token in its environment, never on its command\n"
+        "  line.\n"
+        "\n"
+        "  The token is read first (a missing one: exit 5, and COMMAND never starts);\n"
+        "  then iggy becomes COMMAND, so the exit status, and a signal that ends it,\n"
+        "  are COMMAND's own. Put -- before COMMAND. Nothing is printed and nothing is\n"
+        "  written.\n"
+        "\n"
+        "  Examples:\n"
+        "    iggy pat exec deploy -- ./deploy.sh\n"
+        "    iggy pat exec deploy --env DEPLOY_TOKEN -- ./deploy.sh\n"
+        "    iggy pat exec --env A_TOKEN=deploy --env B_TOKEN=ci -- ./both.sh\n"
+        "\n"
+        "Arguments:\n"
+        "  [NAME] -- COMMAND [ARGS]...  The stored token's name, then the command and\n"
+        "                               its arguments.\n"
+        "\n"
+        "Options:\n"
+        "  --env VAR[=NAME]  The variable for NAME (default IGGY_TOKEN); VAR=NAME adds\n"
+        "                    token NAME as VAR (repeatable).\n"
+        "  -h, --help        Show this message and exit.\n"
     ),
     "pat list": (
         "Usage: iggy pat list [OPTIONS]\n"

@@ -348,6 +348,14 @@ def stored_token(ctx: AppContext, name: str) -> str:
     return credential.secret
 
 
+def exec_with_tokens(ctx: AppContext, variables: list[tuple[str, str]], command: list[str]) -> None:
+    """`pat exec`: every token (VARIABLE, NAME) is read from the store first, so a missing one
+    fails before the command starts; then the tool becomes the command, the tokens in its
+    environment only (never its arguments, the screen or a file)."""
+    added = {variable: stored_token(ctx, name) for variable, name in variables}
+    ctx.exec_command(command, {**ctx.environ, **added})
+
+
 class PruneOutcome(NamedTuple):
     expired: list[str]
     orphans: list[str]

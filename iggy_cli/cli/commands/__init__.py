@@ -73,10 +73,13 @@ def app_context(typer_ctx: click.Context) -> AppContext:
 
 def env_name(ctx: AppContext, name: str | None) -> None:
     """The variable `-o env` sets (a command's --env VAR), checked before anything is done."""
+    if name is not None:
+        ctx.output.env_name = check_env_name(name)
+
+
+def check_env_name(name: str) -> str:
     from iggy_cli.console.output import ENV_NAME
 
-    if name is None:
-        return
     if not ENV_NAME.fullmatch(name):
         from iggy_cli.errors import UsageError, quoted
 
@@ -84,4 +87,4 @@ def env_name(ctx: AppContext, name: str | None) -> None:
             f"--env {quoted(name)} is not a variable name",
             hint="letters, digits and _, not starting with a digit (IGGY_TOKEN)",
         )
-    ctx.output.env_name = name
+    return name

@@ -325,6 +325,76 @@ def token(
     ctx.output.token(tokens.stored_token(ctx, name))
 
 
+def exec_(
+    typer_ctx: typer.Context,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[NAME] -- COMMAND [ARGS]...",
+            help="The stored token's name, then the command and its arguments.",
+            show_default=False,
+        ),
+    ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env",
+            metavar="VAR[=NAME]",
+            help="The variable for NAME (default IGGY_TOKEN); VAR=NAME adds token NAME as VAR "
+            "(repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run COMMAND with a stored token in its environment, never on its command line.
+
+    The token is read first (a missing one: exit 5, and COMMAND never starts); then iggy
+    becomes COMMAND, so the exit status, and a signal that ends it, are COMMAND's own.
+    Put -- before COMMAND. Nothing is printed and nothing is written.
+
+    \b
+    Examples:
+      iggy pat exec deploy -- ./deploy.sh
+      iggy pat exec deploy --env DEPLOY_TOKEN -- ./deploy.sh
+      iggy pat exec --env A_TOKEN=deploy --env B_TOKEN=ci -- ./both.sh
+    """
+    from iggy_cli.usecases import tokens
+
+    variables, command = _exec_plan(words or [], env or [])
+    ctx = app_context(typer_ctx)
+    tokens.exec_with_tokens(ctx, variables, command)
+
+
+def _exec_plan(words: list[str], env: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(VARIABLE, NAME) pairs and the command: NAME comes first in `words` unless every
+    --env is VAR=NAME."""
+    from iggy_cli.cli.commands import check_env_name
+    from iggy_cli.console.output import DEFAULT_ENV_NAME
+
+    bare = [given for given in env if "=" not in given]
+    variables = [tuple(given.split("=", 1)) for given in env if "=" in given]
+    if len(bare) > 1:
+        raise UsageError(
+            "--env VAR names NAME's variable once; add more tokens with --env VAR=NAME"
+        )
+    if bare or not variables:
+        if not words:
+            raise UsageError("which token? iggy pat exec NAME -- COMMAND")
+        variables.insert(0, (bare[0] if bare else DEFAULT_ENV_NAME, words[0]))
+        words = words[1:]
+    seen: set[str] = set()
+    for variable, name in variables:
+        check_env_name(variable)
+        if variable in seen:
+            raise UsageError(f"--env {variable} is given twice")
+        seen.add(variable)
+        if not name:
+            raise UsageError(f"--env {variable}= names no token")
+    if not words:
+        raise UsageError("no command to run", hint="iggy pat exec NAME -- COMMAND [ARGS...]")
+    return [(variable, name) for variable, name in variables], words
+
+
 def prune(
     typer_ctx: typer.Context,
     expired: Annotated[
