@@ -16,7 +16,7 @@ import pytest
 from conftest import Cli, Result, new_sandbox, server_tokens
 
 from iggy_cli.console.output import Output
-from iggy_cli.errors import UsageError
+from iggy_cli.errors import StorageError, UsageError
 from iggy_cli.expiry import parse_expiry
 from iggy_cli.models import us_from_datetime
 from iggy_cli.runtime import AppContext
@@ -475,3 +475,51 @@ def test_exec_use_case_hands_over_the_environment(build: Build, server: SandboxS
     ctx.exec_command = lambda argv, environment: calls.append((argv, environment))
     tokens.exec_with_tokens(ctx, [("DEPLOY", "deploy")], ["./deploy.sh", "--fast"])
     assert calls == [(["./deploy.sh", "--fast"], {**ctx.environ, "DEPLOY": outcome.minted.token})]
+
+
+# --- a headless first run -----------------------------------------------------------------------
+
+NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+
+
+class NoKeyring(MemoryStore):
+    def check(self) -> None:
+        raise StorageError("no OS keyring is available on this machine (injected)")
+
+
+def test_login_checks_for_a_keyring_before_reading_a_password(build: Build) -> None:
+    from iggy_cli.models import Expiry
+    from iggy_cli.runtime import AuthInputs
+    from iggy_cli.usecases import sessions
+
+    asked: list[str] = []
+    ctx = build(NoKeyring())
+    ctx.auth = AuthInputs(username="iggy", password_stdin=True)
+    ctx.stdin = io.StringIO("iggy\n")
+    ctx.environ = {}
+    ctx.ask = lambda text, hidden: asked.append(text) or ""  # type: ignore[func-returns-value]
+    with pytest.raises(StorageError) as raised:
+        sessions.login(ctx, Expiry(15 * 60 * 1_000_000, "15m"))
+    assert ctx.stdin.read() == "iggy\n" and asked == []  # the password was never read
+    assert "--store file (or IGGY_STORE=file)" in (raised.value.hint or "")
+    assert "IGGY_TOKEN" in (raised.value.hint or "")
+
+
+def test_login_without_a_keyring_fails_before_any_request(cli: Cli, access_log: list[str]) -> None:
+    result = cli("-u", "iggy", "--password-stdin", "login", input="iggy\n", env=NO_KEYRING)
+    assert (result.code, result.stdout) == (7, "")
+    assert result.stderr.splitlines()[0] == "error: no OS keyring is available on this machine"
+    assert "--store file (or IGGY_STORE=file)" in result.stderr
+    assert access_log == []
+
+
+def test_login_on_a_terminal_without_a_keyring_asks_nothing(cli: Cli) -> None:
+    from test_interactive import Terminal
+
+    term = Terminal("iggy login", {**cli.env, **NO_KEYRING})
+    try:
+        screen = term.wait_for("rc=7")
+    finally:
+        term.close()
+    assert "Username" not in screen and "Password" not in screen
+    assert "error: no OS keyring is available on this machine" in screen

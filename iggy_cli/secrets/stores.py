@@ -30,8 +30,8 @@ KEYRING_TIMEOUT_S = 5.0
 TIMEOUT_VARIABLE = "IGGY_KEYRING_TIMEOUT"
 _NO_KEYRING_HINT = (
     "unlock or install a Secret Service (gnome-keyring, KeePassXC), pick a backend with "
-    "PYTHON_KEYRING_BACKEND, keep tokens in a private file with --store file, "
-    "or use --no-store and keep the token yourself"
+    "PYTHON_KEYRING_BACKEND, keep tokens in a private file with --store file (or "
+    "IGGY_STORE=file), or use --no-store and keep the token yourself"
 )
 
 T = TypeVar("T")

@@ -46,6 +46,11 @@ class LoginOutcome:
 
 
 def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
+    """Sign in with a password and keep a new session token. Somewhere to keep it is checked
+    first: on a machine with no keyring, a password typed (or piped) is a password wasted."""
+    check_for_server(ctx, SESSION_TOKEN_NAME, expiry)
+    store = ctx.store()
+    _check_session_store(store)
     credential = credential_choice.resolve(ctx, allow_session=False)
     if credential is None:
         if not ctx.interactive:
@@ -54,9 +59,6 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
                 hint="give -u USER with IGGY_PASSWORD or --password-stdin",
             )
         credential = credential_choice.ask_password(ctx)
-    check_for_server(ctx, SESSION_TOKEN_NAME, expiry)
-    store = ctx.store()
-    _check_session_store(store)
     address = ctx.settings.keyring
     service = session_service(address)
     adopted = credential_choice.session_entry(ctx)
@@ -105,8 +107,8 @@ def _check_session_store(store: CredentialStore) -> None:
         raise StorageError(
             error.message,
             hint="unlock or install a Secret Service, keep the session in a private file with "
-            "--store file, or do without a session: give each command IGGY_TOKEN, or -u USER "
-            "with IGGY_PASSWORD",
+            "--store file (or IGGY_STORE=file), or do without a session: give each command "
+            "IGGY_TOKEN, or -u USER with IGGY_PASSWORD",
         ) from None
 
 
@@ -211,6 +213,8 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
     Neither goes where Iggy's CLI keeps its login session (see
     credential_choice.SessionEntry): a login session there is replaced, its server token
     deleted, its entry removed."""
+    store = ctx.store()
+    _check_session_store(store)  # before a token is read from stdin for nothing
     if name is not None:
         credential = credential_choice.stored_token(ctx, name)
     else:
@@ -220,8 +224,6 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
                 "which token? Name a stored one, or give it with IGGY_TOKEN or --token-stdin"
             )
         credential = found
-    store = ctx.store()
-    _check_session_store(store)
     address = ctx.settings.keyring
     login_entry = (session_service(address), SESSION_TOKEN_NAME)
     record = ctx.sessions.get(address)
