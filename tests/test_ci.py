@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Cli, Result, new_sandbox, server_tokens
+from conftest import Cli, Result, mint_token, new_sandbox, server_tokens, token_works
 
 from iggy_cli.console.output import Output
 from iggy_cli.errors import StorageError, UsageError
@@ -26,7 +26,8 @@ from iggy_cli.settings import Settings, normalize_url
 from iggy_cli.state.config_file import UserConfig
 from iggy_cli.state.indexes import NameIndex, SessionIndex
 from iggy_cli.state.rotation_journal import RotationJournal
-from iggy_cli.usecases import tokens
+from iggy_cli.usecases import printed_rotation, tokens
+from iggy_cli.usecases.printed_rotation import PrintedRotation
 
 NOW = datetime(2030, 1, 1, 9, 30, tzinfo=UTC)
 NOW_US = us_from_datetime(NOW)
@@ -523,3 +524,144 @@ def test_login_on_a_terminal_without_a_keyring_asks_nothing(cli: Cli) -> None:
         term.close()
     assert "Username" not in screen and "Password" not in screen
     assert "error: no OS keyring is available on this machine" in screen
+
+
+# --- rotation for pipelines ---------------------------------------------------------------------
+
+HOUR = parse_expiry(["1h"], now=NOW)
+
+
+def printed_token(ctx: AppContext, name: str) -> str:
+    with tokens.create_token(ctx, name, HOUR, keep=False) as outcome:
+        return outcome.minted.token
+
+
+def rotate_printed(ctx: AppContext, name: str, grace: timedelta | None = None) -> PrintedRotation:
+    with printed_rotation.rotate_printed(ctx, name, None, grace, lambda _: True) as outcome:
+        return outcome
+
+
+def test_a_token_created_unstored_rotates_unstored(build: Build, server: SandboxServer) -> None:
+    store = MemoryStore()
+    ctx = build(store)
+    old = printed_token(ctx, "ci-job")
+    assert printed_rotation.prints(ctx, "ci-job", keep=True)
+    assert not printed_rotation.prints(ctx, "other", keep=True)
+    assert printed_rotation.prints(ctx, "other", keep=False)
+    done = rotate_printed(ctx, "ci-job")
+    assert (done.old_name, done.minted.name, done.retiring_until) == ("ci-job", "ci-job", None)
+    assert done.expires_at == NOW + timedelta(hours=1)  # as before: the old one's end
+    assert token_works(server.url, done.minted.token) and not token_works(server.url, old)
+    assert store.entries == {} and list(server_tokens(server.url)) == ["ci-job"]
+
+
+def test_a_grace_keeps_the_old_token_until_prune_after_it(
+    build: Build, server: SandboxServer, clock: Clock
+) -> None:
+    ctx = build()
+    old = printed_token(ctx, "ci-job")
+    done = rotate_printed(ctx, "ci-job", grace=timedelta(minutes=10))
+    assert (done.minted.name, done.retiring_until) == ("ci-job.b", NOW + timedelta(minutes=10))
+    new = done.minted.token
+    assert token_works(server.url, old) and token_works(server.url, new)
+    rows = {row.token.name: row.retiring_until_us for row in tokens.list_tokens(ctx)}
+    assert rows == {"ci-job": us_from_datetime(NOW + timedelta(minutes=10)), "ci-job.b": None}
+    clock.advance(minutes=9, seconds=59)
+    assert tokens.prune(ctx, False, False, dry_run=False).retired == ()
+    assert token_works(server.url, old)
+    clock.advance(seconds=1)
+    assert tokens.prune(ctx, False, False, dry_run=True).retired == ("ci-job",)
+    assert token_works(server.url, old)  # a dry run changes nothing
+    assert tokens.prune(ctx, False, False, dry_run=False).retired == ("ci-job",)
+    assert not token_works(server.url, old) and token_works(server.url, new)
+    assert list(server_tokens(server.url)) == ["ci-job.b"]
+    assert ctx.rotations.retiring(ctx.settings.address) == {}
+
+
+def test_grace_rotations_alternate_between_twin_names(
+    build: Build, server: SandboxServer, clock: Clock
+) -> None:
+    ctx = build()
+    printed_token(ctx, "ci-job")
+    first = rotate_printed(ctx, "ci-job", grace=timedelta(minutes=10))
+    with pytest.raises(UsageError) as early:
+        rotate_printed(ctx, "ci-job", grace=timedelta(minutes=10))
+    assert early.value.message == (
+        "'ci-job', which the last rotation replaced, is in its grace until 2030-01-01T09:40:00Z"
+    )
+    with pytest.raises(UsageError):  # without a grace, the retiring one is not rotated either
+        rotate_printed(ctx, "ci-job")
+    clock.advance(minutes=10)
+    # The pipeline names the pair as it always did; the old one, past its grace, goes first.
+    second = rotate_printed(ctx, "ci-job", grace=timedelta(minutes=10))
+    assert (second.old_name, second.minted.name) == ("ci-job.b", "ci-job")
+    assert set(server_tokens(server.url)) == {"ci-job", "ci-job.b"}
+    assert token_works(server.url, first.minted.token)  # in its own grace now
+    assert token_works(server.url, second.minted.token)
+
+
+def test_twins_with_no_record_are_not_guessed(build: Build, server: SandboxServer) -> None:
+    ctx = build()
+    printed_token(ctx, "ci-job")
+    printed_token(ctx, "ci-job.b")
+    with pytest.raises(UsageError) as raised:
+        rotate_printed(ctx, "ci-job", grace=timedelta(minutes=10))
+    assert raised.value.message.startswith("both 'ci-job' and 'ci-job.b' exist")
+    assert set(server_tokens(server.url)) == {"ci-job", "ci-job.b"}
+
+
+def test_rotate_no_store_prints_a_working_token_and_keeps_nothing(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    old = mint_token(sandbox.url, "ci-deploy")
+    rotated = cli(
+        "pat",
+        "rotate",
+        "ci-deploy",
+        "--no-store",
+        "--yes",
+        env={**cli.as_admin(), **ACTIONS},
+        shows_token=True,
+    )
+    assert rotated.code == 0, rotated.stderr
+    new = rotated.stdout.rstrip("\n")
+    assert rotated.stdout == f"{new}\n" and len(new) == 68
+    assert rotated.stderr.splitlines()[0] == f"::add-mask::{new}"
+    assert token_works(sandbox.url, new) and not token_works(sandbox.url, old)
+    assert cli.keyring() == {}
+    as_env = cli(
+        "pat",
+        "rotate",
+        "ci-deploy",
+        "--no-store",
+        "--yes",
+        "-o",
+        "env",
+        env=cli.as_admin(),
+        shows_token=True,
+    )
+    assert as_env.code == 0, as_env.stderr
+    assert as_env.stdout.startswith("IGGY_TOKEN=") and as_env.stderr == ""
+    assert token_works(sandbox.url, as_env.stdout.rstrip("\n").partition("=")[2])
+
+
+def test_a_token_created_with_no_store_rotates_without_storing(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    created = cli(
+        "pat", "create", "ci-job", "1h", "--no-store", env=cli.as_admin(), shows_token=True
+    )
+    assert created.code == 0, created.stderr
+    rotated = cli("pat", "rotate", "ci-job", "--yes", "-q", env=cli.as_admin(), shows_token=True)
+    assert rotated.code == 0, rotated.stderr
+    assert token_works(sandbox.url, rotated.stdout.rstrip("\n"))
+    assert cli.keyring() == {}
+
+
+def test_grace_is_refused_for_a_stored_token(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "deploy", "1h", env=cli.as_admin()).code == 0
+    refused = cli("pat", "rotate", "deploy", "--grace", "10m", env=cli.as_admin())
+    assert (refused.code, refused.stderr.splitlines()[0]) == (
+        2,
+        "error: --grace is for a rotation that prints the new token: add --no-store",
+    )

@@ -85,6 +85,7 @@ def test_create_stores_the_token_where_iggys_cli_looks(cli: Cli, sandbox: Sandbo
             "expiry_at_us": expiry_at_us,
             "expired": False,
             "stored": True,
+            "retiring_until": None,
         }
     ]
     assert used.json[0]["expiry_at"].endswith("Z")  # type: ignore[index]
@@ -154,7 +155,7 @@ def test_list_json_marks_expired_tokens(cli: Cli, sandbox: SandboxServer) -> Non
     listed = cli("pat", "list", "-o", "json", env=cli.as_admin())
     assert listed.code == 0 and listed.stderr == ""
     (row,) = listed.json  # type: ignore[misc]
-    assert set(row) == {"name", "expiry_at", "expiry_at_us", "expired", "stored"}
+    assert set(row) == {"name", "expiry_at", "expiry_at_us", "expired", "stored", "retiring_until"}
     assert row["expired"] is True and isinstance(row["expiry_at_us"], int)
 
 

@@ -245,6 +245,7 @@ def test_expiries_at_the_edges_render_in_any_zone(
         "expired": ["zero", "minus-one", "ancient"],
         "orphans": [],
         "stand_ins": [],
+        "retired": [],
         "dry_run": True,
     }
     for result in (table, expired, pruned):

@@ -95,10 +95,16 @@ def test_plain_and_field(
 @pytest.mark.parametrize(
     ("args", "header"),
     [
-        (("pat", "list"), ["name", "expiry_at", "expiry_at_us", "expired", "stored"]),
+        (
+            ("pat", "list"),
+            ["name", "expiry_at", "expiry_at_us", "expired", "stored", "retiring_until"],
+        ),
         (("pat", "delete", "--yes", "forever"), ["name", "deleted", "removed_local_copy"]),
         (("login",), ["url", "user_id", "session_expires_at", "replaced"]),
-        (("pat", "prune", "--yes", "--expired"), ["expired", "orphans", "stand_ins", "dry_run"]),
+        (
+            ("pat", "prune", "--yes", "--expired"),
+            ["expired", "orphans", "stand_ins", "retired", "dry_run"],
+        ),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
 )

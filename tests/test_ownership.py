@@ -63,7 +63,7 @@ def test_one_users_cleanup_leaves_another_users_copy_alone(two: Cli, server: San
     pruned = two("pat", "prune", "--yes", "--orphans", "-o", "json", env=BOB)
     assert (pruned.code, pruned.json) == (
         0,
-        {"expired": [], "orphans": [], "stand_ins": [], "dry_run": False},
+        {"expired": [], "orphans": [], "stand_ins": [], "retired": [], "dry_run": False},
     )
     deleted = two("pat", "delete", "deploy", "--yes", env=BOB)
     assert deleted.code == 5  # bob has no `deploy`
@@ -81,7 +81,13 @@ def test_a_users_own_cleanup_still_works(two: Cli, server: SandboxServer) -> Non
         client.login_with_password("alice", "wonder")
         client.delete_token("old-ci")
     pruned = two("pat", "prune", "--yes", "--orphans", "-o", "json", env=ALICE)
-    assert pruned.json == {"expired": [], "orphans": ["old-ci"], "stand_ins": [], "dry_run": False}
+    assert pruned.json == {
+        "expired": [],
+        "orphans": ["old-ci"],
+        "stand_ins": [],
+        "retired": [],
+        "dry_run": False,
+    }
     deleted = two("pat", "delete", "deploy", "--yes", "-o", "json", env=ALICE)
     assert deleted.json == [{"name": "deploy", "deleted": True, "removed_local_copy": True}]
     assert two.keyring() == {}

@@ -355,7 +355,13 @@ def test_prune_removes_a_leftover_stand_in_but_keeps_one_in_use(
     leftover = next(name for name in stand_ins if name != in_use)
 
     dry = cli("pat", "prune", "--dry-run", "-o", "json", env=cli.as_admin())
-    assert dry.json == {"expired": [], "orphans": [], "stand_ins": [leftover], "dry_run": True}
+    assert dry.json == {
+        "expired": [],
+        "orphans": [],
+        "stand_ins": [leftover],
+        "retired": [],
+        "dry_run": True,
+    }
     assert len([name for name in server_tokens(sandbox.url) if "standin" in name]) == 2
     pruned = cli("pat", "prune", "--yes", env=cli.as_admin())
     assert (pruned.code, pruned.stderr) == (
@@ -375,7 +381,13 @@ def test_prune_leaves_a_never_expiring_namesake_alone(cli: Cli, sandbox: Sandbox
 
     mint_token(sandbox.url, "iggy-cli-standin-0badc0de")  # someone's own, never expires
     result = cli("pat", "prune", "--yes", "-o", "json", env=cli.as_admin())
-    assert result.json == {"expired": [], "orphans": [], "stand_ins": [], "dry_run": False}
+    assert result.json == {
+        "expired": [],
+        "orphans": [],
+        "stand_ins": [],
+        "retired": [],
+        "dry_run": False,
+    }
     assert list(server_tokens(sandbox.url)) == ["iggy-cli-standin-0badc0de"]
 
 

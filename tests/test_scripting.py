@@ -57,7 +57,13 @@ def test_prune_expired_with_and_without_dry_run(cli: Cli, sandbox: SandboxServer
     mint_token(sandbox.url, "forever")
     time.sleep(0.01)
     dry = cli("pat", "prune", "--expired", "--dry-run", "-o", "json", env=cli.as_admin())
-    assert dry.json == {"expired": ["brief"], "orphans": [], "stand_ins": [], "dry_run": True}
+    assert dry.json == {
+        "expired": ["brief"],
+        "orphans": [],
+        "stand_ins": [],
+        "retired": [],
+        "dry_run": True,
+    }
     assert sorted(server_tokens(sandbox.url)) == ["brief", "forever"]
     real = cli("pat", "prune", "--yes", "--expired", env=cli.as_admin())
     assert (real.code, real.stderr) == (0, "Deleted expired token 'brief'.\n")

@@ -148,7 +148,13 @@ def test_a_renamed_token_is_stored_under_the_servers_name(
         listed = cli("pat", "list", "-o", "json", env=cli.as_admin())
         assert [(r["name"], r["stored"]) for r in listed.json] == [("deploy.key", True)]  # type: ignore[attr-defined]
         pruned = cli("pat", "prune", "--yes", "--orphans", "-o", "json", env=cli.as_admin())
-        assert pruned.json == {"expired": [], "orphans": [], "stand_ins": [], "dry_run": False}
+        assert pruned.json == {
+            "expired": [],
+            "orphans": [],
+            "stand_ins": [],
+            "retired": [],
+            "dry_run": False,
+        }
         assert set(cli.keyring()[service]) == {"deploy.key"}
 
         secret = cli.keyring()[service]["deploy.key"]
@@ -194,7 +200,13 @@ def test_prune_keeps_a_copy_stored_under_the_name_as_asked(
         names.parent.mkdir(parents=True)
         names.write_text(json.dumps({address: {"keyring": ["Deploy Key"]}}))
         pruned = cli("pat", "prune", "--yes", "--orphans", "-o", "json", env=cli.as_admin())
-        assert pruned.json == {"expired": [], "orphans": [], "stand_ins": [], "dry_run": False}
+        assert pruned.json == {
+            "expired": [],
+            "orphans": [],
+            "stand_ins": [],
+            "retired": [],
+            "dry_run": False,
+        }
         assert cli.keyring() == {f"iggy:{address}": {"Deploy Key": secret}}
 
 

@@ -208,7 +208,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
             "exec": "Run COMMAND with a stored token in its environment, never...",
             "list": "List your tokens with their expiry and whether a copy is...",
             "login": "Log in with a token and make it this server's session.",
-            "prune": "Delete leftover stand-ins; with flags, expired tokens or...",
+            "prune": "Delete rotation leftovers; with flags, expired tokens or...",
             "rotate": "Replace a token's secret and keep its name.",
             "show": "Show one token: its expiry, and where its copy is stored.",
             "token": "Print the stored raw token NAME and nothing else, for...",
@@ -276,7 +276,10 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
     "pat rotate": {
         "commands": {},
         "options": {
+            "--env": [True, None, "The variable -o env sets (default IGGY_TOKEN)."],
+            "--grace": [True, None, "With --no-store: keep the old token working for DURATION (10m, 1h); the new one takes the name's twin (NAME.b). `pat prune` deletes the old one after."],
             "--help": [False, None, "Show this message and exit."],
+            "--no-store": [False, None, "Print the new token instead of storing it; keep nothing."],
             "--yes": [False, None, "Rotate a token with no stored copy here too."],
             "-h": [False, None, "Show this message and exit."],
             "-y": [False, None, "Rotate a token with no stored copy here too."],
@@ -668,7 +671,7 @@ HELP: "dict[str, str]" = {
         "  token   Print the stored raw token NAME and nothing else, for `$(...)`.\n"
         "  exec    Run COMMAND with a stored token in its environment, never on its...\n"
         "  rotate  Replace a token's secret and keep its name.\n"
-        "  prune   Delete leftover stand-ins; with flags, expired tokens or orphans.\n"
+        "  prune   Delete rotation leftovers; with flags, expired tokens or orphans.\n"
     ),
     "pat create": (
         "Usage: iggy pat create [OPTIONS] NAME [EXPIRY]...\n"
@@ -775,11 +778,13 @@ HELP: "dict[str, str]" = {
     "pat prune": (
         "Usage: iggy pat prune [OPTIONS]\n"
         "\n"
-        "  Delete leftover stand-ins; with flags, expired tokens or orphans.\n"
+        "  Delete rotation leftovers; with flags, expired tokens or orphans.\n"
         "\n"
         "  A stand-in (iggy-cli-standin-...) is left over when a rotation that made it\n"
         "  was cut short and nothing stores it any more; one an unfinished rotation\n"
-        "  still needs is kept (`iggy pat rotate NAME` finishes that rotation).\n"
+        "  still needs is kept (`iggy pat rotate NAME` finishes that rotation). An old\n"
+        "  token that `pat rotate --grace` kept alive is deleted once its grace is\n"
+        "  over.\n"
         "\n"
         "  Examples:\n"
         "    iggy pat prune --dry-run\n"
@@ -802,9 +807,14 @@ HELP: "dict[str, str]" = {
         "  would have. If a rotation was cut short, running it again carries it through\n"
         "  from where it stopped.\n"
         "\n"
+        "  With --no-store the new token is printed and nothing is kept; a token\n"
+        "  created here with --no-store rotates that way by default.\n"
+        "\n"
         "  Examples:\n"
         "    iggy pat rotate deploy\n"
         "    iggy pat rotate deploy 30d\n"
+        "    iggy pat rotate ci-deploy --no-store --yes -o env >> \"$GITHUB_ENV\"\n"
+        "    iggy pat rotate ci-deploy --no-store --grace 1h --yes\n"
         "\n"
         "Arguments:\n"
         "  NAME         Token name, 3 to 30 bytes.\n"
@@ -815,8 +825,13 @@ HELP: "dict[str, str]" = {
         "               server_default for the server's default.\n"
         "\n"
         "Options:\n"
-        "  -y, --yes   Rotate a token with no stored copy here too.\n"
-        "  -h, --help  Show this message and exit.\n"
+        "  -y, --yes         Rotate a token with no stored copy here too.\n"
+        "  --no-store        Print the new token instead of storing it; keep nothing.\n"
+        "  --grace DURATION  With --no-store: keep the old token working for DURATION\n"
+        "                    (10m, 1h); the new one takes the name's twin (NAME.b).\n"
+        "                    `pat prune` deletes the old one after.\n"
+        "  --env VAR         The variable -o env sets (default IGGY_TOKEN).\n"
+        "  -h, --help        Show this message and exit.\n"
     ),
     "pat show": (
         "Usage: iggy pat show [OPTIONS] NAME\n"

@@ -112,7 +112,8 @@ class NameIndex(JsonRecords):
         {"127.0.0.1:3000": {
             "seen": ["ci-job", "deploy"],
             "keyring": {"deploy": {"user_id": 1}, "old-ci": {"user_id": null}},
-            "file": {}}}
+            "file": {},
+            "printed": ["ci-job"]}}
 
     A keyring cannot be listed, and opening one means finding its backend, so `pat list` reads
     "stored" here, and TAB completion offers these names without touching the network or the
@@ -124,6 +125,9 @@ class NameIndex(JsonRecords):
     is null when unknown: a copy found where another tool put it, or recorded before owners
     were (then each store was a list of names, read here as unknown owners and rewritten in
     this shape on the next change).
+
+    `printed` names the tokens created here with their secret printed, not stored (`pat create
+    --no-store`): storing the successor of one would surprise, so `pat rotate` prints it too.
     """
 
     filename = "names.json"
@@ -135,6 +139,17 @@ class NameIndex(JsonRecords):
     def owners(self, address: str, store: str) -> dict[str, int | None]:
         """Each stored copy's name and owner (None: unknown)."""
         return self._entry(self._read(), address).stores.get(store, {})
+
+    def printed(self, address: str) -> set[str]:
+        return set(self._entry(self._read(), address).printed)
+
+    def add_printed(self, address: str, name: str) -> None:
+        """`name` was created here and its secret printed, not stored."""
+
+        def add(entry: _NameEntry) -> None:
+            entry.printed.append(name)
+
+        self._change(address, add)
 
     def known(self, address: str) -> set[str]:
         """Every name seen on the server or stored anywhere, for completion: from the
@@ -164,12 +179,14 @@ class NameIndex(JsonRecords):
         def add(entry: _NameEntry) -> None:
             copies = entry.stores[store]
             copies[name] = user_id if user_id is not None else copies.get(name)
+            entry.printed[:] = [printed for printed in entry.printed if printed != name]
 
         self._change(address, add)
 
     def forget(self, address: str, name: str) -> None:
         def drop(entry: _NameEntry) -> None:
             entry.seen[:] = [seen for seen in entry.seen if seen != name]
+            entry.printed[:] = [printed for printed in entry.printed if printed != name]
             for copies in entry.stores.values():
                 copies.pop(name, None)
 
@@ -203,23 +220,32 @@ class NameIndex(JsonRecords):
         entry = entry if isinstance(entry, dict) else {}
         seen = [name for name in _list(entry.get("seen")) if isinstance(name, str)]
         stores = {store: _owners(entry.get(store)) for store in NameIndex._STORES}
-        return _NameEntry(seen, stores)
+        printed = [name for name in _list(entry.get("printed")) if isinstance(name, str)]
+        return _NameEntry(seen, stores, printed)
 
 
 class _NameEntry:
     """One address's names, as read (either shape) and as written (the current one)."""
 
-    __slots__ = ("seen", "stores")
+    __slots__ = ("printed", "seen", "stores")
 
-    def __init__(self, seen: list[str], stores: dict[str, dict[str, int | None]]) -> None:
+    def __init__(
+        self,
+        seen: list[str],
+        stores: dict[str, dict[str, int | None]],
+        printed: list[str] | None = None,
+    ) -> None:
         self.seen = seen
         self.stores = stores
+        self.printed = printed if printed is not None else []
 
     def document(self) -> dict[str, Any]:
         written: dict[str, Any] = {"seen": sorted(filter(_writable, set(self.seen)))}
         for store, copies in self.stores.items():
             kept = sorted(filter(_writable, copies))
             written[store] = {name: {"user_id": copies[name]} for name in kept}
+        if self.printed:  # left out when empty: the files of earlier versions stay as they were
+            written["printed"] = sorted(filter(_writable, set(self.printed)))
         return written
 
 

@@ -16,6 +16,14 @@ server address, then token name:
         "stand_in_sha256": "51be...",              ... of the stand-in, once minted
         "new_sha256": null}}}                      ... of the new token, once minted
 
+A rotation with `--grace` (usecases/rotation.py) leaves the old token alive for a while under
+its own name; `retiring` records until when, for `pat prune` and `pat list`:
+
+    {"retiring": {"127.0.0.1:3000": {"deploy": {
+        "until_us": 1798513406629320,              when its grace ends (µs since the epoch)
+        "successor": "deploy.b",                   the token that replaced it
+        "user_id": 0}}}}                           whose token it is
+
 Secrets are recorded only as SHA-256 digests, enough to recognise which token the stored copy
 is (the server itself keeps only hashes of tokens). All reads and writes go through
 local_state, so parallel runs lose nothing.
@@ -72,6 +80,27 @@ class JournalEntry(NamedTuple):
         return cls(**values)
 
 
+class Retiring(NamedTuple):
+    """An old token kept alive by `pat rotate --grace` until `until_us`."""
+
+    until_us: int
+    successor: str
+    user_id: int | None
+
+    @classmethod
+    def from_json(cls, raw: object) -> Retiring | None:
+        if not isinstance(raw, dict):
+            return None
+        until, successor, user = raw.get("until_us"), raw.get("successor"), raw.get("user_id")
+        if not isinstance(until, int) or isinstance(until, bool) or not isinstance(successor, str):
+            return None
+        return cls(until, successor, user if isinstance(user, int) else None)
+
+
+# Beside the addresses, which always hold a ':' (host:port), so never taken for one.
+RETIRING = "retiring"
+
+
 class RotationJournal(JsonRecords):
     """`rotations.json`: read without a lock, changed under it (local_state.JsonState)."""
 
@@ -109,6 +138,45 @@ class RotationJournal(JsonRecords):
                 records.pop(name, None)
                 if not records:
                     del document[address]
+
+        self._update(drop)
+
+    def retiring(self, address: str) -> dict[str, Retiring]:
+        """Old tokens in their grace on this server, by name (damaged records left out)."""
+        try:
+            records = self._state().load().get(RETIRING)
+        except OSError as error:
+            raise StorageError(f"cannot read {self.path}: {error.strerror or error}") from None
+        here = records.get(address) if isinstance(records, dict) else None
+        if not isinstance(here, dict):
+            return {}
+        found = {name: Retiring.from_json(raw) for name, raw in here.items()}
+        return {name: record for name, record in found.items() if record is not None}
+
+    def retire(self, address: str, name: str, record: Retiring) -> None:
+        def put(document: dict[str, Any]) -> None:
+            everyone = document.get(RETIRING)
+            if not isinstance(everyone, dict):
+                everyone = document[RETIRING] = {}
+            here = everyone.get(address)
+            if not isinstance(here, dict):
+                here = everyone[address] = {}
+            here[name] = record._asdict()
+
+        self._update(put)
+
+    def retired(self, address: str, name: str) -> None:
+        """The grace of `name` is over (it was deleted), or it never began."""
+
+        def drop(document: dict[str, Any]) -> None:
+            everyone = document.get(RETIRING)
+            here = everyone.get(address) if isinstance(everyone, dict) else None
+            if isinstance(here, dict):
+                here.pop(name, None)
+                if not here:
+                    del everyone[address]  # type: ignore[union-attr]
+                if not everyone:
+                    del document[RETIRING]
 
         self._update(drop)
 

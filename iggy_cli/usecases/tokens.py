@@ -117,6 +117,8 @@ def _keep(
     user_id: int,
 ) -> CreateOutcome:
     if store is None:
+        # its successor is to be printed too (pat rotate): it is someone else's to keep
+        ctx.names.add_printed(ctx.settings.keyring, minted.name)
         return CreateOutcome(minted, ends)
     from iggy_cli import signals
 
@@ -174,6 +176,7 @@ class TokenRow(NamedTuple):
     token: PersonalAccessToken
     expired: bool
     stored: bool
+    retiring_until_us: int | None = None  # replaced by `pat rotate --grace`: works until then
 
 
 def list_tokens(ctx: AppContext) -> list[TokenRow]:
@@ -189,7 +192,19 @@ def list_tokens(ctx: AppContext) -> list[TokenRow]:
     if _login_session_kept(ctx):
         stored.add(SESSION_TOKEN_NAME)  # kept as the session, not under its name
     now = ctx.now()
-    return [TokenRow(token, token.is_expired(now), token.name in stored) for token in tokens]
+    try:
+        retiring = ctx.rotations.retiring(ctx.settings.address)
+    except StorageError:
+        retiring = {}  # a list is still worth showing without it
+    ends = {
+        name: record.until_us
+        for name, record in retiring.items()
+        if record.user_id in (None, identity.user_id)
+    }
+    return [
+        TokenRow(token, token.is_expired(now), token.name in stored, ends.get(token.name))
+        for token in tokens
+    ]
 
 
 def _login_session_kept(ctx: AppContext) -> bool:
@@ -364,13 +379,16 @@ class PruneOutcome(NamedTuple):
     # stored copies left alone, with whose they are: an expired token's copy that is not the
     # signed-in user's, and --orphans candidates whose owner is unknown
     kept: tuple[tuple[str, ownership.Copy], ...] = ()
+    # old tokens whose grace after `pat rotate --grace` is over
+    retired: tuple[str, ...] = ()
 
 
 def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> PruneOutcome:
     """Delete leftover stand-ins of rotations, expired tokens (with `expired`; server and local
     copy), and local copies of tokens the server no longer has (with `orphans`; known from the
     names index, since a keyring cannot be listed). Only the signed-in user's copies are
-    removed (usecases/ownership.py)."""
+    removed (usecases/ownership.py). Old tokens kept alive by `pat rotate --grace` are deleted
+    once their grace is over, whatever the flags: that is what the grace promised."""
     from iggy_cli.usecases import rotation_plan
 
     credential = credential_choice.require(ctx)
@@ -391,12 +409,24 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
             and token.expiry_at_us is not None
             and token.name not in needed
         )
+        on_server = {token.name for token in tokens}
+        retiring = ctx.rotations.retiring(ctx.settings.address)
+        now_us = us_from_datetime(now)
+        retired = sorted(
+            name
+            for name, record in retiring.items()
+            if name in on_server
+            and record.until_us <= now_us
+            and record.user_id in (None, identity.user_id)  # names are unique per user only
+        )
         doomed = [
             token.name
             for token in tokens
-            if expired and token.is_expired(now) and token.name not in leftovers
+            if expired
+            and token.is_expired(now)
+            and token.name not in leftovers
+            and token.name not in retired
         ]
-        on_server = {token.name for token in tokens}
         copies = ownership.recorded(ctx) if orphans else {}
         # A copy stored as `Deploy Key` is the copy of `deploy.key` on a server that renames
         # (and may be, on one that was upgraded since): never an orphan.
@@ -408,10 +438,14 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
         kept = [(name, ownership.Copy("unknown")) for name in sorted(ownership.unclaimed(copies))]
         kept = [(name, copy) for name, copy in kept if name not in on_server]
         if dry_run:
-            return PruneOutcome(doomed, orphaned, leftovers, True, tuple(kept))
-        for name in [*leftovers, *doomed]:
+            return PruneOutcome(doomed, orphaned, leftovers, True, tuple(kept), tuple(retired))
+        for name in [*leftovers, *doomed, *retired]:
             with suppress(NotFound):  # the server's cleaner may have been quicker
                 client.delete_token(name)
+        for name, record in retiring.items():
+            mine = record.user_id in (None, identity.user_id)
+            if name in retired or (name not in on_server and mine):
+                ctx.rotations.retired(ctx.settings.address, name)
         for name, entry in in_progress.items():
             if entry.stand_in not in needed:  # nothing left to resume: its stand-in is gone
                 ctx.rotations.drop(ctx.settings.address, name)
@@ -424,8 +458,11 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
                 kept.append((name, copy))
     for name in local:
         _remove_copy(ctx, name)
-    ctx.names.saw(ctx.settings.keyring, sorted(on_server - set(doomed) - set(leftovers)))
-    return PruneOutcome(doomed, orphaned, leftovers, False, tuple(kept))
+    gone = set(doomed) | set(leftovers) | set(retired)
+    ctx.names.saw(ctx.settings.keyring, sorted(on_server - gone))
+    for name in retired:
+        ctx.names.forget(ctx.settings.keyring, name)
+    return PruneOutcome(doomed, orphaned, leftovers, False, tuple(kept), tuple(retired))
 
 
 def _stand_ins_in_use(

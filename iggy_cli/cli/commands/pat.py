@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from iggy_cli.usecases.tokens import CreateOutcome
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import timedelta
+
+    from iggy_cli.models import Expiry
     from iggy_cli.runtime import AppContext
     from iggy_cli.usecases.rotation import RotateOutcome
 
@@ -409,11 +413,12 @@ def prune(
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Delete leftover stand-ins; with flags, expired tokens or orphans.
+    """Delete rotation leftovers; with flags, expired tokens or orphans.
 
     A stand-in (iggy-cli-standin-...) is left over when a rotation that made it was cut
     short and nothing stores it any more; one an unfinished rotation still needs is kept
-    (`iggy pat rotate NAME` finishes that rotation).
+    (`iggy pat rotate NAME` finishes that rotation). An old token that `pat rotate --grace`
+    kept alive is deleted once its grace is over.
 
     \b
     Examples:
@@ -427,7 +432,7 @@ def prune(
         needs_yes(ctx, yes, "pat prune")
     if not dry_run and not yes:  # on a terminal: show what would go, then ask
         planned = tokens.prune(ctx, expired, orphans, dry_run=True)
-        doomed = [*planned.stand_ins, *planned.expired, *planned.orphans]
+        doomed = [*planned.stand_ins, *planned.expired, *planned.orphans, *planned.retired]
         if not doomed:
             ctx.output.message("Nothing to prune.")
             return
@@ -439,11 +444,14 @@ def prune(
         "expired": outcome.expired,
         "orphans": outcome.orphans,
         "stand_ins": outcome.stand_ins,
+        "retired": list(outcome.retired),
         "dry_run": outcome.dry_run,
     }
-    if ctx.output.emit(payload, primary=("expired", "orphans", "stand_ins")):
+    if ctx.output.emit(payload, primary=("expired", "orphans", "stand_ins", "retired")):
         return
     verb = "Would delete" if dry_run else "Deleted"
+    for name in outcome.retired:
+        ctx.output.message(f"{verb} {name!r}: its grace after a rotation is over.")
     for name in outcome.stand_ins:
         ctx.output.message(f"{verb} the leftover rotation stand-in {name!r}.")
     for name in outcome.expired:
@@ -458,7 +466,7 @@ def prune(
             "A copy is removed only once it is known to be yours: signing in with it once "
             "(`iggy -n NAME pat list`) records whose it is."
         )
-    if not (outcome.expired or outcome.orphans or outcome.stand_ins):
+    if not (outcome.expired or outcome.orphans or outcome.stand_ins or outcome.retired):
         ctx.output.message("Nothing to prune.")
 
 
@@ -516,6 +524,21 @@ def rotate(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Rotate a token with no stored copy here too.")
     ] = False,
+    no_store: Annotated[
+        bool,
+        typer.Option("--no-store", help="Print the new token instead of storing it; keep nothing."),
+    ] = False,
+    grace: Annotated[
+        str | None,
+        typer.Option(
+            "--grace",
+            metavar="DURATION",
+            help="With --no-store: keep the old token working for DURATION (10m, 1h); the new "
+            "one takes the name's twin (NAME.b). `pat prune` deletes the old one after.",
+            show_default=False,
+        ),
+    ] = None,
+    env: EnvOpt = None,
 ) -> None:
     """Replace a token's secret and keep its name.
 
@@ -523,16 +546,31 @@ def rotate(
     the gap. Without EXPIRY the new token ends when the old one would have. If a rotation
     was cut short, running it again carries it through from where it stopped.
 
+    With --no-store the new token is printed and nothing is kept; a token created here with
+    --no-store rotates that way by default.
+
     \b
     Examples:
       iggy pat rotate deploy
       iggy pat rotate deploy 30d
+      iggy pat rotate ci-deploy --no-store --yes -o env >> "$GITHUB_ENV"
+      iggy pat rotate ci-deploy --no-store --grace 1h --yes
     """
+    from iggy_cli.usecases import printed_rotation
     from iggy_cli.usecases.rotation import rotate as rotate_token
     from iggy_cli.usecases.rotation_plan import MINT_NEW
 
+    overlap = parse_duration(grace) if grace is not None else None
     ctx = app_context(typer_ctx)
+    env_name(ctx, env)
     lifetime = parse_expiry(expiry, now=ctx.now(), utc=ctx.settings.utc) if expiry else None
+    printing = printed_rotation.prints(ctx, name, keep=not no_store)
+    if not printing and (overlap is not None or ctx.output.format == "env"):
+        what = "--grace" if overlap is not None else "-o env"
+        raise UsageError(
+            f"{what} is for a rotation that prints the new token: add --no-store",
+            hint="a stored token's copy is replaced at once; a stand-in bridges the gap",
+        )
 
     def confirm_unstored(server_name: str) -> bool:
         if yes:
@@ -545,6 +583,9 @@ def rotate(
             raise UsageError(f"{cut_off}: add --yes to rotate it anyway", hint="nothing changed")
         return typer.confirm(f"{cut_off[0].upper()}{cut_off[1:]}. Rotate?", default=False, err=True)
 
+    if printing:
+        _rotate_printed(ctx, name, lifetime, overlap, confirm_unstored)
+        return
     # A new token that could not be stored reaches stdout alone, whatever -o or --field say.
     outcome = rotate_token(
         ctx,
@@ -572,6 +613,43 @@ def rotate(
         )
     else:
         ctx.output.message(f"Rotated {name!r}: the new secret was already stored; it {ends}.")
+
+
+def _rotate_printed(
+    ctx: "AppContext",
+    name: str,
+    lifetime: "Expiry | None",
+    grace: "timedelta | None",
+    confirm_unstored: "Callable[[str], bool]",
+) -> None:
+    from iggy_cli.usecases import printed_rotation
+
+    with printed_rotation.rotate_printed(ctx, name, lifetime, grace, confirm_unstored) as done:
+        new = done.minted
+        payload = {
+            "name": new.name,
+            "rotated": True,
+            "expiry_at": iso_utc(done.expires_at),
+            "resumed": False,
+            "token": new.token,
+            "replaced": done.old_name,
+            "replaced_works_until": iso_utc(done.retiring_until),
+        }
+        if not ctx.output.emit(payload, primary=("token",)):
+            ctx.output.token(new.token)
+    ends = expires(done.expires_at, ctx.now(), ctx.settings.utc)
+    if done.retiring_until is None:
+        ctx.output.message(
+            f"Rotated {done.old_name!r}: the new token is printed above and {ends}; the old "
+            "one no longer works. Nothing is stored."
+        )
+        return
+    grace_ends = when(done.retiring_until, ctx.now(), ctx.settings.utc)
+    ctx.output.message(
+        f"Rotated {done.old_name!r}: the new token, {new.name!r}, is printed above and {ends}; "
+        f"{done.old_name!r} works until {grace_ends}, then `iggy pat prune` deletes it. "
+        "Nothing is stored."
+    )
 
 
 def _print_token(ctx: "AppContext", token: str) -> None:

@@ -38,6 +38,7 @@ def token_row_json(row: TokenRow) -> dict[str, Any]:
         "expiry_at_us": row.token.expiry_at_us,
         "expired": row.expired,
         "stored": row.stored,
+        "retiring_until": iso_utc(row.retiring_until_us),
     }
 
 
@@ -45,10 +46,14 @@ def token_row_cells(
     row: TokenRow, now: datetime, utc: bool = False, zone: tzinfo | None = None
 ) -> list[str]:
     expiry_at = row.token.expiry_at_us
+    ends = relative_words(expiry_at, now)
+    if row.retiring_until_us is not None:
+        grace = relative_words(row.retiring_until_us, now)
+        ends += "; retiring " + (grace if grace.startswith("in ") else "now: pat prune deletes it")
     return [
         row.token.name,
         local_time(expiry_at, utc, zone),
-        relative_words(expiry_at, now),
+        ends,
         "yes" if row.stored else "no",
     ]
 
