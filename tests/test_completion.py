@@ -65,7 +65,11 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
             "",
             ["completion", "config", "context", "login", "logout", "pat", "sandbox", "status"],
         ),
-        (["pat"], "", ["create", "delete", "exec", "list", "login", "prune", "rotate", "show", "token"]),
+        (
+            ["pat"],
+            "",
+            ["create", "delete", "exec", "list", "login", "prune", "rotate", "show", "token"],
+        ),
         (["pat"], "l", ["list", "login"]),
         (["pat", "delete"], "", ["deploy", "old-ci", "seen-only"]),
         (["pat", "delete", "deploy"], "", ["old-ci", "seen-only"]),

@@ -205,7 +205,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
         "commands": {
             "create": "Create a token and store it in the OS keyring.",
             "delete": "Delete tokens on the server and their keyring copies.",
-            "exec": "Run COMMAND with a stored token in its environment, never...",
+            "exec": "Run COMMAND with a stored token in its environment only.",
             "list": "List your tokens with their expiry and whether a copy is...",
             "login": "Log in with a token and make it this server's session.",
             "prune": "Delete rotation leftovers; with flags, expired tokens or...",
@@ -669,7 +669,7 @@ HELP: "dict[str, str]" = {
         "  login   Log in with a token and make it this server's session.\n"
         "  show    Show one token: its expiry, and where its copy is stored.\n"
         "  token   Print the stored raw token NAME and nothing else, for `$(...)`.\n"
-        "  exec    Run COMMAND with a stored token in its environment, never on its...\n"
+        "  exec    Run COMMAND with a stored token in its environment only.\n"
         "  rotate  Replace a token's secret and keep its name.\n"
         "  prune   Delete rotation leftovers; with flags, expired tokens or orphans.\n"
     ),
@@ -718,8 +718,7 @@ HELP: "dict[str, str]" = {
     "pat exec": (
         "Usage: iggy pat exec [OPTIONS] [NAME] -- COMMAND [ARGS]...\n"
         "\n"
-        "  Run COMMAND with a stored token in its environment, never on its command\n"
-        "  line.\n"
+        "  Run COMMAND with a stored token in its environment only.\n"
         "\n"
         "  The token is read first (a missing one: exit 5, and COMMAND never starts);\n"
         "  then iggy becomes COMMAND, so the exit status, and a signal that ends it,\n"

@@ -350,7 +350,7 @@ def exec_(
         ),
     ] = None,
 ) -> None:
-    """Run COMMAND with a stored token in its environment, never on its command line.
+    """Run COMMAND with a stored token in its environment only.
 
     The token is read first (a missing one: exit 5, and COMMAND never starts); then iggy
     becomes COMMAND, so the exit status, and a signal that ends it, are COMMAND's own.
