@@ -82,10 +82,12 @@ def parse_expiry(
     *,
     now: datetime | None = None,
     utc: bool = False,
+    zone: tzinfo | None = None,
 ) -> Expiry:
     """Parse EXPIRY words; no words gives `default`, or never (as Iggy's CLI does). A date or
     time becomes the lifetime left from `now` until it (a date: the start of that day, local
-    or, with `utc`, in UTC); one that is not in the future is refused."""
+    or, with `utc`, in UTC; `zone`: the run's zone, None for the machine's); one that is not in
+    the future is refused."""
     text = " ".join(words).strip()
     if not text:
         return default or Expiry(NEVER_EXPIRES_US, "never")
@@ -94,7 +96,7 @@ def parse_expiry(
         return Expiry(NEVER_EXPIRES_US, "never")
     if lowered in _DEFAULT_WORDS:
         return Expiry(SERVER_DEFAULT_US, "server default")
-    instant = _instant(text, utc)
+    instant = _instant(text, UTC if utc else zone)
     if instant is not None:
         left = us_from_datetime(instant) - us_from_datetime(now or datetime.now(UTC))
         if left < 1:
@@ -108,7 +110,7 @@ def parse_expiry(
     return Expiry(_parse_duration_us(text), text)
 
 
-def _instant(text: str, utc: bool) -> datetime | None:
+def _instant(text: str, zone: tzinfo | None) -> datetime | None:
     """The instant a date or an RFC 3339 date-time names; None when `text` is neither."""
     if (date := _DATE.fullmatch(text)) is not None:
         year, month, day = (int(part) for part in date.groups())
@@ -116,18 +118,18 @@ def _instant(text: str, utc: bool) -> datetime | None:
             start = datetime(year, month, day)
         except ValueError:
             raise UsageError(f"no such date: {quoted(text)}", hint=EXPIRY_HELP) from None
-        # Where the user is, as `pat list` shows times: local, or UTC with --utc.
-        return start.replace(tzinfo=UTC) if utc else start.astimezone()
+        # Where the user is, as `pat list` shows times: the run's zone, or UTC with --utc.
+        return start.astimezone() if zone is None else start.replace(tzinfo=zone)
     if (moment := _DATE_TIME.fullmatch(text)) is None:
         return None
-    calendar_day, hour, minute, second, fraction, zone = moment.groups()
-    if zone is None:
+    calendar_day, hour, minute, second, fraction, named = moment.groups()
+    if named is None:
         raise UsageError(
             f"the time {quoted(text)} names no time zone",
             hint="add Z for UTC or an offset such as +01:00, as RFC 3339 requires",
         )
     micro = (fraction or ".0")[1:7].ljust(6, "0")
-    offset = "+00:00" if zone in "Zz" else zone
+    offset = "+00:00" if named in "Zz" else named
     try:
         return datetime.fromisoformat(f"{calendar_day}T{hour}:{minute}:{second}.{micro}{offset}")
     except ValueError:

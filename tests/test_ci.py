@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Cli, Result, mint_token, new_sandbox, server_tokens, token_works
+from conftest import Cli, ProcessCli, mint_token, new_sandbox, server_tokens, token_works
 
 from iggy_cli.console.output import Output
 from iggy_cli.errors import StorageError, UsageError
@@ -107,19 +107,27 @@ def test_a_date_or_time_is_the_lifetime_left_until_it(
     assert expiry.until == until and expiry.label == " ".join(words)
 
 
-def test_a_date_is_the_start_of_that_day_in_the_local_zone(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import time
+def test_a_date_is_the_start_of_that_day_in_the_zone_in_use() -> None:
+    from zoneinfo import ZoneInfo
 
-    monkeypatch.setenv("TZ", "Asia/Kolkata")  # +05:30, no daylight saving
-    time.tzset()
-    try:
-        expiry = parse_expiry(["2030-01-31"], now=NOW)
-    finally:
-        monkeypatch.delenv("TZ")
-        time.tzset()
-    assert expiry.until == datetime(2030, 1, 30, 18, 30, tzinfo=UTC)
+    kolkata = parse_expiry(["2030-01-31"], now=NOW, zone=ZoneInfo("Asia/Kolkata"))  # +05:30
+    assert kolkata.until == datetime(2030, 1, 30, 18, 30, tzinfo=UTC)
+    utc = parse_expiry(["2030-01-31"], now=NOW, utc=True, zone=ZoneInfo("Asia/Kolkata"))
+    assert utc.until == datetime(2030, 1, 31, tzinfo=UTC)  # --utc wins, as it does for display
+
+
+def test_create_until_a_date_in_the_runs_time_zone(cli: Cli, sandbox: SandboxServer) -> None:
+    created = cli(
+        "pat",
+        "create",
+        "release",
+        "2099-01-31",
+        "-o",
+        "json",
+        env={**cli.as_admin(), "TZ": "Asia/Kolkata"},
+    )
+    assert created.code == 0, created.stderr
+    assert created.json["expiry_at"] == "2099-01-30T18:30:00Z"  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
@@ -336,38 +344,6 @@ def test_without_github_actions_nothing_changes(cli: Cli, sandbox: SandboxServer
 # --- pat exec -----------------------------------------------------------------------------------
 
 
-def run_iggy(cli: Cli, *args: str, env: dict[str, str] | None = None) -> Result:
-    """The console script in a process of its own, whatever the `cli` fixture does: `pat exec`
-    replaces the process it runs in."""
-    import os
-    import subprocess
-
-    from conftest import BIN, PLAINTEXT_BACKEND, SUPPORT
-
-    environment = {
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": str(cli.home),
-        "XDG_DATA_HOME": str(cli.home / "data"),
-        "XDG_CONFIG_HOME": str(cli.home / "config"),
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-        "IGGY_URL": cli.env["IGGY_URL"],
-        "PYTHON_KEYRING_BACKEND": PLAINTEXT_BACKEND,
-        "IGGY_PLAINTEXT_KEYRING_FILE": str(cli.keyring_file),
-        "PYTHONPATH": str(SUPPORT),
-        **(env or {}),
-    }
-    done = subprocess.run(
-        [str(BIN / "iggy"), *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=cli.home,
-        timeout=60,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
-
-
 def files_holding(root: Path, secret: str, *, besides: tuple[Path, ...]) -> list[str]:
     return sorted(
         str(path.relative_to(root))
@@ -378,22 +354,22 @@ def files_holding(root: Path, secret: str, *, besides: tuple[Path, ...]) -> list
 
 # The child: its own command line goes to a file (the token must not be in it), and it exits 3
 # only if the token is in its environment.
-CHILD = 'tr "\\000" " " < /proc/$$/cmdline > cmdline.txt; test -n "$IGGY_TOKEN" && exit 3'
+CHILD = 'tr "\\000" " " < /proc/$$/cmdline > "$HOME/cmdline.txt"; test -n "$IGGY_TOKEN" && exit 3'
 
 
 @pytest.mark.parametrize("store", ["keyring", "file"])
 def test_exec_hands_the_token_to_the_command_through_its_environment_only(
-    cli: Cli, sandbox: SandboxServer, store: str
+    cli_process: ProcessCli, cli: Cli, sandbox: SandboxServer, store: str
 ) -> None:
     env = {"IGGY_STORE": store}
-    created = run_iggy(cli, "pat", "create", "deploy", "1h", env={**env, **cli.as_admin()})  # type: ignore[dict-item]
+    created = cli_process("pat", "create", "deploy", "1h", env={**env, **cli.as_admin()})  # type: ignore[dict-item]
     assert created.code == 0, created.stderr
     if store == "keyring":
         token, kept = stored(cli, sandbox, "deploy"), cli.keyring_file
     else:
         kept = cli.home / "data" / "iggy-cli" / "tokens.json"
         token = next(iter(json.loads(kept.read_text()).values()))["deploy"]
-    ran = run_iggy(cli, "pat", "exec", "deploy", "--", "sh", "-c", CHILD, env=env)
+    ran = cli_process("pat", "exec", "deploy", "--", "sh", "-c", CHILD, env=env)
     assert ran.code == 3, ran.stderr
     assert token not in ran.stdout + ran.stderr
     cmdline = (cli.home / "cmdline.txt").read_text()
@@ -401,13 +377,14 @@ def test_exec_hands_the_token_to_the_command_through_its_environment_only(
     assert files_holding(cli.home, token, besides=(kept,)) == []
 
 
-def test_exec_puts_several_tokens_under_the_names_asked(cli: Cli, sandbox: SandboxServer) -> None:
+def test_exec_puts_several_tokens_under_the_names_asked(
+    cli_process: ProcessCli, cli: Cli, sandbox: SandboxServer
+) -> None:
     for name in ("deploy", "ci-job"):
-        assert run_iggy(cli, "pat", "create", name, "1h", env=cli.as_admin()).code == 0  # type: ignore[arg-type]
+        assert cli_process("pat", "create", name, "1h", env=cli.as_admin()).code == 0  # type: ignore[arg-type]
     script = '[ "$A" = "$1" ] && [ "$B" = "$2" ] && [ -z "$IGGY_TOKEN" ]'
     tokens_ = (stored(cli, sandbox, "deploy"), stored(cli, sandbox, "ci-job"))
-    ran = run_iggy(
-        cli,
+    ran = cli_process(
         "pat",
         "exec",
         "--env",
@@ -425,23 +402,25 @@ def test_exec_puts_several_tokens_under_the_names_asked(cli: Cli, sandbox: Sandb
 
 
 def test_exec_fails_before_the_command_starts_without_the_token(
-    cli: Cli, sandbox: SandboxServer
+    cli_process: ProcessCli, cli: Cli, sandbox: SandboxServer
 ) -> None:
-    ran = run_iggy(cli, "pat", "exec", "nosuch", "--", "sh", "-c", "touch ran")
+    ran = cli_process("pat", "exec", "nosuch", "--", "sh", "-c", "touch ran")
     assert ran.code == 5
     assert ran.stderr.splitlines()[0].startswith("error: no token named 'nosuch' is stored")
     assert not (cli.home / "ran").exists()
 
 
-def test_exec_exits_as_the_command_does(cli: Cli, sandbox: SandboxServer) -> None:
+def test_exec_exits_as_the_command_does(
+    cli_process: ProcessCli, cli: Cli, sandbox: SandboxServer
+) -> None:
     import signal
 
-    assert run_iggy(cli, "pat", "create", "deploy", "1h", env=cli.as_admin()).code == 0  # type: ignore[arg-type]
-    killed = run_iggy(cli, "pat", "exec", "deploy", "--", "sh", "-c", "kill -TERM $$")
+    assert cli_process("pat", "create", "deploy", "1h", env=cli.as_admin()).code == 0  # type: ignore[arg-type]
+    killed = cli_process("pat", "exec", "deploy", "--", "sh", "-c", "kill -TERM $$")
     assert killed.code == -signal.SIGTERM  # ended by the same signal, as its parent sees it
-    piped = run_iggy(cli, "pat", "exec", "deploy", "--", "sh", "-c", "yes | head -2")
+    piped = cli_process("pat", "exec", "deploy", "--", "sh", "-c", "yes | head -2")
     assert (piped.code, piped.stdout) == (0, "y\ny\n")  # SIGPIPE is the default again
-    missing = run_iggy(cli, "pat", "exec", "deploy", "--", "no-such-command-here")
+    missing = cli_process("pat", "exec", "deploy", "--", "no-such-command-here")
     assert (missing.code, missing.stderr.splitlines()[-1]) == (
         127,
         "error: cannot run 'no-such-command-here': No such file or directory",
@@ -462,8 +441,10 @@ def test_exec_exits_as_the_command_does(cli: Cli, sandbox: SandboxServer) -> Non
     ],
     ids=["no-command", "nothing", "two-bare", "twice", "bad-name"],
 )
-def test_exec_usage_errors(cli: Cli, args: tuple[str, ...], message: str) -> None:
-    ran = run_iggy(cli, "pat", "exec", *args)
+def test_exec_usage_errors(
+    cli_process: ProcessCli, cli: Cli, args: tuple[str, ...], message: str
+) -> None:
+    ran = cli_process("pat", "exec", *args)
     assert (ran.code, ran.stdout, ran.stderr.splitlines()[0]) == (2, "", message)
 
 

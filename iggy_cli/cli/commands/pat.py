@@ -85,7 +85,7 @@ def create(
         raise UsageError(
             "-o env prints the new token, and a stored one is not printed: add --no-store"
         )
-    lifetime = parse_expiry(expiry or [], now=ctx.now(), utc=ctx.settings.utc)
+    lifetime = parse_expiry(expiry or [], now=ctx.now(), zone=ctx.zone)
     with tokens.create_token(ctx, name, lifetime, keep=not no_store) as outcome:
         renamed_from = _hand_over(ctx.output, outcome)
     out = ctx.output
@@ -563,7 +563,7 @@ def rotate(
     overlap = parse_duration(grace) if grace is not None else None
     ctx = app_context(typer_ctx)
     env_name(ctx, env)
-    lifetime = parse_expiry(expiry, now=ctx.now(), utc=ctx.settings.utc) if expiry else None
+    lifetime = parse_expiry(expiry, now=ctx.now(), zone=ctx.zone) if expiry else None
     printing = printed_rotation.prints(ctx, name, keep=not no_store)
     if not printing and (overlap is not None or ctx.output.format == "env"):
         what = "--grace" if overlap is not None else "-o env"

@@ -34,7 +34,7 @@ def login(
 
     ctx = app_context(typer_ctx)
     chosen = parse_expiry(
-        expiry or [], default=SESSION_DEFAULT_EXPIRY, now=ctx.now(), utc=ctx.settings.utc
+        expiry or [], default=SESSION_DEFAULT_EXPIRY, now=ctx.now(), zone=ctx.zone
     )
     outcome = sessions.login(ctx, chosen)
     payload = {
