@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,23 +24,26 @@ def mode(path: Path) -> int:
 
 
 def run_many(cli: Cli, argvs: list[list[str]], env: dict[str, str]) -> list[Result]:
-    """Start every run at once (real processes), then collect them."""
-    children = [
-        subprocess.Popen(
-            [str(BIN / "iggy"), *argv],
-            env={**cli.env, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for argv in argvs
+    """Start every run at once, each in a thread of its own, then collect them. The files are
+    shared through the same OS locks (flock, on a descriptor each run opens) that separate
+    processes meet, and each run opens them itself."""
+    results: list[Result | None] = [None] * len(argvs)
+    start = threading.Barrier(len(argvs))
+
+    def one(index: int, argv: list[str]) -> None:
+        start.wait()
+        results[index] = cli(*argv, env=dict(env))
+
+    threads = [
+        threading.Thread(target=one, args=(index, argv), daemon=True)
+        for index, argv in enumerate(argvs)
     ]
-    results = []
-    for child in children:
-        stdout, stderr = child.communicate(timeout=120)
-        results.append(Result(child.returncode, stdout, stderr))
-    return results
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(result is not None for result in results), "a run did not finish"
+    return [result for result in results if result is not None]
 
 
 def test_parallel_creates_keep_every_token_and_name(cli: Cli, sandbox: SandboxServer) -> None:
