@@ -39,9 +39,9 @@ def no_token_leaks() -> Iterator[None]:
     --no-store, a failed store). Sixteen, because a server may echo part of a token, or a cut
     may slice one (support/leaks.py)."""
     yield
-    from leaks import leaked, windows
+    from leaks import searcher, windows
 
-    pieces = windows(MINTED)
+    leaked = searcher(windows(MINTED))
     leaks = []
     for args, result, shows_token in RUNS:
         stderr = result.stderr
@@ -51,7 +51,7 @@ def no_token_leaks() -> Iterator[None]:
         for where, text in (("stderr", stderr), ("stdout", result.stdout)):
             if where == "stdout" and shows_token:
                 continue
-            found = leaked(text, pieces)
+            found = leaked(text)
             if found:
                 leaks.append(
                     f"iggy {' '.join(args)} -> {len(found)} piece(s) of a token on {where}"

@@ -100,7 +100,7 @@ def test_an_answer_lost_at_any_step_strands_no_one(
     old = start(cli, sandbox)
     method, path, skip, codes = LOST[step]
     sandbox.lose_answer(method, path, mode=mode, skip=skip)  # type: ignore[arg-type]
-    timeout = ("--timeout", "2") if mode == "hold" else ()
+    timeout = ("--timeout", "1") if mode == "hold" else ()  # the held answer waits it out
     first = cli(*timeout, "pat", "rotate", "deploy", env=cli.as_admin())
     assert first.code == codes[mode == "hold"], first.stderr
     assert token_works(sandbox.url, stored(cli, sandbox)), first.stderr
@@ -124,7 +124,7 @@ def test_a_lost_delete_of_the_old_token_is_not_undone(cli: Cli, sandbox: Sandbox
     would store a dead token, so the rotation checks the list and carries on."""
     old = start(cli, sandbox)
     sandbox.lose_answer("DELETE", f"{TOKENS}/deploy", mode="hold")
-    result = cli("--timeout", "2", "pat", "rotate", "deploy", env=cli.as_admin())
+    result = cli("--timeout", "1", "pat", "rotate", "deploy", env=cli.as_admin())
     assert (result.code, result.stderr.count("error")) == (0, 0), result.stderr
     assert_rotated_cleanly(cli, sandbox, old)
 

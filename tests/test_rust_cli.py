@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import rust_cli
-from conftest import Cli, new_sandbox, server_tokens, token_works
+from conftest import Cli, ProcessCli, new_sandbox, server_tokens, token_works
 from rust_cli import RustCli
 from secret_service import SecretService, missing_tools
 
@@ -72,8 +72,9 @@ def rust(
 
 @pytest.fixture
 def os_cli(tmp_path: Path, any_sandbox: SandboxServer, secret_service: SecretService) -> Cli:
-    """iggy-cli with keyring finding the same Secret Service by itself."""
-    cli = Cli(tmp_path / "py-home", any_sandbox.url)
+    """iggy-cli with keyring finding the same Secret Service by itself: the console script, in
+    a process whose environment leads to the private D-Bus."""
+    cli = ProcessCli(tmp_path / "py-home", any_sandbox.url)
     for variable in ("PYTHON_KEYRING_BACKEND", "IGGY_PLAINTEXT_KEYRING_FILE", "PYTHONPATH"):
         cli.env.pop(variable)
     cli.env["DBUS_SESSION_BUS_ADDRESS"] = secret_service.address

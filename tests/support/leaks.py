@@ -7,7 +7,7 @@ part of a secret, or a cut may slice one, and either way fewer than 16 character
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 WINDOW = 16
 SHORTEST = 8  # redaction.MIN_WHOLE: shorter secrets are ordinary words, not masked
@@ -27,21 +27,31 @@ def windows(secrets: Iterable[str]) -> set[str]:
 
 def leaked(text: str, pieces: set[str]) -> list[str]:
     """The pieces found in `text` (each at most once), in the order they appear."""
-    found: list[str] = []
+    return searcher(pieces)(text)
+
+
+def searcher(pieces: set[str]) -> Callable[[str], list[str]]:
+    """`leaked` for many texts and one set of pieces: the pieces are looked at once, here."""
     if not pieces:
-        return found
+        return lambda text: []
     lengths = sorted({len(piece) for piece in pieces})
     # A piece can only sit inside a run of characters that pieces are made of, so only those
     # runs are searched (a token's alphabet has no space: most of a message is skipped).
     alphabet = "".join(sorted({char for piece in pieces for char in piece}))
-    runs = [run.group() for run in re.finditer(f"[{re.escape(alphabet)}]{{{lengths[0]},}}", text)]
-    for length in lengths:
-        for run in runs:
-            for start in range(len(run) - length + 1):
-                piece = run[start : start + length]
-                if piece in pieces and piece not in found:
-                    found.append(piece)
-    return found
+    runs_of = re.compile(f"[{re.escape(alphabet)}]{{{lengths[0]},}}").finditer
+
+    def search(text: str) -> list[str]:
+        found: list[str] = []
+        runs = [run.group() for run in runs_of(text)]
+        for length in lengths:
+            for run in runs:
+                for start in range(len(run) - length + 1):
+                    piece = run[start : start + length]
+                    if piece in pieces and piece not in found:
+                        found.append(piece)
+        return found
+
+    return search
 
 
 def assert_no_secret_in(secrets: Iterable[str], *texts: str) -> None:
