@@ -66,6 +66,29 @@ def test_ca_cert_trusts_the_servers_ca(
     assert list(tls_cli.keyring()) == [f"iggy:{address}"]
 
 
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_the_ssl_cert_variables_trust_the_servers_ca(
+    tls_cli: Cli, certificate: tuple[Path, Path], tmp_path: Path, variable: str
+) -> None:
+    """As httpx reads them: without --ca-cert, SSL_CERT_FILE (or a hashed SSL_CERT_DIR)
+    names the CAs to trust instead of certifi's bundle."""
+    if variable == "SSL_CERT_FILE":
+        value = str(certificate[0])
+    else:
+        folder = tmp_path / "certs"
+        folder.mkdir()
+        subject_hash = subprocess.run(
+            ["openssl", "x509", "-hash", "-noout", "-in", str(certificate[0])],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        (folder / f"{subject_hash}.0").write_bytes(certificate[0].read_bytes())
+        value = str(folder)
+    listed = tls_cli("pat", "list", "-o", "json", env={**tls_cli.as_admin(), variable: value})
+    assert (listed.code, listed.stdout, listed.stderr) == (0, "[]\n", "")
+
+
 def test_insecure_works_but_warns(tls_cli: Cli) -> None:
     listed = tls_cli("--insecure", "pat", "list", "-o", "json", env=tls_cli.as_admin())
     assert (listed.code, listed.stdout) == (0, "[]\n")
