@@ -126,8 +126,22 @@ def test_the_sandbox_serves_stats_to_the_root_user_only(
         assert nobody.status_code == anonymous[0] and anonymous[1] in nobody.content
 
 
-def test_before_stable_the_sandbox_has_no_stats() -> None:
-    with new_sandbox(dialect="renaming") as server, IggyClient(server.url, timeout=5) as client:
-        client.login_with_password("iggy", "iggy")
-        assert client.server_version() is None
-        client.logout()
+def test_a_renaming_server_from_0_4_112_names_its_version_to_anyone() -> None:
+    import httpx
+
+    with new_sandbox(dialect="renaming", server_version="0.4.112") as server:
+        assert httpx.get(f"{server.url}/stats").json()["iggy_server_version"] == "0.4.112"
+    with new_sandbox(dialect="renaming", server_version="0.4.111") as server:
+        with IggyClient(server.url, timeout=5) as client:
+            client.login_with_password("iggy", "iggy")
+            assert client.server_version() is None
+            client.logout()
+
+
+def test_a_server_known_to_be_older_is_not_asked() -> None:
+    with new_sandbox(dialect="legacy") as server:
+        with IggyClient(server.url, timeout=5) as client:
+            client.login_with_password("iggy", "iggy")  # its answer says legacy
+            assert client.server_version() is None
+            client.logout()
+        assert not [request for request in server.requests if request.path == "/stats"]

@@ -15,7 +15,8 @@ Facts read from the Iggy and axum sources (not copied):
   commit: the token can exist while its secret was never sent).
 - GET /stats (system.rs at server-0.8.0, handlers.rs at edge.5): `Stats` as iggy_common 0.11.0
   (Iggy 0.9.0) serializes it, `iggy_server_version` the release played; for the root user only
-  (read_servers), public from 0.4.80 up to 0.7.0. Not served before stable.
+  (read_servers), public from 0.4.80 up to 0.7.0. Served from 0.4.112, the release whose Stats
+  gained `iggy_server_version` (sdk/src/models/stats.rs).
 - user JSON: core/common/src/types/user/user_info.rs, Permissions::root in
   core/common/src/types/permissions/permissions_global.rs.
 - body rejections: axum_json.py. extract/path/mod.rs of axum 0.8.9: a name that is not UTF-8
@@ -340,7 +341,7 @@ def _routes(d: Dialect) -> _Routes:
     ]
     if d.refresh != "none":
         routes.append((("users", "refresh-token"), {"POST": _refresh}))
-    if not d.before_stable:
+    if d.version >= (0, 4, 112):  # when Stats gained iggy_server_version (#1445)
         routes.append((("stats",), {"GET": _stats}))
     return tuple(routes)
 

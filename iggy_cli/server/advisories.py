@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Generations none of whose releases names its version: Stats gained `iggy_server_version` in
+# 0.4.112 (#1445; sdk/src/models/stats.rs at server-0.4.112), long after 0.2.24.
+UNNAMED = frozenset(("first", "legacy"))
 # A release as Iggy numbers them; anything else a server says is not believed (and not shown).
 _RELEASE = re.compile(r"(\d{1,5})\.(\d{1,5})\.(\d{1,6})(-[0-9A-Za-z.]{1,40})?")
 

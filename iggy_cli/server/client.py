@@ -253,10 +253,13 @@ class IggyClient:
 
     def server_version(self) -> str | None:
         """The release the server says it is (`GET /stats`, `iggy_server_version`), or None
-        when it does not say: no such route (before 0.4.80), or the caller lacks the
-        read_servers permission (403). Whatever else it answers is not believed."""
-        from iggy_cli.server.advisories import release
+        when it does not say: no version before 0.4.112 (not asked of a server known to be
+        that old), or the caller lacks the read_servers permission (403). Whatever else it
+        answers is not believed."""
+        from iggy_cli.server.advisories import UNNAMED, release
 
+        if self.dialect.candidates <= UNNAMED:
+            return None
         response = self._send("GET", "/stats")
         if not response.is_success:
             return None
