@@ -131,11 +131,13 @@ def test_a_renaming_server_from_0_4_112_names_its_version_to_anyone() -> None:
 
     with new_sandbox(dialect="renaming", server_version="0.4.112") as server:
         assert httpx.get(f"{server.url}/stats").json()["iggy_server_version"] == "0.4.112"
-    with new_sandbox(dialect="renaming", server_version="0.4.111") as server:
-        with IggyClient(server.url, timeout=5) as client:
-            client.login_with_password("iggy", "iggy")
-            assert client.server_version() is None
-            client.logout()
+    with (
+        new_sandbox(dialect="renaming", server_version="0.4.111") as server,
+        IggyClient(server.url, timeout=5) as client,
+    ):
+        client.login_with_password("iggy", "iggy")
+        assert client.server_version() is None
+        client.logout()
 
 
 def test_a_server_known_to_be_older_is_not_asked() -> None:
