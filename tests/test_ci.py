@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Cli, ProcessCli, mint_token, new_sandbox, server_tokens, token_works
+from conftest import Cli, ProcessCli, Result, mint_token, new_sandbox, server_tokens, token_works
 
 from iggy_cli.console.output import Output
 from iggy_cli.errors import StorageError, UsageError
@@ -646,3 +646,76 @@ def test_grace_is_refused_for_a_stored_token(cli: Cli, sandbox: SandboxServer) -
         2,
         "error: --grace is for a rotation that prints the new token: add --no-store",
     )
+
+
+class ClockedCli(Cli):
+    """The in-process `iggy`, reading the test's clock (World.now), as the sandbox does."""
+
+    def __init__(self, home: Path, url: str, clock: Clock) -> None:
+        super().__init__(home, url)
+        self.clock = clock
+
+    def run(self, args: list[str], input: str, env: dict[str, str]) -> Result:
+        from conftest import _captured, _text
+
+        from iggy_cli.cli import entry
+        from iggy_cli.runtime import World
+
+        stdin = io.TextIOWrapper(io.BytesIO(input.encode()), "utf-8", "surrogateescape")
+        stdout, stderr = _captured(), _captured()
+        world = World(env, stdin, stdout, stderr, now=self.clock, program="iggy")
+        code = entry.run(args, world)
+        return Result(code, _text(stdout), _text(stderr))
+
+
+def test_a_pipeline_rotates_with_a_grace_and_prunes_after_it(
+    tmp_path: Path, server: SandboxServer, clock: Clock
+) -> None:
+    iggy = ClockedCli(tmp_path, server.url, clock)
+    admin = {"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy", "IGGY_STORE": "none"}
+    created = iggy("pat", "create", "ci-job", "1d", "-q", env=admin, shows_token=True)
+    old = created.stdout.rstrip("\n")
+    rotated = iggy(
+        "pat",
+        "rotate",
+        "ci-job",
+        "--no-store",
+        "--grace",
+        "10m",
+        "--yes",
+        "-o",
+        "json",
+        env=admin,
+        shows_token=True,
+    )
+    assert rotated.code == 0, rotated.stderr
+    body = rotated.json
+    assert isinstance(body, dict)
+    assert (body["name"], body["replaced"], body["replaced_works_until"]) == (
+        "ci-job.b",
+        "ci-job",
+        "2030-01-01T09:40:00Z",
+    )
+    assert body["expiry_at"] == "2030-01-02T09:30:00Z"  # the old one's end, as before
+    new = body["token"]
+    listed = iggy("pat", "list", "-o", "json", env=admin)
+    assert [(row["name"], row["retiring_until"]) for row in listed.json] == [  # type: ignore[attr-defined]
+        ("ci-job", "2030-01-01T09:40:00Z"),
+        ("ci-job.b", None),
+    ]
+    table = iggy("pat", "list", env=admin).stdout.splitlines()
+    assert table[1].startswith("ci-job ") and table[1].endswith(
+        "in 1 day; retiring in 10 minutes  no"
+    )
+    clock.advance(minutes=9, seconds=59)
+    early = iggy("pat", "prune", "--yes", "-o", "json", env=admin)
+    assert early.json["retired"] == []  # type: ignore[index]
+    assert token_works(server.url, old) and token_works(server.url, new)
+    clock.advance(seconds=1)
+    pruned = iggy("pat", "prune", "--yes", env=admin)
+    assert (pruned.code, pruned.stderr) == (
+        0,
+        "Deleted 'ci-job': its grace after a rotation is over.\n",
+    )
+    assert not token_works(server.url, old) and token_works(server.url, new)
+    assert list(server_tokens(server.url)) == ["ci-job.b"]
