@@ -21,7 +21,8 @@
     │                                   never received (edge's 57, or an answer lost)
     ├── OutputFailed (10)               stdout closed, full or failing
     │   └── BrokenPipe (141)            stdout's reader went away: the run ends quietly
-    ├── Interrupted (130)               Ctrl-C (129 SIGHUP, 143 SIGTERM) or a declined prompt
+    ├── Declined (11)                   you answered no at a confirmation: nothing changed
+    ├── Interrupted (130)               Ctrl-C (129 SIGHUP, 143 SIGTERM)
     └── CannotRun (127)                 pat exec: no such command
         └── NotRunnable (126)           pat exec: found, but it could not be run
 
@@ -113,10 +114,15 @@ class TokenNotDelivered(StorageError):
 
 
 class TokensNeedAttention(IggyCliError):
-    """Not a failure of the tool: an alert a CI job can act on (the list was printed)."""
+    """Not a failure of the tool: an alert a CI job can act on (the list was printed). With
+    `quiet` (-q) only the exit code says it: the line is a note, not an error."""
 
     exit_code = 8
     label = "attention"
+
+    def __init__(self, message: str, quiet: bool = False) -> None:
+        super().__init__(message)
+        self.quiet = quiet
 
 
 class OutcomeUnknown(IggyCliError):
@@ -138,8 +144,17 @@ class BrokenPipe(OutputFailed):
     exit_code = 141
 
 
+class Declined(IggyCliError):
+    """The person at the terminal answered no. Not an error (no `error:` label), but not a
+    success either: a script that goes on after `iggy pat delete old && ...` must not believe
+    the token is gone. Its own code, so it is never taken for Ctrl-C (130)."""
+
+    exit_code = 11
+    label = ""
+
+
 class Interrupted(IggyCliError):
-    """Ctrl-C or a declined confirmation; app.run reports 128 + the signal's number when a
+    """Ctrl-C (or SIGTERM, SIGHUP); app.run reports 128 + the signal's number when a
     signal caused it (signals.py)."""
 
     exit_code = 130
@@ -169,6 +184,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (8, "alert: pat list --expiring-within or --expired found tokens (it lists them)"),
     (9, "unknown outcome: the server may have created the token, but its secret never came"),
     (10, "could not write the output: stdout closed or full"),
+    (11, "declined: you answered no at a confirmation; nothing was changed"),
     (126, "pat exec: the command was found but could not be run"),
     (127, "pat exec: no such command (once it runs, pat exec exits as the command does)"),
     (129, "stopped by SIGHUP"),

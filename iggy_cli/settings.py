@@ -70,7 +70,7 @@ class Flags:
         context: str | None = None,
         url: str | None = None,
         username: str | None = None,
-        timeout: float | None = None,
+        timeout: float | str | None = None,  # a flag's text, checked as any other layer's
         store: str | None = None,
         ca_cert: str | None = None,
         insecure: bool = False,

@@ -60,7 +60,8 @@ def test_debug_shows_the_traceback(
         (errors.TokenNotStored("lost?"), 7, "error: lost?\n"),
         (errors.OutputFailed("cannot write"), 10, "error: cannot write\n"),
         (errors.BrokenPipe("reader gone"), 141, ""),
-        (errors.Interrupted("nothing deleted"), 130, "error: nothing deleted\n"),
+        (errors.Interrupted("interrupted"), 130, "error: interrupted\n"),
+        (errors.Declined("Nothing deleted."), 11, "Nothing deleted.\n"),
         (KeyboardInterrupt(), 130, ""),
     ],
     ids=[
@@ -72,6 +73,7 @@ def test_debug_shows_the_traceback(
         "storage",
         "output",
         "broken-pipe",
+        "interrupted",
         "declined",
         "ctrl-c",
     ],

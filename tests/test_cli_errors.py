@@ -37,7 +37,7 @@ def one_error_line(stderr: str) -> str:
         ),
         (("pat", "create"), "Missing argument 'NAME'"),
         (("pat", "frobnicate"), "No such command 'frobnicate'"),
-        (("-o", "xml", "pat", "list"), "Invalid value for '-o' / '--output'"),
+        (("-o", "xml", "pat", "list"), "invalid value for --output"),
     ],
     ids=[
         "name-2-bytes",

@@ -144,12 +144,13 @@ def test_bash_completes_commands_and_token_names(cli: Cli) -> None:
     assert complete("iggy pat delete ") == ["deploy", "old-ci"]
     assert complete("iggy pat delete o") == ["old-ci"]
     assert complete("iggy -o j") == ["json"]
-    # a server's names reach the shell whole: not split at spaces, never globbed
+    # a server's names reach the shell whole, quoted as bash reads them back: not split at
+    # spaces, never globbed
     assert complete("iggy pat token ", seen=("*", "two words")) == [
-        "*",
+        "\\*",
         "deploy",
         "old-ci",
-        "two words",
+        "two\\ words",
     ]
 
 

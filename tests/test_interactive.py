@@ -86,8 +86,8 @@ def test_delete_asks_and_defaults_to_no(
     term = terminal(f"{BIN}/iggy pat delete deploy", env)
     term.wait_for(f"Delete 'deploy' on {sandbox.url}? [y/N]:")
     term.type("Enter")
-    screen = term.wait_for("rc=130")
-    assert "error: nothing deleted" in screen
+    screen = term.wait_for("rc=11")
+    assert "Nothing deleted." in screen and "error" not in screen
     assert list(server_tokens(sandbox.url)) == ["deploy"]
 
     term = terminal(f"{BIN}/iggy pat delete deploy", env)

@@ -677,7 +677,10 @@ def test_run_sandbox_prints_a_banner_and_stops_on_ctrl_c(monkeypatch: pytest.Mon
     lines: list[str] = []
     run_sandbox("127.0.0.1", 0, "root", "s3cret", lines.append, dialect="edge")
     assert len(lines) == 1
-    banner = r'Iggy sandbox \(edge\) listening on http://127\.0\.0\.1:(\d+) — user "root"'
+    banner = (
+        r"Iggy sandbox \(edge\) listening on http://127\.0\.0\.1:(\d+) — "
+        r'user "root" \(password "s3cret"\)'
+    )
     found = re.fullmatch(banner, lines[0])
     assert found is not None
     SandboxServer(port=int(found.group(1))).stop()  # the port was released
@@ -693,7 +696,7 @@ def test_run_sandbox_names_the_release_and_the_users(monkeypatch: pytest.MonkeyP
     run_sandbox("127.0.0.1", 0, "iggy", "x", lines.append, server_version="0.2.16", users=users)
     assert re.fullmatch(
         r"Iggy sandbox \(legacy 0\.2\.16\) listening on http://127\.0\.0\.1:\d+ — "
-        r'users "iggy", "alice", "bob"',
+        r'users "iggy" \(password "x"\), "alice" \(password "pw1"\), "bob" \(password "pw2"\)',
         lines[0],
     )
 

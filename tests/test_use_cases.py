@@ -15,6 +15,7 @@ from conftest import mint_token, new_sandbox, server_tokens
 from iggy_cli.console.output import Output
 from iggy_cli.console.streams import GuardedStdout
 from iggy_cli.errors import (
+    Declined,
     Interrupted,
     OutputFailed,
     StorageError,
@@ -267,7 +268,7 @@ def test_delete_asks_about_the_tokens_the_server_has_and_a_no_deletes_nothing(
         asked.append(list(names))
         return False
 
-    with pytest.raises(Interrupted, match="nothing deleted"):
+    with pytest.raises(Declined, match="Nothing deleted"):
         list(tokens.delete_tokens(ctx, ["deploy", "missing"], decline))
     assert asked == [["deploy"]]  # only what exists is asked about
     assert list(server_tokens(server.url)) == ["deploy"]

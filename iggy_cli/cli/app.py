@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import click
 import typer
 
-from iggy_cli import __version__
+from iggy_cli import version_text
 from iggy_cli.cli.commands import OutputFormat, Run, ServerDialect, StoreKind, run_of
 from iggy_cli.cli.help import PlainHelpCommand, plain_help
 from iggy_cli.errors import IggyCliError
@@ -47,6 +47,11 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
     (("context", "import"), "context:import_", None),
     (("completion", "show"), "completion:show", None),
     (("completion", "install"), "completion:install", None),
+)
+# Hidden second names, as gh and docker users type them: (alias path, the command's path).
+ALIASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("pat", "ls"), ("pat", "list")),
+    (("pat", "rm"), ("pat", "delete")),
 )
 # The groups: their module (whose HELP text they show, named "<GROUP>_HELP") and help section.
 GROUPS: dict[str, tuple[str, str, str]] = {
@@ -92,6 +97,9 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
         group = groups[path[0]] if len(path) > 1 else root
         function = _command_attribute(*where.split(":"))
         group.command(path[-1], cls=PlainHelpCommand, rich_help_panel=section)(function)
+        for alias, target in ALIASES:
+            if target == path:
+                group.command(alias[-1], cls=PlainHelpCommand, hidden=True)(function)
     for name, group in groups.items():
         root.add_typer(group, name=name, rich_help_panel=GROUPS[name][2])
     return root
@@ -99,7 +107,7 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
 
 def _print_version(typer_ctx: typer.Context, value: bool) -> None:
     if value:
-        typer.echo(f"iggy-cli {__version__}", file=run_of(typer_ctx).world.stdout)
+        typer.echo(version_text(), nl=False, file=run_of(typer_ctx).world.stdout)
         raise typer.Exit()
 
 
@@ -165,7 +173,7 @@ def global_options(
         ),
     ] = None,
     timeout: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--timeout",
             metavar="SECONDS",
@@ -331,7 +339,7 @@ def _run(
 ) -> int:
     from iggy_cli import signals
     from iggy_cli.console.output import Output
-    from iggy_cli.errors import BrokenPipe, Interrupted
+    from iggy_cli.errors import BrokenPipe, Interrupted, TokensNeedAttention
     from iggy_cli.secrets.redaction import redact
 
     world = state.world
@@ -349,6 +357,10 @@ def _run(
         )
     except BrokenPipe:
         return BrokenPipe.exit_code  # quiet, as `head` users expect of any tool
+    except TokensNeedAttention as error:
+        if not error.quiet:
+            errors.error(error.message, label=error.label)
+        return error.exit_code
     except IggyCliError as error:
         errors.error(error.message, error.hint, label=error.label)  # masked as it is printed
         return signals.exit_code() if isinstance(error, Interrupted) else error.exit_code
@@ -363,9 +375,14 @@ def _run(
             return signals.exit_code(exit_.__cause__)
         return exit_.exit_code
     except click.UsageError as error:
+        if isinstance(error, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+            # `iggy pat` alone: the group's page on stdout, as `iggy pat --help` prints it
+            # (click 8.2 raises it as a usage error: one escaped `error:` line, exit 2).
+            typer.echo(error.format_message(), file=world.stdout)
+            return 0
         # One line and a hint, like every other error, instead of click's usage block.
         where = error.ctx.command_path if error.ctx is not None else world.program
-        errors.error(error.format_message(), hint=f"see `{where} --help`")
+        errors.error(_usage_message(error), hint=f"see `{where} --help`")
         return error.exit_code
     except click.ClickException as error:
         errors.error(error.format_message())
@@ -398,6 +415,20 @@ def terminal_width(world: "World") -> int:
         return os.get_terminal_size(world.stdout.fileno()).columns  # type: ignore[union-attr]
     except (AttributeError, ValueError, OSError):
         return 80
+
+
+def _usage_message(error: "click.UsageError") -> str:
+    """click's message, naming a bad value's parameter as the help page does (`SHELL`,
+    `--output`), not by its metavar (`'SHELL:{bash|zsh|fish}'`) or by every spelling."""
+    # exactly BadParameter: its subclasses (a missing argument) word themselves well
+    if type(error) is not click.BadParameter or error.param is None:
+        return str(error.format_message())
+    param = error.param
+    if isinstance(param, click.Option):
+        name = max(param.opts, key=len)
+    else:
+        name = (param.name or "value").upper()
+    return f"invalid value for {name}: {error.message}"
 
 
 def main(arguments: list[str] | None = None, only: tuple[str, ...] | None = None) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from iggy_cli.runtime import World
 
 COMPLETION_VARIABLES = ("_IGGY_COMPLETE", "_IGGY_CLI_COMPLETE")
+VERBOSE_VERSION = (["--version", "-v"], ["--verbose", "--version"])  # sorted
 HELP_FLAGS = ("--help", "-h")
 
 
@@ -33,9 +34,16 @@ def run(arguments: list[str], world: "World | None" = None) -> int:
     environ = world.environ if world is not None else os.environ
     stdout = world.stdout if world is not None else sys.stdout
     if arguments == ["--version"]:
-        from iggy_cli import __version__
+        from iggy_cli import version_text
 
-        print(f"iggy-cli {__version__}", file=stdout)
+        print(version_text(), end="", file=stdout)
+        return 0
+    if sorted(arguments) in VERBOSE_VERSION:
+        from iggy_cli.usecases.about import environment
+
+        # what a bug report needs, as `hf env` prints it: worth the imports it costs
+        for label, value in environment(environ):
+            print(f"{label + ':':<14}{value}", file=stdout)
         return 0
     if arguments and arguments[-1] in HELP_FLAGS and _print_help(arguments[:-1], environ, stdout):
         return 0

@@ -58,7 +58,50 @@ class PlainHelpCommand(TyperCommand):
         _format_parameters(self, ctx, formatter)
 
 
+# Words other tools use for a command of ours: `pat revoke` is suggested `delete`, which
+# click's spelling-based suggestion (difflib) cannot see.
+SYNONYMS = {
+    "revoke": "delete",
+    "remove": "delete",
+    "destroy": "delete",
+    "new": "create",
+    "add": "create",
+    "mint": "create",
+    "generate": "create",
+    "renew": "rotate",
+    "regenerate": "rotate",
+    "get": "token",
+    "view": "show",
+    "info": "show",
+    "current": "show",
+    "switch": "use",
+}
+
+
 class PlainHelpGroup(TyperGroup):
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            if not args or args[0].startswith("-") or self.get_command(ctx, args[0]):
+                raise
+            # Suggested from the commands help lists (never a hidden alias), and from the
+            # words other tools use, which no spelling match can find.
+            import difflib
+
+            shown = [name for name, command in self.commands.items() if not command.hidden]
+            meant = difflib.get_close_matches(args[0], shown)
+            if SYNONYMS.get(args[0]) in shown and SYNONYMS[args[0]] not in meant:
+                meant.insert(0, SYNONYMS[args[0]])
+            message = f"No such command {args[0]!r}."
+            if len(meant) == 1:
+                message += f" Did you mean {meant[0]!r}?"
+            elif meant:
+                message += f" Did you mean one of: {', '.join(map(repr, meant))}?"
+            raise click.UsageError(message, ctx=error.ctx) from None
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _format_parameters(self, ctx, formatter)
         sections: dict[str, list[tuple[str, str]]] = {}

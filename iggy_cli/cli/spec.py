@@ -43,7 +43,7 @@ def app_command() -> click.Command:
 # (twenty names, twenty here-documents, on every TAB press), and lets a name such as `*` glob.
 BASH_SCRIPT = """\
 _iggy_completion() {
-    local line
+    local line quoted word=${COMP_WORDS[COMP_CWORD]}
     local -a lines
     # one read of the whole answer, split at newlines only: no word splitting, no globbing
     mapfile -t lines <<< "$(COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD \\
@@ -53,7 +53,15 @@ _iggy_completion() {
         case ${line%%,*} in
             dir) COMPREPLY=(); compopt -o dirnames; return 0 ;;
             file) COMPREPLY=(); compopt -o default; return 0 ;;
-            plain) COMPREPLY+=("${line#*,}") ;;
+            plain)
+                # bash inserts a candidate as it is: `my token` would become two words.
+                # Quoted as the shell reads it back, unless the word already opens a quote.
+                if [[ $word == \\"* || $word == \\'* ]]; then
+                    COMPREPLY+=("${line#*,}")
+                else
+                    printf -v quoted %q "${line#*,}"
+                    COMPREPLY+=("$quoted")
+                fi ;;
         esac
     done
     return 0

@@ -141,7 +141,7 @@ class Output:
         self._note(text)
 
     def error(self, text: str, hint: str | None = None, label: str = "error") -> None:
-        self._note(text, f"{label}: ")
+        self._note(text, f"{label}: " if label else "")
         if hint:
             self._note(hint, "hint: ")
 

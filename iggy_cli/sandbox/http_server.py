@@ -869,9 +869,13 @@ def run_sandbox(
         if create_not_committed:
             server.create_not_committed(create_not_committed)
         flavour = server.dialect.name if server_version is None else str(server.dialect)
-        names = ", ".join(f'"{user.username}"' for user in server.state.users())
+        # The passwords too: a stand-in's passwords are no secret, and one that is not said
+        # has to be guessed (`--password` given long ago, or the default).
+        accounts = ", ".join(
+            f'"{name}" (password "{secret}")' for name, secret in [(username, password), *users]
+        )
         who = "user" if not users else "users"
-        echo(f"Iggy sandbox ({flavour}) listening on {server.url} — {who} {names}")
+        echo(f"Iggy sandbox ({flavour}) listening on {server.url} — {who} {accounts}")
         server.serve_forever()
     except KeyboardInterrupt:
         pass

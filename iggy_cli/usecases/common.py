@@ -197,7 +197,19 @@ def _log_in_trying_each(ctx: AppContext, client: IggyClient, credential: Credent
 def _log_in(client: IggyClient, credential: Credential, url: str) -> Identity:
     if credential.kind == "password":
         assert credential.username is not None
-        return client.login_with_password(credential.username, credential.secret)
+        try:
+            return client.login_with_password(credential.username, credential.secret)
+        except TokenExpired:
+            raise
+        except AuthenticationError as error:
+            source = "the prompt" if credential.source == "prompt" else credential.source
+            # The server's own words ("Invalid credentials (error 42, HTTP 400)") say neither
+            # who was refused nor where the password came from.
+            raise AuthenticationError(
+                f"{url} refused user {credential.username!r} with that password "
+                f"({error.message.removeprefix('server: ')})",
+                hint=f"check the username (-u, IGGY_USERNAME) and the password (from {source})",
+            ) from None
     what = f"token {credential.token_name!r}" if credential.token_name else "the token"
     relogin = "run `iggy login` again" if credential.kind == "session" else None
     if credential.kind == "session":

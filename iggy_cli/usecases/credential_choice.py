@@ -96,6 +96,10 @@ def require(ctx: AppContext) -> Credential:
     if credential is None:
         if ctx.interactive:
             return ask_password(ctx)
+        # A server that is down is said as such (exit 6) whether or not a credential was
+        # given: a CI job branching on "not logged in" (4) must not take that branch for it.
+        with ctx.client() as client:
+            client.ping()
         raise AuthenticationError(
             f"not logged in to {ctx.settings.url}",
             hint="run `iggy login`, set IGGY_TOKEN, or give -u USER with IGGY_PASSWORD",

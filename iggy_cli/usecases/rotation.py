@@ -24,8 +24,8 @@ from typing import NamedTuple
 
 from iggy_cli import signals
 from iggy_cli.errors import (
+    Declined,
     IggyCliError,
-    Interrupted,
     NotFound,
     StorageError,
     TokenNotStored,
@@ -83,7 +83,7 @@ def rotate(
     token ends when the old one would have. `hand_over` prints a new token that could not be
     stored; it is called at most once, with signals held. `confirm_unstored` is asked before
     rotating a token with no stored copy here: its secret is someone else's (a CI job's), and
-    the rotation ends it; declining raises Interrupted with nothing changed."""
+    the rotation ends it; declining raises Declined with nothing changed."""
     check_token_name(name, ANY_NAME_BYTES)
     if rp.is_stand_in(name):
         raise UsageError(
@@ -108,7 +108,7 @@ def rotate(
             entry = ctx.rotations.get(address, name)
             unstored = stored is None and entry is None and name in listed
             if unstored and not confirm_unstored(name):
-                raise Interrupted("nothing was rotated")
+                raise Declined("Nothing rotated.")
         digest = rp.fingerprint(stored) if stored is not None else None
         decided = rp.plan(name, entry, digest, listed)
         rotation = _Rotation(ctx, held, client, store, name, hand_over)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from iggy_cli.errors import (
     AnswerLost,
+    Declined,
     IggyCliError,
-    Interrupted,
     NotFound,
     OutputFailed,
     StorageError,
@@ -289,7 +289,7 @@ def delete_tokens(
 ) -> Iterator[DeleteOutcome]:
     """Delete each token on the server, then its stored copy if it is the signed-in user's
     (or dead); yields as it goes. `confirm` is asked, once, about the names the server has,
-    after checking that it has them; declining raises Interrupted, with nothing deleted."""
+    after checking that it has them; declining raises Declined, with nothing deleted."""
     for name in names:
         check_token_name(name, ANY_NAME_BYTES)
     credential = credential_choice.require(ctx)
@@ -299,7 +299,7 @@ def delete_tokens(
             name for name in names if spelling_on_server(client, name, on_server) in on_server
         ]
         if present and not confirm(present):
-            raise Interrupted("nothing deleted")
+            raise Declined("Nothing deleted.")
         for name in names:
             spellings = [name]
             deleted = False

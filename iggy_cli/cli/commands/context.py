@@ -33,7 +33,8 @@ def create(
         StoreKind | None, typer.Option("--store", help="keyring, file or none.")
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Seconds to wait for the server.", min=0.001)
+        str | None,
+        typer.Option("--timeout", metavar="SECONDS", help="Seconds to wait for the server."),
     ] = None,
     ca_cert: Annotated[str | None, typer.Option("--ca-cert", help="CA certificate (PEM).")] = None,
     insecure: Annotated[
@@ -50,7 +51,7 @@ def create(
 ) -> None:
     """Create (or replace) a context.
 
-    \\b
+    \b
     Examples:
       iggy context create prod --url https://iggy.example.com:3000 -u admin --use
       iggy context create local --url http://localhost:3000 --store file
@@ -76,8 +77,9 @@ def create(
         )
     if username is None and "username" in flagged:
         username = settings.username
-    if timeout is None and "timeout" in flagged:
-        timeout = settings.timeout_s
+    seconds = check_timeout(timeout, "--timeout") if timeout is not None else None
+    if seconds is None and "timeout" in flagged:
+        seconds = settings.timeout_s
     store_kind = store.value if store else settings.store if "store" in flagged else None
     profile: dict[str, Any] = {"url": normalize_url(url)}
     # Checked now, not when the context is next used: config.toml is UTF-8 text, and a
@@ -85,12 +87,10 @@ def create(
     for flag, given in (("--username", username), ("--ca-cert", ca_cert)):
         if given is not None:
             check_utf8(given, flag)
-    if timeout is not None:
-        check_timeout(timeout, "--timeout")
     optional = {
         "username": username,
         "store": store_kind,
-        "timeout": timeout,
+        "timeout": seconds,
         "ca_cert": ca_cert,
         "insecure": insecure or None,
         "keyring_address": _parsed("keyring_address", keyring_address)
@@ -168,7 +168,7 @@ def list_(
 ) -> None:
     """List the contexts; the current one is marked.
 
-    \\b
+    \b
     Examples:
       iggy context list
       iggy context list -o plain
@@ -194,7 +194,7 @@ def list_(
 def use(typer_ctx: typer.Context, name: NameArg) -> None:
     """Make NAME the current context (`none` for no context).
 
-    \\b
+    \b
     Examples:
       iggy context use prod
     """
@@ -212,7 +212,7 @@ def use(typer_ctx: typer.Context, name: NameArg) -> None:
 def delete(typer_ctx: typer.Context, name: NameArg) -> None:
     """Delete a context (tokens stay where they are).
 
-    \\b
+    \b
     Examples:
       iggy context delete staging
     """
@@ -230,7 +230,7 @@ def show(
 ) -> None:
     """Show a context's settings.
 
-    \\b
+    \b
     Examples:
       iggy context show
       iggy context show prod -o json

@@ -22,7 +22,7 @@ from iggy_cli.cli.commands.render import (
 )
 from iggy_cli.console.output import Output
 from iggy_cli.errors import (
-    Interrupted,
+    Declined,
     NotFound,
     StorageError,
     TokenNotStored,
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from iggy_cli.models import Expiry
     from iggy_cli.runtime import AppContext
     from iggy_cli.usecases.rotation import RotateOutcome
+    from iggy_cli.usecases.tokens import PruneOutcome
 
 PAT_HELP = "Create, list, rotate, delete and log in with personal access tokens."
 
@@ -181,7 +182,7 @@ def list_(
         )
     if filtered and rows:
         count = "1 token needs" if len(rows) == 1 else f"{len(rows)} tokens need"
-        raise TokensNeedAttention(f"{count} attention (exit code 8)")
+        raise TokensNeedAttention(f"{count} attention (exit code 8)", quiet=ctx.output.quiet)
 
 
 def delete(
@@ -256,6 +257,20 @@ def needs_yes(ctx: "AppContext", yes: bool, command: str) -> None:
             f"{command} deletes tokens: add --yes to confirm (no one can answer a prompt here)",
             hint="nothing was deleted",
         )
+
+
+def _prune_question(ctx: "AppContext", planned: "PruneOutcome") -> str:
+    """What a yes does, and where: tokens go on the server, an orphan's copy only here."""
+    parts = []
+    on_server = [*planned.stand_ins, *planned.expired]
+    if on_server:
+        listed = ", ".join(repr(name) for name in on_server)
+        parts.append(f"delete {listed} on {ctx.settings.url}")
+    if planned.orphans:
+        listed = ", ".join(repr(name) for name in planned.orphans)
+        copies = "copy" if len(planned.orphans) == 1 else "copies"
+        parts.append(f"remove the stored {copies} of {listed} (the server has no such token)")
+    return f"Prune: {' and '.join(parts)}?"
 
 
 def _store_words(ctx: "AppContext") -> str:
@@ -436,9 +451,8 @@ def prune(
         if not doomed:
             ctx.output.message("Nothing to prune.")
             return
-        listed = ", ".join(repr(name) for name in doomed)
-        if not typer.confirm(f"Prune {listed} on {ctx.settings.url}?", default=False, err=True):
-            raise Interrupted("nothing pruned")
+        if not typer.confirm(_prune_question(ctx, planned), default=False, err=True):
+            raise Declined("Nothing pruned.")
     outcome = tokens.prune(ctx, expired, orphans, dry_run)
     payload = {
         "expired": outcome.expired,

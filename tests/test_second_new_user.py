@@ -1,0 +1,236 @@
+"""What a second new user tripped over (issue 22), each point reproduced from outside: the
+console script for messages and exit codes, tmux at 80x24 with real shells for TAB, prompts
+and layout (test_interactive.Terminal)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import BIN, Cli, server_tokens
+from fake_servers import closed_port_url
+from test_interactive import Terminal
+
+from iggy_cli import __version__
+from iggy_cli.sandbox.http_server import SandboxServer
+from iggy_cli.server.client import IggyClient
+
+ROOT = Path(__file__).parent.parent
+ADMIN = {"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy"}
+
+
+@pytest.fixture
+def terminal(cli: Cli) -> Iterator[type[Terminal]]:
+    opened: list[Terminal] = []
+
+    def open_terminal(command: str, env: dict[str, str], width: int = 80) -> Terminal:
+        opened.append(Terminal(command, env, width))
+        return opened[-1]
+
+    yield open_terminal  # type: ignore[misc]
+    for term in opened:
+        term.close()
+
+
+def bash_with_completion(terminal: type[Terminal], env: dict[str, str]) -> Terminal:
+    """An interactive bash at 80x24 that loaded the generated completion script."""
+    rc = Path(env["HOME"]) / "bashrc"
+    rc.write_text(f"PS1='$ '\nsource {ROOT / 'completions' / 'iggy.bash'}\n")
+    term = terminal(f"bash --noprofile --rcfile {rc} -i", env)
+    term.wait_for("$")
+    return term
+
+
+# --- 1. TAB and names with spaces ----------------------------------------------------------
+
+
+def test_tab_completes_a_name_with_a_space_to_one_word(cli: Cli, terminal: type[Terminal]) -> None:
+    assert cli("pat", "create", "my token", "1d", env=ADMIN).code == 0
+    term = bash_with_completion(terminal, {**cli.env, **ADMIN})
+    term.type("iggy pat show my", "Tab")
+    term.wait_for("iggy pat show my\\ token")
+    term.type("Enter")
+    screen = term.wait_for("Stored:")
+    assert "Name:" in screen and "my token" in screen
+    assert "unexpected extra argument" not in screen
+
+
+def test_tab_inside_an_open_quote_is_left_to_the_quote(cli: Cli, terminal: type[Terminal]) -> None:
+    assert cli("pat", "create", "my token", "1d", env=ADMIN).code == 0
+    term = bash_with_completion(terminal, {**cli.env, **ADMIN})
+    term.type('iggy pat show "my t', "Tab")
+    term.wait_for('iggy pat show "my token"')
+
+
+# --- 2 and 3. Help pages -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group", [[], ["pat"], ["context"], ["config"], ["completion"]], ids=str)
+def test_a_group_alone_prints_its_help_page(cli: Cli, group: list[str]) -> None:
+    done = cli(*group)
+    assert (done.code, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"Usage: {' '.join(['iggy', *group])} [OPTIONS] COMMAND")
+    assert "\\n" not in done.stdout
+    assert "Commands:" in done.stdout or "Tokens:" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["create", "list", "use", "show", "delete", "set", "import"])
+def test_context_help_keeps_its_examples_one_a_line(cli: Cli, command: str) -> None:
+    done = cli("context", command, "--help", env={"COLUMNS": "80"})
+    assert done.code == 0
+    assert "\\b" not in done.stdout
+    lines = done.stdout.splitlines()
+    examples = lines[lines.index("  Examples:") + 1 :]
+    examples = examples[: examples.index("")]
+    assert examples and all(line.startswith(f"    iggy context {command}") for line in examples)
+
+
+def test_no_generated_help_page_holds_a_literal_backslash_b() -> None:
+    from iggy_cli.cli.spec_data import HELP
+
+    assert [path for path, page in HELP.items() if "\\b" in page] == []
+
+
+# --- 5. A down server is said as such, with or without a credential ------------------------
+
+
+@pytest.mark.parametrize(
+    "args", [["pat", "list"], ["pat", "show", "deploy"], ["pat", "delete", "deploy", "--yes"]]
+)
+def test_a_down_server_without_a_credential_is_cannot_reach(cli: Cli, args: list[str]) -> None:
+    url = closed_port_url()
+    bare = cli("--url", url, *args)
+    with_password = cli("--url", url, *args, env=ADMIN)
+    assert (bare.code, with_password.code) == (6, 6)
+    assert bare.stderr == with_password.stderr
+    assert bare.stderr.startswith(f"error: cannot reach {url}: connection refused\n")
+
+
+# --- 10. -q silences the alert line, not the exit code --------------------------------------
+
+
+def test_quiet_keeps_the_alert_to_the_exit_code(cli: Cli) -> None:
+    assert cli("pat", "create", "soon", "2h", env=ADMIN).code == 0
+    quiet = cli("pat", "list", "--expiring-within", "7d", "-o", "json", "-q", env=ADMIN)
+    assert (quiet.code, quiet.stderr) == (8, "")
+    assert [row["name"] for row in quiet.json] == ["soon"]  # type: ignore[attr-defined]
+    loud = cli("pat", "list", "--expiring-within", "7d", "-o", "json", env=ADMIN)
+    assert (loud.code, loud.stderr) == (8, "attention: 1 token needs attention (exit code 8)\n")
+
+
+# --- 12. Answering no is not an error, and not Ctrl-C ---------------------------------------
+
+
+def test_answering_no_to_rotate_is_declined(
+    cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
+) -> None:
+    from conftest import mint_token
+
+    mint_token(sandbox.url, "unstored")
+    term = terminal(f"{BIN}/iggy pat rotate unstored", {**cli.env, **ADMIN})
+    term.wait_for("Rotate? [y/N]:")
+    term.type("n", "Enter")
+    screen = term.wait_for("rc=11")
+    assert "Nothing rotated." in screen and "error" not in screen
+
+
+# --- 14. prune asks about what it does, where ----------------------------------------------
+
+
+def test_prune_asks_about_a_local_copy_without_naming_the_server(
+    cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
+) -> None:
+    assert cli("pat", "create", "shortlived", "1d", env=ADMIN).code == 0
+    with IggyClient(sandbox.url, timeout=5) as client:
+        client.login_with_password("iggy", "iggy")
+        client.delete_token("shortlived")
+        client.logout()
+    term = terminal(f"{BIN}/iggy pat prune --orphans", {**cli.env, **ADMIN})
+    screen = term.wait_for("/N]:")
+    assert (
+        "Prune: remove the stored copy of 'shortlived' (the server has no such token)? [y/N]:"
+        in screen.replace("\n", "")
+    )
+    assert sandbox.url not in screen
+    term.type("Enter")
+    assert "Nothing pruned." in term.wait_for("rc=11")
+    assert "shortlived" in cli.keyring().get(f"iggy:{sandbox.url.removeprefix('http://')}", {})
+
+
+# --- 17. Messages without the framework's internals -----------------------------------------
+
+
+def test_a_bad_choice_names_the_argument_as_help_does(cli: Cli) -> None:
+    done = cli("completion", "show", "tcsh")
+    assert (done.code, done.stderr) == (
+        2,
+        "error: invalid value for SHELL: 'tcsh' is not one of 'bash', 'zsh', 'fish'.\n"
+        "hint: see `iggy completion show --help`\n",
+    )
+
+
+def test_timeouts_are_seconds_in_help_and_in_errors(cli: Cli) -> None:
+    done = cli("--timeout", "abc", "pat", "list")
+    assert (done.code, done.stderr) == (
+        2,
+        "error: --timeout must be a number of seconds, not 'abc'\n",
+    )
+    bad = cli("context", "create", "x", "--url", "http://a:1", "--timeout", "-1")
+    assert (bad.code, bad.stderr) == (
+        2,
+        "error: --timeout must be more than 0 and at most 3600 seconds, not '-1'\n",
+    )
+    page = cli("context", "create", "--help").stdout
+    assert "--timeout SECONDS" in page and "FLOAT" not in page
+
+
+def test_a_wrong_password_says_who_was_refused_and_what_to_check(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    done = cli("pat", "list", env={"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "wrong"})
+    assert (done.code, done.stderr) == (
+        4,
+        f"error: {sandbox.url} refused user 'iggy' with that password "
+        "(Invalid credentials (error 42, HTTP 400))\n"
+        "hint: check the username (-u, IGGY_USERNAME) and the password (from IGGY_PASSWORD)\n",
+    )
+
+
+# --- 18. Aliases and suggestions ------------------------------------------------------------
+
+
+def test_ls_and_rm_are_list_and_delete(cli: Cli, sandbox: SandboxServer) -> None:
+    assert cli("pat", "create", "deploy", "1d", env=ADMIN).code == 0
+    listed = cli("pat", "ls", "-o", "plain", env=ADMIN)
+    assert (listed.code, listed.stdout) == (0, "deploy\n")
+    assert cli("pat", "rm", "deploy", "--yes", env=ADMIN).code == 0
+    assert server_tokens(sandbox.url) == {}
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("revoke", "delete"), ("remove", "delete")])
+def test_another_tools_word_suggests_ours(cli: Cli, typed: str, meant: str) -> None:
+    done = cli("pat", typed, "deploy")
+    assert (done.code, done.stderr) == (
+        2,
+        f"error: No such command {typed!r}. Did you mean {meant!r}?\nhint: see `iggy pat --help`\n",
+    )
+
+
+# --- 20. --version says what a bug report needs ---------------------------------------------
+
+
+def test_version_names_python_and_version_verbose_the_libraries_and_keyring(cli: Cli) -> None:
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    done = cli("--version")
+    assert (done.code, done.stdout) == (
+        0,
+        f"iggy-cli {__version__}\nPython {python} on {sys.platform}\n",
+    )
+    verbose = cli("--version", "-v")
+    labels = [line.split(":")[0] for line in verbose.stdout.splitlines()]
+    assert verbose.code == 0
+    assert labels[:3] == ["iggy-cli", "Python", "Platform"]
+    assert {"typer", "click", "httpx", "keyring", "Keyring", "Config file"} <= set(labels)
+    assert "PlaintextFileKeyring (chosen by PYTHON_KEYRING_BACKEND)" in verbose.stdout
