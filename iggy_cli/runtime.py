@@ -243,9 +243,11 @@ class AppContext:
                 f"(upgraded?); it is {describe(knowledge.detected)}"
             )
 
-    def record_owner(self, name: str, user_id: int) -> None:
-        """The stored copy `name` in this run's store is `user_id`'s (usecases/ownership.py)."""
-        self.names.add_stored(self.settings.keyring, self.store_choice.kind, name, user_id)
+    def record_owner(self, name: str, user_id: int | None, sha256: str | None = None) -> None:
+        """The stored copy `name` in this run's store is `user_id`'s (usecases/ownership.py;
+        None keeps the owner recorded); `sha256`, the digest of a secret this run just
+        stored there (or found to work), is what `pat token` checks the copy against."""
+        self.names.add_stored(self.settings.keyring, self.store_choice.kind, name, user_id, sha256)
 
     def read_stdin_secret(self, what: str) -> str:
         """The first line of stdin, for --password-stdin and --token-stdin (read once)."""

@@ -4,6 +4,7 @@ The console script against a sandbox with two users besides root."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,11 @@ def address(server: SandboxServer) -> str:
     return server.url.removeprefix("http://")
 
 
+def digest(secret: str) -> str:
+    """What the names index keeps of a copy the tool stored: its SHA-256, never the secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def tokens_of(server: SandboxServer, username: str, password: str) -> list[str]:
     with IggyClient(server.url, timeout=5) as client:
         client.login_with_password(username, password)
@@ -58,7 +64,8 @@ def works(cli: Cli, name: str) -> bool:
 def test_one_users_cleanup_leaves_another_users_copy_alone(two: Cli, server: SandboxServer) -> None:
     assert two("pat", "create", "deploy", env=ALICE).code == 0
     record = json.loads(names_file(two).read_text())[address(server)]
-    assert record["keyring"] == {"deploy": {"user_id": ALICE_ID}}
+    stored = two.keyring()["iggy:" + address(server)]["deploy"]
+    assert record["keyring"] == {"deploy": {"user_id": ALICE_ID, "sha256": digest(stored)}}
 
     pruned = two("pat", "prune", "--yes", "--orphans", "-o", "json", env=BOB)
     assert (pruned.code, pruned.json) == (
@@ -151,12 +158,13 @@ def test_the_old_index_is_migrated_on_the_next_change(two: Cli, server: SandboxS
     names_file(two).parent.mkdir(parents=True)
     names_file(two).write_text(json.dumps(old))
     assert two("pat", "create", "fresh", env=ALICE).code == 0
+    fresh = two.keyring()["iggy:" + address(server)]["fresh"]
     assert json.loads(names_file(two).read_text()) == {
         address(server): {
             "seen": ["legacy"],
             "keyring": {
                 "deploy": {"user_id": None},
-                "fresh": {"user_id": ALICE_ID},
+                "fresh": {"user_id": ALICE_ID, "sha256": digest(fresh)},
                 "legacy": {"user_id": None},
             },
             "file": {},

@@ -80,6 +80,37 @@ class DuplicateEntry(StorageError):
         return f"DuplicateEntry({self.service!r}, {self.username!r}, <{len(self.secrets)}>)"
 
 
+class NotKeptAsWritten(StorageError):
+    """A write the store accepted, whose entry reads back as something else (or nothing): a
+    full keyring that truncates, a buggy backend, another program rewriting the entry. The
+    entry is left as it is: the caller decides (print the token, put an old one back)."""
+
+    def __init__(self, where: str, service: str, username: str, kept: str | None) -> None:
+        what = "nothing" if kept is None else "something else"
+        super().__init__(
+            f"{where} did not keep what was written to {service} / {username}: reading it "
+            f"back gave {what}",
+            hint="the keyring may be full, or another program may rewrite the entry; keep "
+            "tokens in a private file with --store file, or use --no-store",
+        )
+
+
+def write_checked(
+    where: str,
+    write: Callable[[str, str, str], None],
+    read: Callable[[str, str], str | None],
+    service: str,
+    username: str,
+    secret: str,
+) -> None:
+    """Write an entry and read it back: a store that keeps something else is no store."""
+    write(service, username, secret)
+    kept = read(service, username)
+    if kept != secret:
+        remember(kept)  # whatever it holds instead may be most of the secret
+        raise NotKeptAsWritten(where, service, username, kept)
+
+
 class CredentialStore(Protocol):
     """A place for raw tokens, addressed like the OS keyring: (service, username)."""
 
@@ -91,7 +122,9 @@ class CredentialStore(Protocol):
 
     def get(self, service: str, username: str) -> str | None: ...
 
-    def set(self, service: str, username: str, secret: str) -> None: ...
+    def set(self, service: str, username: str, secret: str) -> None:
+        """Keep `secret`, read it back, and raise NotKeptAsWritten if the entry holds
+        anything else: a store never reports success for a copy it does not hold."""
 
     def delete(self, service: str, username: str) -> bool:
         """Remove the entry; False if there was none."""
@@ -150,7 +183,13 @@ class FileStore:
 
     def set(self, service: str, username: str, secret: str) -> None:
         remember(secret)
-        self._guard("write", lambda: self._file.set(service, username, secret))
+        file = self._file
+        self._guard(
+            "write",
+            lambda: write_checked(
+                f"the token file {self.path}", file.set, file.get, service, username, secret
+            ),
+        )
 
     def delete(self, service: str, username: str) -> bool:
         return self._guard("delete", lambda: self._file.delete(service, username))
@@ -243,9 +282,14 @@ class KeyringStore:
         remember(secret)  # a backend's error text may quote it
         backend = self._keyring()
         if (items := self._items) is not None:
-            self._bounded("write", lambda: items.set(service, username, secret))
-            return
-        self._bounded("write", lambda: backend.set_password(service, username, secret))
+            write, read = items.set, items.get
+        else:
+            write, read = backend.set_password, backend.get_password
+        # read back inside the same timeout: a write is only done once it is seen kept
+        self._bounded(
+            "write",
+            lambda: write_checked("the keyring", write, read, service, username, secret),
+        )
 
     def delete(self, service: str, username: str) -> bool:
         backend = self._keyring()

@@ -111,7 +111,8 @@ class NameIndex(JsonRecords):
 
         {"127.0.0.1:3000": {
             "seen": ["ci-job", "deploy"],
-            "keyring": {"deploy": {"user_id": 1}, "old-ci": {"user_id": null}},
+            "keyring": {"deploy": {"user_id": 1, "sha256": "9f86d0..."},
+                        "old-ci": {"user_id": null}},
             "file": {},
             "printed": ["ci-job"]}}
 
@@ -121,8 +122,10 @@ class NameIndex(JsonRecords):
 
     Token names are unique per user, not per server, so a copy records its owner: the
     `user_id` the server gave at login when it was stored (or last signed in with). The
-    keyring entry's own name stays `iggy:<address>` / NAME, as Iggy's CLI reads it. An owner
-    is null when unknown: a copy found where another tool put it, or recorded before owners
+    keyring entry's own name stays `iggy:<address>` / NAME, as Iggy's CLI reads it. `sha256`
+    is the digest of the secret this tool last wrote there (no secret: a PAT is 50 random
+    bytes), so `pat token` never hands out a copy it did not store. An owner is null when
+    unknown: a copy found where another tool put it, or recorded before owners
     were (then each store was a list of names, read here as unknown owners and rewritten in
     this shape on the next change).
 
@@ -171,8 +174,16 @@ class NameIndex(JsonRecords):
 
         return local_state.JsonState(self.path, companion=for_completion)
 
-    def add_stored(self, address: str, store: str, name: str, user_id: int | None = None) -> None:
-        """A copy of `name` is stored; `user_id` None keeps an owner already recorded."""
+    def add_stored(
+        self,
+        address: str,
+        store: str,
+        name: str,
+        user_id: int | None = None,
+        sha256: str | None = None,
+    ) -> None:
+        """A copy of `name` is stored; `user_id` None keeps an owner already recorded, and
+        `sha256` None the digest of the copy this tool last wrote."""
         if store not in self._STORES:
             return
 
@@ -180,8 +191,14 @@ class NameIndex(JsonRecords):
             copies = entry.stores[store]
             copies[name] = user_id if user_id is not None else copies.get(name)
             entry.printed[:] = [printed for printed in entry.printed if printed != name]
+            if sha256 is not None:
+                entry.digests.setdefault(store, {})[name] = sha256
 
         self._change(address, add)
+
+    def digest(self, address: str, store: str, name: str) -> str | None:
+        """The SHA-256 of the copy of `name` this tool last wrote to `store`, if recorded."""
+        return self._entry(self._read(), address).digests.get(store, {}).get(name)
 
     def forget(self, address: str, name: str) -> None:
         def drop(entry: _NameEntry) -> None:
@@ -189,6 +206,8 @@ class NameIndex(JsonRecords):
             entry.printed[:] = [printed for printed in entry.printed if printed != name]
             for copies in entry.stores.values():
                 copies.pop(name, None)
+            for digests in entry.digests.values():
+                digests.pop(name, None)
 
         self._change(address, drop)
 
@@ -221,29 +240,37 @@ class NameIndex(JsonRecords):
         seen = [name for name in _list(entry.get("seen")) if isinstance(name, str)]
         stores = {store: _owners(entry.get(store)) for store in NameIndex._STORES}
         printed = [name for name in _list(entry.get("printed")) if isinstance(name, str)]
-        return _NameEntry(seen, stores, printed)
+        digests = {store: _digests(entry.get(store)) for store in NameIndex._STORES}
+        return _NameEntry(seen, stores, printed, digests)
 
 
 class _NameEntry:
     """One address's names, as read (either shape) and as written (the current one)."""
 
-    __slots__ = ("printed", "seen", "stores")
+    __slots__ = ("digests", "printed", "seen", "stores")
 
     def __init__(
         self,
         seen: list[str],
         stores: dict[str, dict[str, int | None]],
         printed: list[str] | None = None,
+        digests: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.seen = seen
         self.stores = stores
         self.printed = printed if printed is not None else []
+        self.digests = digests if digests is not None else {}
 
     def document(self) -> dict[str, Any]:
         written: dict[str, Any] = {"seen": sorted(filter(_writable, set(self.seen)))}
         for store, copies in self.stores.items():
             kept = sorted(filter(_writable, copies))
-            written[store] = {name: {"user_id": copies[name]} for name in kept}
+            digests = self.digests.get(store, {})
+            written[store] = {
+                name: {"user_id": copies[name]}
+                | ({"sha256": digests[name]} if name in digests else {})
+                for name in kept
+            }
         if self.printed:  # left out when empty: the files of earlier versions stay as they were
             written["printed"] = sorted(filter(_writable, set(self.printed)))
         return written
@@ -257,6 +284,17 @@ def _writable(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _digests(value: Any) -> dict[str, str]:
+    """A store's recorded digests: {name: {"sha256": hex}} (absent in older files)."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        name: record["sha256"]
+        for name, record in value.items()
+        if isinstance(record, dict) and isinstance(record.get("sha256"), str)
+    }
 
 
 def _owners(value: Any) -> dict[str, int | None]:

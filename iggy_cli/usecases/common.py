@@ -25,6 +25,7 @@ from iggy_cli.server.names import ANY_NAME_BYTES as ANY_NAME_BYTES  # re-exporte
 from iggy_cli.server.names import NEW_NAME_BYTES as NEW_NAME_BYTES
 from iggy_cli.server.names import check_token_name as check_token_name
 from iggy_cli.usecases.credential_choice import Credential
+from iggy_cli.usecases.rotation_plan import fingerprint
 
 SESSION_DEFAULT_EXPIRY = Expiry(15 * 60 * 1_000_000, "15m")
 
@@ -153,8 +154,16 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
     with ctx.client() as client:
         identity = _log_in_trying_each(ctx, client, credential)
         if credential.stored_copy and credential.token_name is not None:
-            # the server just said whose this copy is
-            ctx.record_owner(credential.token_name, identity.user_id)
+            # the server just said whose this copy is (and, for a copy this tool did not
+            # store as it is, that it works: from now on it is the copy `pat token` gives)
+            unconfirmed = credential.unconfirmed and not credential.alternatives
+            digest = fingerprint(credential.secret) if unconfirmed else None
+            ctx.record_owner(credential.token_name, identity.user_id, digest)
+            if unconfirmed:
+                ctx.output.notice(
+                    f"the stored copy of {credential.token_name!r} is not the one this tool "
+                    "stored, but the server accepts it: it is kept as the token's copy"
+                )
         try:
             yield client, identity
         finally:
@@ -183,6 +192,8 @@ def _log_in_trying_each(ctx: AppContext, client: IggyClient, credential: Credent
         try:
             # back into the store it was read from (a session's may not be this run's)
             ctx.store_for(credential.store).set(service, username, secret)
+            if credential.stored_copy and credential.token_name is not None:
+                ctx.record_owner(credential.token_name, None, fingerprint(secret))
         except StorageError as error:
             ctx.output.notice(f"{held}; one works, but keeping it failed: {error.message}")
         else:
@@ -211,6 +222,11 @@ def _log_in(client: IggyClient, credential: Credential, url: str) -> Identity:
                 hint=f"check the username (-u, IGGY_USERNAME) and the password (from {source})",
             ) from None
     what = f"token {credential.token_name!r}" if credential.token_name else "the token"
+    if credential.unconfirmed:
+        what += (
+            " (its stored copy is not the one this tool stored: damaged, or rewritten by "
+            "another program)"
+        )
     relogin = "run `iggy login` again" if credential.kind == "session" else None
     if credential.kind == "session":
         what = f"your session for {url}"

@@ -18,6 +18,7 @@ from iggy_cli.runtime import AppContext
 from iggy_cli.secrets.stores import DuplicateEntry, password_service, token_service
 from iggy_cli.settings import normalize_url
 from iggy_cli.state import rust_cli_contexts
+from iggy_cli.usecases.rotation_plan import fingerprint
 
 
 class Imported(NamedTuple):
@@ -74,8 +75,12 @@ def _copy_secrets(ctx: AppContext, name: str, table: dict[str, Any], address: st
     copies = []
     if token := table.get("token"):
         token_name = str(table.get("token_name") or f"imported-{name}")[:30]
-        copies.append(_copy(ctx, token_service(address), token_name, token, "token"))
-        ctx.names.add_stored(address, ctx.store_choice.kind, token_name)
+        copied = _copy(ctx, token_service(address), token_name, token, "token")
+        copies.append(copied)
+        # the digest only of a copy that is this token (not of another secret left alone)
+        kept = not copied.startswith("did not copy")
+        digest = fingerprint(token) if kept else None
+        ctx.names.add_stored(address, ctx.store_choice.kind, token_name, sha256=digest)
     username, password = table.get("username"), table.get("password")
     if username and password:
         copies.append(_copy(ctx, password_service(address), username, password, "password"))

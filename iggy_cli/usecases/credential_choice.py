@@ -46,6 +46,9 @@ class Credential(NamedTuple):
     stored_copy: bool = False
     # the kind of store the secret was read from, when not this run's (a session's)
     store: str | None = None
+    # a stored copy that is not the one this tool last wrote there (its digest differs):
+    # damaged, or rewritten by another program; only the server can tell if it works
+    unconfirmed: bool = False
 
     def __repr__(self) -> str:
         return masked_repr(self, "secret", "alternatives")
@@ -141,7 +144,24 @@ def stored_token(ctx: AppContext, name: str) -> Credential:
         entry=(service, name),
         alternatives=alternatives,
         stored_copy=True,
+        unconfirmed=not _as_stored(ctx, name, secret),
     )
+
+
+def _as_stored(ctx: AppContext, name: str, secret: str) -> bool:
+    """Whether `secret` is what this tool last stored under `name` (by the digest the names
+    index keeps, or one an unfinished rotation of it recorded); a copy with no digest
+    recorded (stored by another tool, or before digests were kept) is taken as it is."""
+    from iggy_cli.usecases.rotation_plan import fingerprint
+
+    recorded = ctx.names.digest(ctx.settings.keyring, ctx.store_choice.kind, name)
+    if recorded is None:
+        return True
+    digest = fingerprint(secret)
+    if digest == recorded:
+        return True
+    entry = ctx.rotations.get(ctx.settings.address, name)
+    return entry is not None and digest in (entry.stand_in_sha256, entry.new_sha256)
 
 
 def session_entry(ctx: AppContext) -> SessionEntry:

@@ -37,6 +37,7 @@ from iggy_cli.runtime import AppContext
 from iggy_cli.secrets.stores import (
     SESSION_TOKEN_NAME,
     CredentialStore,
+    NotKeptAsWritten,
     session_service,
     token_service,
 )
@@ -254,6 +255,8 @@ class _Rotation:
         try:
             with self.signals.interruptible():
                 self.store.set(self.service, self.name, self.stand_in_secret)
+        except NotKeptAsWritten as error:
+            raise self._stand_in_not_kept(error) from None
         except (IggyCliError, Interrupt) as error:
             # A timeout or a signal abandons the keyring call, not the write: it may land yet,
             # so the stand-in stays (it expires by itself) and so does the journal.
@@ -265,6 +268,7 @@ class _Rotation:
                 f"run `iggy pat rotate {self.name}` again to finish the rotation, or "
                 "`iggy pat prune --yes` to drop the stand-in",
             ) from None
+        self._record(self.stand_in_secret)
         self._follow_session(self.stored, self.stand_in_secret)
         self.stored, self.held = self.stand_in_secret, rp.STAND_IN
 
@@ -315,9 +319,7 @@ class _Rotation:
             raise self._hand_over(minted, error) from None
         self._follow_session(self.stored, minted.token)
         self.stored, self.held = minted.token, rp.NEW
-        self.ctx.names.add_stored(
-            self.ctx.settings.keyring, self.ctx.store_choice.kind, self.name, self.user_id
-        )
+        self._record(minted.token, self.user_id)
 
     def _drop_stand_in(self) -> None:
         assert self.entry is not None
@@ -371,6 +373,7 @@ class _Rotation:
         except (IggyCliError, Interrupt):
             return self._failed(step, error, self._holds(), self._run_again())
         if self.old is not None:
+            self._record(self.old)
             self._follow_session(self.stored, self.old)
         self.stored, self.held = self.old, rp.OLD
         holds = (
@@ -385,6 +388,8 @@ class _Rotation:
 
     def _hand_over(self, minted: MintedToken, error: IggyCliError | Interrupt) -> IggyCliError:
         """The new token could not be stored: print it (signals are held while it is)."""
+        if isinstance(error, NotKeptAsWritten):
+            self._write_back_stand_in()
         holds = self._holds()
         try:
             self.hand_over(minted.token)
@@ -407,6 +412,69 @@ class _Rotation:
             "keyring works: that replaces the printed token with one it stores",
         )
 
+    def _stand_in_not_kept(self, error: NotKeptAsWritten) -> IggyCliError:
+        """The keyring holds a damaged stand-in: put the old token back (read back too), then
+        drop the stand-in; if the old token cannot be kept either, print it, since the store
+        no longer holds it."""
+        assert self.entry is not None
+        step = "storing the stand-in"
+        try:
+            with self.signals.interruptible():
+                if self.old is None:
+                    self.store.delete(self.service, self.name)
+                else:
+                    self.store.set(self.service, self.name, self.old)
+        except (IggyCliError, Interrupt) as failure:
+            if self.old is None:
+                holds = f"the keyring holds a damaged copy under {self.name!r} ({_cause(failure)})"
+            else:
+                try:
+                    self.hand_over(self.old)
+                    holds = (
+                        f"putting the old token back failed too ({_cause(failure)}): it still "
+                        "works, and is printed above; save it now"
+                    )
+                except Exception:  # a closed or full stdout: the old token is still on the server
+                    holds = (
+                        f"putting the old token back failed too ({_cause(failure)}); the old "
+                        "token still works on the server"
+                    )
+            if self._delete_quietly(self.entry.stand_in):
+                self._drop_journal()
+            return self._failed(step, error, holds, self._run_again(" once the keyring works"))
+        if self._delete_quietly(self.entry.stand_in):
+            self._drop_journal()
+            holds = "the stored copy is the old token again; nothing changed"
+        else:
+            holds = (
+                f"the stored copy is the old token again; the unused stand-in "
+                f"{self.entry.stand_in!r} expires by itself"
+            )
+        return self._failed(step, error, holds, self._run_again(" once the keyring works"))
+
+    def _write_back_stand_in(self) -> None:
+        """After the keyring damaged the new token's copy: the stand-in, which still works,
+        goes back in its place (read back too), so a working copy stays stored."""
+        if self.held != rp.STAND_IN or self.stored is None:
+            return
+        try:
+            with self.signals.interruptible():
+                self.store.set(self.service, self.name, self.stored)
+        except (IggyCliError, Interrupt):
+            self.held = rp.DAMAGED
+            return
+        self._record(self.stored)
+
+    def _record(self, secret: str, user_id: int | None = None) -> None:
+        """The copy this run just stored, by digest (`pat token` checks it against this)."""
+        self.ctx.names.add_stored(
+            self.ctx.settings.keyring,
+            self.ctx.store_choice.kind,
+            self.name,
+            user_id,
+            rp.fingerprint(secret),
+        )
+
     def _holds(self) -> str:
         """What the stored copy is now, in words."""
         if self.held == rp.STAND_IN:
@@ -416,6 +484,7 @@ class _Rotation:
             rp.OLD: "the stored copy is the old token, unchanged",
             rp.NEW: "the stored copy is the new token",
             rp.NOTHING: f"nothing is stored under {self.name!r}",
+            rp.DAMAGED: f"the keyring holds a damaged copy under {self.name!r}",
         }.get(self.held, "the stored copy is unchanged")
 
     def _run_again(self, to: str = " to finish the rotation") -> str:

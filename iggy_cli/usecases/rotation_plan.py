@@ -56,6 +56,7 @@ OLD = "old"  # the copy stored when the rotation started (or, then and now, none
 STAND_IN = "stand-in"
 NEW = "new"
 NOTHING = "nothing"  # nothing is stored, though something was at the start
+DAMAGED = "damaged"  # the store holds something else than was written to it
 OTHER = "other"  # a secret this rotation never saw
 
 FORGET_PREVIOUS = "forget the previous stand-in"

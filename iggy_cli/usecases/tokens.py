@@ -28,6 +28,7 @@ from iggy_cli.secrets.stores import (
     SESSION_TOKEN_NAME,
     CredentialStore,
     DuplicateEntry,
+    NotKeptAsWritten,
     any_secret,
     token_service,
 )
@@ -44,6 +45,7 @@ from iggy_cli.usecases.common import (
     signed_in,
     spelling_on_server,
 )
+from iggy_cli.usecases.rotation_plan import fingerprint
 
 if TYPE_CHECKING:
     from iggy_cli.state.rotation_journal import JournalEntry
@@ -127,6 +129,10 @@ def _keep(
     service = token_service(ctx.settings.keyring)
     try:
         store.set(service, name, minted.token)
+    except NotKeptAsWritten as error:
+        with suppress(StorageError):  # a damaged copy must not pass for the token later
+            store.delete(service, name)
+        return CreateOutcome(minted, ends, store_error=error)
     except StorageError as error:
         return CreateOutcome(minted, ends, store_error=error)
     except KeyboardInterrupt:
@@ -135,7 +141,7 @@ def _keep(
     except Exception as error:
         failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
-    ctx.record_owner(name, user_id)
+    ctx.record_owner(name, user_id, fingerprint(minted.token))
     return CreateOutcome(minted, ends, stored_in=stored_entry(ctx, service, name))
 
 
@@ -360,6 +366,13 @@ def stored_token(ctx: AppContext, name: str) -> str:
     if credential.alternatives and credential.entry is not None:
         secrets = (credential.secret, *credential.alternatives)
         raise DuplicateEntry(*credential.entry, secrets)
+    if credential.unconfirmed:
+        shown = credential.token_name or name
+        raise StorageError(
+            f"the stored copy of {shown!r} is not the one this tool stored (damaged, or "
+            "rewritten by another program since); it is not printed",
+            hint=f"`iggy -n {shown} status` tries it on the server, and keeps it if it works",
+        )
     return credential.secret
 
 

@@ -4,11 +4,12 @@ folder on PYTHONPATH for the console script).
 
 CUE_KEYRING_WRITES says which writes of the run go wrong, by number, and how: "2=raise"
 makes the second `set_password` fail as a refusing keyring does, "1=hang" makes the first one
-block forever (as a keyring waiting on an unlock prompt nobody sees); several are separated by
-commas. Before hanging it creates the file named by CUE_KEYRING_MARK, so a test knows the
-moment has come to send a signal. Everything else goes to the plaintext stand-in, so a test
-can read what was kept. The tool's probe of the keyring (service `iggy-cli-probe`, written,
-read back and deleted before anything is minted) is not counted: it always works."""
+block forever (as a keyring waiting on an unlock prompt nobody sees), "3=truncate" keeps only
+the first 40 characters of the third (as a full keyring may, without a word); several are
+separated by commas. Before hanging it creates the file named by CUE_KEYRING_MARK, so a test
+knows the moment has come to send a signal. Everything else goes to the plaintext stand-in, so
+a test can read what was kept. The tool's probe of the keyring (service `iggy-cli-probe`,
+written, read back and deleted before anything is minted) is not counted: it always works."""
 
 from __future__ import annotations
 
@@ -58,4 +59,6 @@ class CueKeyring(PlaintextFileKeyring):
                 with open(mark, "w") as file:
                     file.write(username)
             threading.Event().wait()
+        if action == "truncate":
+            password = password[:40]
         super().set_password(service, username, password)

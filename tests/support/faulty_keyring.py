@@ -132,3 +132,20 @@ class RaisesOnDemandKeyring(_Steered):
     def get_password(self, service: str, username: str) -> str | None:
         self._check()
         return super().get_password(service, username)
+
+
+class TruncatingKeyring(_SparesTheProbe):
+    """Keeps only the first 40 characters of what it is given, and says nothing, as a full
+    keyring or a backend with a size limit may: the probe's short secret survives whole."""
+
+    def fail(self, service: str, username: str, password: str) -> None:
+        PlaintextFileKeyring.set_password(self, service, username, password[:40])
+
+
+class AlteringKeyring(_SparesTheProbe):
+    """Keeps something else than it is given (the last character changed), as a buggy backend
+    or another program rewriting the entry would."""
+
+    def fail(self, service: str, username: str, password: str) -> None:
+        last = "B" if password.endswith("A") else "A"
+        PlaintextFileKeyring.set_password(self, service, username, password[:-1] + last)
