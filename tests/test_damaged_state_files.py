@@ -112,3 +112,20 @@ def test_a_relative_xdg_data_home_is_ignored(
     kept = cli.home / ".local" / "share" / "iggy-cli" / "tokens.json"
     assert str(kept) in result.stderr
     assert token_works(sandbox.url, json.loads(kept.read_text())[service(sandbox)]["deploy"])
+
+
+def test_a_data_folder_that_cannot_be_written_stops_before_minting(
+    cli: Cli, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    env = {**cli.as_admin(), "XDG_DATA_HOME": str(blocker)}
+    result = cli("pat", "create", "deploy", "30d", env=env)
+    no_bug(result.stderr)
+    assert result.code == 7, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"error: cannot keep the tool's files in {blocker}/iggy-cli: {blocker} is in the way: "
+        "it is not a folder"
+    )
+    assert server_tokens(sandbox.url) == {}
+    assert cli.keyring() == {}

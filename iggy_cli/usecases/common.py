@@ -60,14 +60,31 @@ def check_for_server(ctx: AppContext, name: str, expiry: Expiry) -> None:
         ) from None
 
 
+def check_data_folder(ctx: AppContext) -> None:
+    """Raise StorageError now if the tool's data folder cannot be written (a file in the way,
+    no permission, a read-only disk): before anything is minted, not after, when the
+    indexes that say whose a stored copy is could silently not be kept."""
+    import os
+
+    from iggy_cli.state import local_state
+
+    path = ctx.names.path
+    try:
+        with local_state.locked(path):  # creates the folder, and a lock file in it
+            pass
+    except OSError as error:
+        raise StorageError(
+            f"cannot keep the tool's files in {os.path.dirname(path)}: {error.strerror or error}",
+            hint="point XDG_DATA_HOME at a folder you can write",
+        ) from None
+
+
 def mint(client: IggyClient, name: str, expiry: Expiry, hint: str | None = None) -> MintedToken:
     """Create a token. When the server cannot say whether it did (edge's "not committed, may
-    still commit"), its list says whether NAME now exists; either way the secret never came,
-    so the create is not sent again blindly. Interrupted while the request is in flight
-    (Ctrl-C, SIGTERM, SIGHUP), say that the server may have carried it out, and how to find
-    out (`hint`; by default, `iggy pat list`). When the server began to confirm the create
-    but its answer broke off or was garbled, the token exists and nobody has its secret: it is
-    deleted again (`_withdraw`)."""
+    still commit", or an answer lost after the request went out), its list says whether NAME
+    now exists; either way the secret never came, so the create is not sent again blindly.
+    Interrupted while the request is in flight (Ctrl-C, SIGTERM, SIGHUP), say that the server
+    may have carried it out, and how to find out (`hint`; by default, `iggy pat list`)."""
     from iggy_cli import signals
 
     try:

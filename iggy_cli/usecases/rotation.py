@@ -48,6 +48,7 @@ from iggy_cli.usecases import credential_choice, ownership
 from iggy_cli.usecases import rotation_plan as rp
 from iggy_cli.usecases.common import (
     ANY_NAME_BYTES,
+    check_data_folder,
     check_for_server,
     check_token_name,
     expires_at,
@@ -95,6 +96,7 @@ def rotate(
         check_for_server(ctx, name, expiry)
     store = ctx.store()
     store.check()
+    check_data_folder(ctx)
     credential = credential_choice.require(ctx)
     address = ctx.settings.address
     with signals.guard() as held, ExitStack() as stack:

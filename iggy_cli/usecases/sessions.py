@@ -25,6 +25,7 @@ from iggy_cli.secrets.stores import (
 )
 from iggy_cli.usecases import credential_choice
 from iggy_cli.usecases.common import (
+    check_data_folder,
     check_for_server,
     expires_at,
     mint,
@@ -51,6 +52,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
     check_for_server(ctx, SESSION_TOKEN_NAME, expiry)
     store = ctx.store()
     _check_session_store(store)
+    check_data_folder(ctx)
     credential = credential_choice.resolve(ctx, allow_session=False)
     if credential is None:
         if not ctx.interactive:

@@ -37,6 +37,7 @@ from iggy_cli.server.dialect import normalize_name
 from iggy_cli.usecases import credential_choice, ownership
 from iggy_cli.usecases.common import (
     ANY_NAME_BYTES,
+    check_data_folder,
     check_for_server,
     check_token_name,
     deleted_after_all,
@@ -86,6 +87,7 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Iter
     store = ctx.store() if keep else None
     if store is not None:
         store.check()
+        check_data_folder(ctx)
     elif not ctx.output.stdout_open:
         raise UsageError(
             "stdout is closed: a new token that is not stored would have nowhere to go",
