@@ -99,7 +99,8 @@ class World:
     """What one run is given from outside, and all it reads of the outside: its environment,
     standard streams (stdout None when the process started with it closed), clock, and the
     registry of the secrets it comes to know (fresh for each run: runs share nothing).
-    `program` is the name it was started by (`iggy` or `iggy-cli`)."""
+    `program` is the name it was started by (`iggy` or `iggy-cli`); `exec_command` is how it
+    becomes another program (`pat exec`), which a run in a test's own process must not do."""
 
     environ: Mapping[str, str] = field(repr=False)  # holds secrets
     stdin: TextIO | None = None
@@ -108,6 +109,7 @@ class World:
     now: Callable[[], datetime] = _utc_now
     secrets: Secrets = field(default_factory=Secrets, repr=False)
     program: str = "iggy"
+    exec_command: Callable[[list[str], dict[str, str]], None] = _exec
 
     @classmethod
     def of_process(cls) -> World:

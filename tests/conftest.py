@@ -145,7 +145,7 @@ class Cli:
         # (Python's choice for stdio), read back as subprocess.run(text=True) reads a child's.
         stdin = io.TextIOWrapper(io.BytesIO(input.encode()), "utf-8", "surrogateescape")
         stdout, stderr = _captured(), _captured()
-        world = World(env, stdin, stdout, stderr, program="iggy")
+        world = World(env, stdin, stdout, stderr, program="iggy", exec_command=_no_exec)
         code = entry.run(args, world)
         return Result(code, _text(stdout), _text(stderr))
 
@@ -173,6 +173,10 @@ class ProcessCli(Cli):
             timeout=60,
         )
         return Result(done.returncode, done.stdout, done.stderr)
+
+
+def _no_exec(argv: list[str], environment: dict[str, str]) -> None:
+    raise AssertionError("`pat exec` replaces the process it runs in: use the cli_process fixture")
 
 
 def _captured() -> io.TextIOWrapper:

@@ -719,3 +719,12 @@ def test_a_pipeline_rotates_with_a_grace_and_prunes_after_it(
     )
     assert not token_works(server.url, old) and token_works(server.url, new)
     assert list(server_tokens(server.url)) == ["ci-job.b"]
+
+
+def test_exec_in_the_tests_own_process_is_refused_not_carried_out(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    assert cli("pat", "create", "deploy", "1h", env=cli.as_admin()).code == 0
+    refused = cli("pat", "exec", "deploy", "--", "true")  # this process is still pytest's
+    assert refused.code == 1
+    assert refused.stderr.startswith("error: unexpected AssertionError")

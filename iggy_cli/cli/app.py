@@ -271,6 +271,7 @@ def global_options(
         environ=environ,
         stdin=world.stdin,  # type: ignore[arg-type]  # None only when the process had none
         now=world.now,
+        exec_command=world.exec_command,
         config=config,
         verbose=verbose,
         sessions=SessionIndex(environ=environ),
