@@ -5,6 +5,26 @@ import sys
 __version__ = "0.1.0"
 
 
+def program_name(argv0: str) -> str:
+    """`iggy-cli` when started by that name (beside Iggy's own CLI, which owns `iggy`), else
+    `iggy` (also for `python -m iggy_cli`)."""
+    import os
+
+    name = os.path.basename(argv0).removesuffix(".exe")
+    return "iggy-cli" if name == "iggy-cli" else "iggy"
+
+
+def as_program(text: str, program: str) -> str:
+    """Text written for `iggy` (a hint's `iggy login`, help's examples) for the name the user
+    runs: where Iggy's own CLI is `iggy`, a hint naming it would lead to the other tool."""
+    if program == "iggy":
+        return text
+    import re  # loaded by the console script already
+
+    # `iggy` followed by a command or an option; not `'iggy'`, `iggy:host` or `iggy-cli`
+    return re.sub(r"(?<![\w.:/'\"-])iggy(?= [a-z[-])", program, text)
+
+
 def version_text() -> str:
     """`iggy --version`: the first line as scripts read it, then the Python running it (free:
     `sys` is loaded anyway); `--version -v` adds the libraries and the keyring backend."""

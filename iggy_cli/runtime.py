@@ -114,7 +114,9 @@ class World:
     @classmethod
     def of_process(cls) -> World:
         """The console script's: this process's environment, streams and clock."""
-        program = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "iggy"
+        from iggy_cli import program_name
+
+        program = program_name(sys.argv[0] if sys.argv else "")
         return cls(os.environ, sys.stdin, sys.stdout, sys.stderr, program=program)
 
     def with_streams(self, stdout: TextIO | None, stderr: TextIO | None) -> World:

@@ -28,8 +28,8 @@ def test_generated_files_match_the_app() -> None:
     # The literals written read back as the very data they were made from.
     data = spec.spec()
     assert (data["tree"], data["help"]) == (spec_data.TREE, spec_data.HELP)
-    for shell, name in spec.SCRIPT_NAMES.items():
-        assert (ROOT / "completions" / name).read_text() == spec.script(shell), (
+    for (program, shell), name in spec.SCRIPT_NAMES.items():
+        assert (ROOT / "completions" / name).read_text() == spec.script(shell, program=program), (
             f"completions/{name} is stale: run `make generate`"
         )
 
@@ -207,7 +207,7 @@ def test_completion_install_writes_where_the_shell_looks(cli: Cli, shell: str, w
     assert installed.code == 0, installed.stderr
     path = cli.home / where
     assert installed.stderr.startswith(f"Wrote {path}.\n")
-    assert path.read_text() == (ROOT / "completions" / spec.SCRIPT_NAMES[shell]).read_text()
+    assert path.read_text() == (ROOT / "completions" / spec.SCRIPT_NAMES["iggy", shell]).read_text()
 
 
 def test_completion_install_for_bash_says_how_to_load_it_without_bash_completion(

@@ -4,6 +4,7 @@ and layout (test_interactive.Terminal)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,6 +92,61 @@ def test_no_generated_help_page_holds_a_literal_backslash_b() -> None:
     from iggy_cli.cli.spec_data import HELP
 
     assert [path for path, page in HELP.items() if "\\b" in page] == []
+
+
+# --- 4. iggy-cli names itself ---------------------------------------------------------------
+
+
+def iggy_cli(cli: Cli, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """The `iggy-cli` console script, run for real: the name it was started by is the point."""
+    done = subprocess.run(
+        [str(BIN / "iggy-cli"), *args],
+        capture_output=True,
+        text=True,
+        env={**cli.env, **(env or {})},
+        timeout=60,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_iggy_cli_hints_name_iggy_cli(cli: Cli) -> None:
+    assert iggy_cli(cli, "pat", "crete") == (
+        2,
+        "",
+        "error: No such command 'crete'. Did you mean 'create'?\nhint: see `iggy-cli pat --help`\n",
+    )
+    code, _, stderr = iggy_cli(cli, "pat", "show", "nope", env=ADMIN)
+    assert (code, stderr) == (
+        5,
+        "error: no token named 'nope' on the server\nhint: `iggy-cli pat list` shows yours\n",
+    )
+
+
+@pytest.mark.parametrize("columns", ["80", "200", "50"])
+def test_iggy_cli_help_pages_name_iggy_cli(cli: Cli, columns: str) -> None:
+    code, top, _ = iggy_cli(cli, "--help", env={"COLUMNS": columns})
+    assert code == 0 and top.startswith("Usage: iggy-cli [OPTIONS] COMMAND [ARGS]...\n")
+    code, page, _ = iggy_cli(cli, "pat", "list", "--help", env={"COLUMNS": columns})
+    assert code == 0 and page.startswith("Usage: iggy-cli pat list [OPTIONS]\n")
+    assert "    iggy-cli pat list -o json\n" in page
+    assert not [line for line in page.splitlines() if line.lstrip().startswith("iggy ")]
+    assert all(len(line) <= max(int(columns), 80) for line in page.splitlines())
+
+
+def test_iggy_cli_gets_its_own_tab_registration(cli: Cli, terminal: type[Terminal]) -> None:
+    code, bash, _ = iggy_cli(cli, "completion", "show", "bash")
+    assert code == 0 and bash.endswith("complete -o nosort -F _iggy_completion iggy-cli\n")
+    assert iggy_cli(cli, "completion", "show", "zsh")[1].startswith("#compdef iggy-cli\n")
+    assert "--command iggy-cli " in iggy_cli(cli, "completion", "show", "fish")[1]
+    code, _, stderr = iggy_cli(cli, "completion", "install", "bash")
+    installed = cli.home / "data" / "bash-completion" / "completions" / "iggy-cli"
+    assert code == 0 and stderr.startswith(f"Wrote {installed}.\n")
+    rc = cli.home / "bashrc"
+    rc.write_text(f"PS1='$ '\nsource {installed}\n")
+    term = terminal(f"bash --noprofile --rcfile {rc} -i", cli.env)
+    term.wait_for("$")
+    term.type("iggy-cli pat sh", "Tab")
+    term.wait_for("$ iggy-cli pat show")
 
 
 # --- 5. A down server is said as such, with or without a credential ------------------------

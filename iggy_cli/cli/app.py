@@ -263,6 +263,7 @@ def global_options(
         environ=environ,
         color=not no_color,
         mask_tokens=environ.get("GITHUB_ACTIONS", "").lower() == "true",
+        program=world.program,
     )
     ctx = AppContext(
         settings=settings,
@@ -346,7 +347,7 @@ def _run(
     world = state.world
     stderr = world.stderr
     assert stderr is not None  # guarded: never None
-    errors = Output(stdout=world.stdout, stderr=stderr)
+    errors = Output(stdout=world.stdout, stderr=stderr, program=world.program)
     try:
         cli = command if command is not None else make_app(only)
         result = cli(

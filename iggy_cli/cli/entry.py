@@ -31,7 +31,10 @@ def main() -> None:
 def run(arguments: list[str], world: "World | None" = None) -> int:
     """One run of the command line, its exit code returned. `world` (runtime.World) is what
     the run reads from outside; by default, this process's environment and streams."""
+    from iggy_cli import program_name
+
     environ = world.environ if world is not None else os.environ
+    program = world.program if world is not None else program_name(sys.argv[0])
     stdout = world.stdout if world is not None else sys.stdout
     if arguments == ["--version"]:
         from iggy_cli import version_text
@@ -45,7 +48,11 @@ def run(arguments: list[str], world: "World | None" = None) -> int:
         for label, value in environment(environ):
             print(f"{label + ':':<14}{value}", file=stdout)
         return 0
-    if arguments and arguments[-1] in HELP_FLAGS and _print_help(arguments[:-1], environ, stdout):
+    if (
+        arguments
+        and arguments[-1] in HELP_FLAGS
+        and _print_help(arguments[:-1], environ, stdout, program)
+    ):
         return 0
     for variable in COMPLETION_VARIABLES:
         instruction = environ.get(variable)
@@ -77,14 +84,17 @@ def command_path(arguments: list[str], tree: "dict[str, Any]") -> tuple[str, ...
     return tuple(path.split()) or None
 
 
-def _print_help(path: list[str], environ: "Any", stdout: "TextIO | None") -> bool:
+def _print_help(path: list[str], environ: "Any", stdout: "TextIO | None", program: str) -> bool:
     """Print the generated help page for `iggy PATH... --help`; False to let the app do it."""
+    from iggy_cli import as_program
     from iggy_cli.cli.spec_data import HELP, HELP_WIDTH
 
     page = HELP.get(" ".join(path))
-    if page is None or _columns(environ, stdout) < HELP_WIDTH + 2:
+    # `iggy-cli` makes a line longer than the page was rendered for by up to its extra letters
+    room = HELP_WIDTH + 2 + len(program) - len("iggy")
+    if page is None or _columns(environ, stdout) < room:
         return False  # an unknown path, or a narrow terminal: click wraps to fit it
-    (stdout if stdout is not None else sys.stdout).write(page)
+    (stdout if stdout is not None else sys.stdout).write(as_program(page, program))
     return True
 
 

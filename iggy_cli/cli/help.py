@@ -53,7 +53,17 @@ def _format_parameters(
                 out.write_dl(rows)
 
 
+def _for_program(page: str, ctx: click.Context) -> str:
+    """Examples are written for `iggy`; `iggy-cli --help` shows them for `iggy-cli`."""
+    from iggy_cli import as_program
+
+    return as_program(page, ctx.find_root().info_name or "iggy")
+
+
 class PlainHelpCommand(TyperCommand):
+    def get_help(self, ctx: click.Context) -> str:
+        return _for_program(super().get_help(ctx), ctx)
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _format_parameters(self, ctx, formatter)
 
@@ -79,6 +89,9 @@ SYNONYMS = {
 
 
 class PlainHelpGroup(TyperGroup):
+    def get_help(self, ctx: click.Context) -> str:
+        return _for_program(super().get_help(ctx), ctx)
+
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:

@@ -22,7 +22,17 @@ import click
 PROGRAM = "iggy"
 COMPLETE_VARIABLE = "_IGGY_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
-SCRIPT_NAMES = {"bash": "iggy.bash", "zsh": "_iggy", "fish": "iggy.fish"}
+# Each console script has its own: where Iggy's CLI owns `iggy`, `iggy-cli` alone is ours.
+PROGRAMS = ("iggy", "iggy-cli")
+SCRIPT_NAMES = {
+    (program, shell): name
+    for program in PROGRAMS
+    for shell, name in (
+        ("bash", f"{program}.bash"),
+        ("zsh", f"_{program}"),
+        ("fish", f"{program}.fish"),
+    )
+}
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_FILE = Path(__file__).resolve().parent / "spec_data.py"
 # click wraps help to the terminal's width, at most 78 columns; pages are rendered at that
@@ -67,20 +77,23 @@ _iggy_completion() {
     return 0
 }
 
-complete -o nosort -F _iggy_completion iggy
+complete -o nosort -F _iggy_completion PROGRAM
 """
 
 
-def script(shell: str, command: click.Command | None = None) -> str:
+def script(shell: str, command: click.Command | None = None, program: str = PROGRAM) -> str:
+    """The script that registers TAB completion for `program` (it runs that program, "$1" in
+    bash, to answer), never for the other name: that may be Iggy's own CLI."""
     if shell == "bash":
-        return BASH_SCRIPT
+        return BASH_SCRIPT.replace("PROGRAM", program)
     # click's own classes, named outright: running a typer app swaps typer's into click's
     # registry, and those speak another protocol than tab.py answers.
     from click.shell_completion import FishComplete, ZshComplete
 
     completion_class = {"zsh": ZshComplete, "fish": FishComplete}[shell]
     cli = command or app_command()
-    return completion_class(cli, {}, PROGRAM, COMPLETE_VARIABLE).source()
+    variable = f"_{program.upper().replace('-', '_')}_COMPLETE"  # entry.py reads both
+    return completion_class(cli, {}, program, variable).source()
 
 
 def tree(root: click.Command) -> dict[str, dict[str, Any]]:
@@ -197,9 +210,9 @@ def write_all(root: Path = ROOT) -> list[Path]:
     SPEC_FILE.write_text(spec_source())
     folder = root / "completions"
     folder.mkdir(exist_ok=True)
-    for shell in SHELLS:
-        path = folder / SCRIPT_NAMES[shell]
-        path.write_text(script(shell))
+    for (program, shell), name in SCRIPT_NAMES.items():
+        path = folder / name
+        path.write_text(script(shell, program=program))
         written.append(path)
     return written
 

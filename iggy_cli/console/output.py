@@ -18,6 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
+from iggy_cli import as_program
 from iggy_cli.console.untrusted_text import json_text, shown
 
 URGENCY_STYLES = {"expired": "red", "day": "bold yellow", "week": "yellow"}
@@ -43,6 +44,7 @@ class Output:
         environ: Mapping[str, str] | None = None,
         color: bool = True,
         mask_tokens: bool = False,
+        program: str = "iggy",
     ) -> None:
         """`environ`: the run's environment, which rich reads on a terminal (NO_COLOR, COLUMNS,
         TERM); `color` False is --no-color."""
@@ -57,6 +59,7 @@ class Output:
         self._stderr = stderr or sys.stderr
         self._environ = environ
         self._color = color
+        self._program = program  # `iggy-cli`: the commands a note names are said that way
 
     @property
     def stdout(self) -> TextIO:
@@ -150,6 +153,7 @@ class Output:
         to the text (collapsing, cutting), so the masker sees exactly what is printed."""
         from iggy_cli.secrets.redaction import redact
 
+        text = as_program(text, self._program)
         print(label + redact(shown(text)), file=self._stderr, flush=True)
 
     def value(self, text: str) -> None:
@@ -183,7 +187,9 @@ class Output:
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
         """`Label:  value` lines on stdout, labels aligned."""
-        shown_pairs = [(shown(label), shown(value)) for label, value in pairs]
+        shown_pairs = [
+            (shown(label), shown(as_program(value, self._program))) for label, value in pairs
+        ]
         width = max(len(label) for label, _ in shown_pairs) + 1
         for label, value in shown_pairs:
             print(f"{label + ':':<{width}}  {value}", file=self._stdout)

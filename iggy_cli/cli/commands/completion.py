@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from iggy_cli.cli.commands import app_context
+from iggy_cli.cli.commands import app_context, run_of
 from iggy_cli.state import paths
 
 COMPLETION_HELP = "Print or install the TAB-completion script for bash, zsh or fish."
@@ -24,15 +24,16 @@ class Shell(StrEnum):
 ShellArg = Annotated[Shell, typer.Argument(help="bash, zsh or fish.", show_default=False)]
 
 
-def install_path(shell: Shell, environ: Mapping[str, str]) -> Path:
-    """Where each shell looks for a user's completion scripts (in the run's environment)."""
+def install_path(shell: Shell, environ: Mapping[str, str], program: str = "iggy") -> Path:
+    """Where each shell looks for `program`'s completion script (in the run's environment):
+    each loads it by the command's name."""
     home = Path(paths.home(environ))
     data = Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share")
     config = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
     return {
-        Shell.bash: data / "bash-completion" / "completions" / "iggy",
-        Shell.zsh: home / ".zfunc" / "_iggy",
-        Shell.fish: config / "fish" / "completions" / "iggy.fish",
+        Shell.bash: data / "bash-completion" / "completions" / program,
+        Shell.zsh: home / ".zfunc" / f"_{program}",
+        Shell.fish: config / "fish" / "completions" / f"{program}.fish",
     }[shell]
 
 
@@ -59,7 +60,9 @@ def show(typer_ctx: typer.Context, shell: ShellArg) -> None:
     """
     from iggy_cli.cli.spec import script
 
-    typer.echo(script(shell.value), file=app_context(typer_ctx).output.stdout, nl=False)
+    program = run_of(typer_ctx).world.program
+    stdout = app_context(typer_ctx).output.stdout
+    typer.echo(script(shell.value, program=program), file=stdout, nl=False)
 
 
 def install(typer_ctx: typer.Context, shell: ShellArg) -> None:
@@ -73,9 +76,10 @@ def install(typer_ctx: typer.Context, shell: ShellArg) -> None:
     from iggy_cli.cli.spec import script
 
     ctx = app_context(typer_ctx)
-    path = install_path(shell, ctx.environ)
+    program = run_of(typer_ctx).world.program
+    path = install_path(shell, ctx.environ, program)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(script(shell.value))
+    path.write_text(script(shell.value, program=program))
     ctx.output.message(f"Wrote {path}.")
     if shell is Shell.zsh:
         ctx.output.message(
