@@ -233,12 +233,33 @@ class Output:
     def _plain_table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         rows = [[shown(str(cell)) for cell in row] for row in rows]
         widths = [
-            max(len(str(cell)) for cell in column) for column in zip(columns, *rows, strict=True)
+            max(_width(str(cell)) for cell in column) for column in zip(columns, *rows, strict=True)
         ]
         for row in (columns, *rows):
-            cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
+            cells = [
+                str(cell) + " " * (width - _width(str(cell)))
+                for cell, width in zip(row, widths, strict=True)
+            ]
             print("  ".join(cells).rstrip(), file=self._stdout)
         self._stdout.flush()
+
+
+def _width(text: str) -> int:
+    """The columns `text` takes on a terminal: a combining mark (the accent of a decomposed
+    `café`) takes none, a wide East Asian character two; len() would count code points and
+    misalign the row."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(
+        0
+        if unicodedata.combining(character)
+        else 2
+        if unicodedata.east_asian_width(character) in ("W", "F")
+        else 1
+        for character in text
+    )
 
 
 DEFAULT_ENV_NAME = "IGGY_TOKEN"

@@ -392,7 +392,9 @@ class IggyClient:
         """One request, sent again while the server answers 503 with Retry-After and the
         request may be repeated, all within one deadline; returns the last answer."""
         deadline = time.monotonic() + self._timeout
+        tries = 0
         while True:
+            tries += 1
             response = self._exchange(
                 method,
                 path,
@@ -409,12 +411,18 @@ class IggyClient:
             repeatable = retry == "always" or (retry == "not-accepted" and error_id == NOT_ACCEPTED)
             if wait is None or not repeatable:
                 return response
-            wait = max(wait, _MIN_RETRY_WAIT_S)
+            asked, wait = wait, max(wait, _MIN_RETRY_WAIT_S)
             if time.monotonic() + wait >= deadline:
+                # Said as it is: a wait it asks for that is longer than the time allowed, or
+                # else (Retry-After: 0, a short one) the time running out over many tries.
+                busy = f"{self.url} is busy (HTTP 503)"
+                if asked >= self._timeout:
+                    busy += f" and asks to wait {asked:g} s, past the {self._timeout:g} s"
+                    busy += " this request may take"
+                else:
+                    busy += f" after {tries} tries within the {self._timeout:g} s allowed"
                 raise errors.ServerBusy(
-                    f"{self.url} is busy (HTTP 503) and asks to wait {wait:g} s, past the "
-                    f"{self._timeout:g} s this request may take",
-                    hint="try again later, or allow more time with --timeout SECONDS",
+                    busy, hint="try again later, or allow more time with --timeout SECONDS"
                 )
             if self._log is not None:
                 self._log(f"* busy: {method} {path} again in {wait:g} s (Retry-After)")

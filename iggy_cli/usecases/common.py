@@ -16,6 +16,7 @@ from iggy_cli.errors import (
     StorageError,
     TokenExpired,
     UsageError,
+    quoted,
 )
 from iggy_cli.models import SERVER_DEFAULT_US, Expiry, Identity, MintedToken
 from iggy_cli.runtime import AppContext
@@ -42,7 +43,15 @@ def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
 def check_for_server(ctx: AppContext, name: str, expiry: Expiry) -> None:
     """Refuse, before anything is sent, a lifetime or a name the server is already known
     (remembered, or --server-dialect) not to take; the client checks again before minting,
-    once the sign-in has told which server it is."""
+    once the sign-in has told which server it is. A lifetime under a second is said out loud
+    first: it starts on the server's clock at the create, so such a token is over before its
+    answer, let alone a first use, can arrive (`1us` minted an expired token without a word);
+    tests and demos that want an expired token still get one."""
+    if SERVER_DEFAULT_US < expiry.microseconds < 1_000_000:
+        ctx.output.warning(
+            f"expiry {quoted(expiry.label)} is shorter than a second: the token will be expired "
+            "before it can be used"
+        )
     knowledge = ctx.dialect()
     try:
         in_seconds = knowledge.expiry_in_seconds

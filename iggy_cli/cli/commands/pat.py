@@ -180,6 +180,13 @@ def list_(
             [token_row_cells(row, now, zone=ctx.zone) for row in rows],
             [token_row_urgency(row, now) for row in rows],
         )
+        for group in tokens.look_alikes([row.token.name for row in rows]):
+            # ascii() spells each with escapes, where the table cannot tell them apart
+            spelled = " and ".join(ascii(name) for name in group)
+            ctx.output.message(
+                f"Note: {spelled} look alike but are different names (Unicode spells them "
+                "differently)."
+            )
     if filtered and rows:
         count = "1 token needs" if len(rows) == 1 else f"{len(rows)} tokens need"
         raise TokensNeedAttention(f"{count} attention (exit code 8)", quiet=ctx.output.quiet)

@@ -72,5 +72,9 @@ def stored_json(entry: StoredEntry) -> dict[str, str | None]:
 def stored_words(entry: StoredEntry) -> str:
     """'the keyring (iggy:host:3000 / deploy)': the store, and the entry as service / user,
     as `pat login` names a source; for the token file, its path."""
+    from iggy_cli.console.untrusted_text import shown
+
     where = f"the token file {entry.path}" if entry.path else f"the {entry.kind}"
-    return f"{where} ({entry.service} / {entry.username})"
+    # escaped here, as the name beside it is by repr: a line that mixed a raw name with an
+    # escaped one would be escaped again as a whole, and show the name two ways
+    return f"{where} ({entry.service} / {shown(entry.username)})"
