@@ -89,7 +89,8 @@ def ensure_folder(folder: str) -> None:
     missing: list[str] = []
     current = os.path.abspath(folder)
     while not os.path.isdir(current):
-        if os.path.lexists(current):
+        # isdir again: another run may have made the folder between the two looks
+        if os.path.lexists(current) and not os.path.isdir(current):
             raise StateFileError(f"{current} is in the way: it is not a folder")
         missing.append(current)
         parent = os.path.dirname(current)
