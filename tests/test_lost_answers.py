@@ -9,7 +9,7 @@ works; a lost delete is checked the same way, not guessed."""
 from __future__ import annotations
 
 import pytest
-from conftest import Cli, server_tokens, token_works
+from conftest import MINTED, Cli, server_tokens, token_works
 from leaks import assert_no_secret_in
 
 from iggy_cli.sandbox.http_server import SandboxServer
@@ -117,3 +117,17 @@ def test_a_delete_whose_answer_is_lost_is_checked(
     assert lines(result.stderr)[0].startswith("Deleted token 'deploy'"), result.stderr
     assert server_tokens(sandbox.url) == {}
     assert cli.keyring() == {}
+
+
+@pytest.mark.parametrize("mode", ["cut-body", "many-headers", "not-json"])
+def test_a_lost_create_answer_shows_no_piece_of_the_token_under_v(
+    cli: Cli, sandbox: SandboxServer, mode: str
+) -> None:
+    """Half a body that held the token, or an answer cut off after it, never reaches -v."""
+    before = set(MINTED)
+    sandbox.lose_answer("POST", TOKENS, mode=mode)  # type: ignore[arg-type]
+    result = cli("-v", "pat", "create", "deploy", "1d", env=cli.as_admin())
+    assert result.code == 9, result.stderr
+    minted = MINTED - before
+    assert len(minted) == 1
+    assert_no_secret_in(minted, result.stdout, result.stderr)
