@@ -188,6 +188,40 @@ def relative_words(instant: Instant | None, now: datetime) -> str:
     return f"expired {more}{_span(-delta_us)} ago"
 
 
+def short_words(instant: Instant | None, now: datetime) -> str:
+    """relative_words for a table column: 'in 7h 59m', 'in 30d', 'expired 3h ago', 'never'.
+    A `pat list` row must fit 80 columns beside a 30-byte name; the exact instant is in the
+    EXPIRES column, `pat show` and the JSON. Past, one unit: how long ago matters less."""
+    if instant is None:
+        return "never"
+    clamped = isinstance(instant, datetime) and _beyond_calendar(_us(instant)) != 0
+    more = ">" if clamped else ""
+    delta_us = _us(instant) - us_from_datetime(now)
+    if delta_us > 0:
+        return f"in {more}{_short_span(delta_us)}"
+    return f"expired {more}{_short_span(-delta_us).split()[0]} ago"
+
+
+def _short_span(microseconds: int) -> str:
+    """_span's two units, as letters: '45s', '15m', '1h 55m', '1d 12h', '30d', '2y 10d'."""
+    seconds = microseconds / _US_PER_SECOND
+    if _nearest(seconds) < 60:
+        return f"{_nearest(seconds)}s"
+    minutes = _nearest(seconds / 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minute = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minute}m" if minute else f"{hours}h"
+    days, hour = divmod(_nearest(seconds / 3_600), 24)
+    if days < 7:
+        return f"{days}d {hour}h" if hour else f"{days}d"
+    years, day = divmod(_nearest(seconds / 86_400), 365)
+    if years == 0:
+        return f"{day}d"
+    return f"{years}y {day}d" if day else f"{years}y"
+
+
 def _span(microseconds: int) -> str:
     """The span in words a person reads at a glance, exact to its smaller unit: '15 minutes',
     '1 hour 55 minutes', '1 day 12 hours', '30 days'. One unit alone ('115 minutes',
@@ -237,7 +271,9 @@ def zone_named(environ: Mapping[str, str]) -> tzinfo | None:
         return None
 
 
-def local_time(instant: Instant | None, utc: bool = False, zone: tzinfo | None = None) -> str:
+def local_time(
+    instant: Instant | None, utc: bool = False, zone: tzinfo | None = None, seconds: bool = True
+) -> str:
     """The instant in `zone` (None: the machine's local time zone; UTC with `utc`), with the
     zone's name, so it is
     never ambiguous: in a zone with daylight saving, 01:30 EDT and 01:30 EST differ. An
@@ -254,7 +290,8 @@ def local_time(instant: Instant | None, utc: bool = False, zone: tzinfo | None =
             side = 1 if microseconds > 0 else -1
         else:
             # %Y is not zero-padded below year 1000 on every C library
-            return f"{shown.year:04d}-" + shown.strftime("%m-%d %H:%M:%S %Z")
+            clock = "%H:%M:%S" if seconds else "%H:%M"
+            return f"{shown.year:04d}-" + shown.strftime(f"%m-%d {clock} %Z")
     return _AFTER_CALENDAR if side > 0 else _BEFORE_CALENDAR
 
 

@@ -123,7 +123,7 @@ def test_pat_list_on_an_80_column_terminal(
         else:
             rows[line.split()[0]] = line.split()
     assert list(rows) == [long_name, "forever", "gone"]  # each name whole
-    assert rows[long_name][3:] == ["IST", "in", "30", "days", "yes"]
+    assert rows[long_name][3:] == ["IST", "in", "30d", "yes"]
     assert rows["forever"][1:] == ["never", "never", "no"]
     assert rows["gone"][3:5] == ["IST", "expired"]
     assert "ago" in rows["gone"] and "no" in rows["gone"]

@@ -4,6 +4,7 @@ and layout (test_interactive.Terminal)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -162,6 +163,54 @@ def test_a_down_server_without_a_credential_is_cannot_reach(cli: Cli, args: list
     assert (bare.code, with_password.code) == (6, 6)
     assert bare.stderr == with_password.stderr
     assert bare.stderr.startswith(f"error: cannot reach {url}: connection refused\n")
+
+
+# --- 8 and 9. Lines and tables on an 80-column terminal --------------------------------------
+
+
+def test_long_lines_wrap_at_spaces_on_a_terminal(cli: Cli, terminal: type[Terminal]) -> None:
+    piped = cli("login", env=ADMIN).stderr.strip()  # one line, as scripts read it
+    assert len(piped) > 160 and "\n" not in piped
+    term = terminal(f"{BIN}/iggy login", {**cli.env, **ADMIN})
+    screen = term.wait_for("rc=0")
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()][:-1]  # no rc=
+    assert len(lines) > 1 and all(len(line) <= 80 for line in lines)
+    words = " ".join(lines).split()
+    # the same words in the same order, none cut: only the session's expiry time differs
+    assert len(words) == len(piped.split())
+    assert [w for w in words if ":" not in w] == [w for w in piped.split() if ":" not in w]
+
+
+def test_status_values_wrap_under_their_column(cli: Cli, terminal: type[Terminal]) -> None:
+    term = terminal(f"{BIN}/iggy status", {**cli.env, **ADMIN})
+    screen = term.wait_for("rc=0")
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()][:-1]
+    assert all(len(line) <= 80 for line in lines)
+    column = lines[0].index("none")  # `Context:     none`
+    for line in lines:
+        assert line[:column].strip().endswith(":") or not line[:column].strip(), line
+
+
+def test_pat_list_fits_80_columns_with_a_30_byte_name(
+    cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
+) -> None:
+    from conftest import mint_token
+
+    long_name = "deploy-production-eu-west-1-ab"
+    assert cli("pat", "create", long_name, "8h", env=ADMIN).code == 0
+    mint_token(sandbox.url, "gone", expiry_us=1)
+    mint_token(sandbox.url, "day", expiry_us=(23 * 60 + 59) * 60_000_000)
+    env = {**cli.env, **ADMIN, "TZ": "Asia/Kolkata"}
+    term = terminal(f"{BIN}/iggy pat list", env)
+    screen = term.wait_for("rc=0")
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()][:-1]
+    assert len(lines) == 4, screen  # a header and one line a row: nothing wrapped
+    assert all(len(line) <= 80 for line in lines)
+    rows = {line.split()[0]: " ".join(line.split()[1:]) for line in lines[1:]}
+    day = r"\d{4}-\d\d-\d\d \d\d:\d\d IST"  # minutes: the seconds are in `pat show`
+    assert re.fullmatch(rf"{day} in (7h 59m|8h) yes", rows[long_name]), rows
+    assert re.fullmatch(rf"{day} in 23h 5[89]m no", rows["day"]), rows
+    assert re.fullmatch(rf"{day} expired \d+s ago no", rows["gone"]), rows
 
 
 # --- 10. -q silences the alert line, not the exit code --------------------------------------

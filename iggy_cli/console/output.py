@@ -154,7 +154,40 @@ class Output:
         from iggy_cli.secrets.redaction import redact
 
         text = as_program(text, self._program)
-        print(label + redact(shown(text)), file=self._stderr, flush=True)
+        line = label + redact(shown(text))
+        # Wrapped after masking: wrapping only turns spaces into line breaks, so it cannot
+        # show a secret, while a secret with a space in it, split first, would escape the mask.
+        print(self._wrapped(line, self._stderr, len(label)), file=self._stderr, flush=True)
+
+    def _wrapped(self, line: str, stream: TextIO, indent: int) -> str:
+        """On a terminal, the line broken at spaces to its width (the terminal itself would
+        cut words), continued under the text after `indent` columns; elsewhere, as it is."""
+        width = self._terminal_width(stream)
+        if width is None or len(line) <= width:
+            return line
+        import textwrap
+
+        return textwrap.fill(
+            line,
+            width,
+            subsequent_indent=" " * min(indent, width // 2),
+            break_long_words=False,  # a URL or path stays whole, even past the edge
+            break_on_hyphens=False,
+        )
+
+    def _terminal_width(self, stream: TextIO) -> int | None:
+        if not _is_terminal(stream):
+            return None
+        try:
+            columns = int((self._environ or {}).get("COLUMNS", ""))
+        except ValueError:
+            columns = 0
+        if columns > 0:
+            return columns
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            return None
 
     def value(self, text: str) -> None:
         """One bare value on stdout (a line of -o plain; a raw token goes through token())."""
@@ -192,7 +225,8 @@ class Output:
         ]
         width = max(len(label) for label, _ in shown_pairs) + 1
         for label, value in shown_pairs:
-            print(f"{label + ':':<{width}}  {value}", file=self._stdout)
+            line = self._wrapped(f"{label + ':':<{width}}  {value}", self._stdout, width + 2)
+            print(line, file=self._stdout)
         self._stdout.flush()
 
     def table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from iggy_cli.expiry import iso_utc, local_time, relative_words, urgency
+from iggy_cli.expiry import iso_utc, local_time, relative_words, short_words, urgency
 from iggy_cli.models import Instant
 
 if TYPE_CHECKING:
@@ -45,14 +45,16 @@ def token_row_json(row: TokenRow) -> dict[str, Any]:
 def token_row_cells(
     row: TokenRow, now: datetime, utc: bool = False, zone: tzinfo | None = None
 ) -> list[str]:
+    # Short forms, minutes not seconds: a row fits 80 columns beside a 30-byte name (the
+    # JSON and `pat show` keep the exact instant).
     expiry_at = row.token.expiry_at_us
-    ends = relative_words(expiry_at, now)
+    ends = short_words(expiry_at, now)
     if row.retiring_until_us is not None:
-        grace = relative_words(row.retiring_until_us, now)
-        ends += "; retiring " + (grace if grace.startswith("in ") else "now: pat prune deletes it")
+        grace = short_words(row.retiring_until_us, now)
+        ends = "retiring " + grace if grace.startswith("in ") else "retired: pat prune"
     return [
         row.token.name,
-        local_time(expiry_at, utc, zone),
+        local_time(expiry_at, utc, zone, seconds=False),
         ends,
         "yes" if row.stored else "no",
     ]
