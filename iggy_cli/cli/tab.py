@@ -72,6 +72,9 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
         typed = set(words)
         names = sorted(_token_names(given, environ) - typed)
         return _matching_names(names, incomplete)
+    # `pat exec NAME -- COMMAND`: a token name first; what follows `--` is another program's.
+    if path == "pat exec" and arguments == 0 and "--" not in words:
+        return _matching_names(sorted(_token_names(given, environ)), incomplete)
     if path in CONTEXT_COMMANDS and arguments == 0:
         return _matching([("plain", name, "") for name in _context_names(environ)], incomplete)
     return []
