@@ -88,7 +88,7 @@ def write_names(home: Path, address: str, names: dict[str, list[str]]) -> dict[s
         ),
         (["--url", "http://elsewhere:1", "pat", "delete"], "", []),
         (["pat", "create"], "", []),
-        (["pat", "create", "x"], "--n", ["--no-store"]),
+        (["pat", "create", "x"], "--n", ["--no-store", "--no-color"]),
     ],
     ids=lambda value: repr(value),
 )

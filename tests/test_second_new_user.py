@@ -264,6 +264,37 @@ def test_prune_asks_about_a_local_copy_without_naming_the_server(
     assert "shortlived" in cli.keyring().get(f"iggy:{sandbox.url.removeprefix('http://')}", {})
 
 
+# --- 15. Global options on every command's page and TAB ------------------------------------
+
+
+def test_a_command_page_names_the_global_options(cli: Cli) -> None:
+    page = cli("pat", "list", "--help").stdout
+    section = page[page.index("Global options") :]
+    for option in ("-o FORMAT", "--field NAME", "--utc", "-q", "--context NAME"):
+        assert option in section, option
+
+
+def test_tab_offers_global_options_after_a_command(cli: Cli) -> None:
+    env = {"COMP_WORDS": "iggy pat list --fi", "COMP_CWORD": "3", "_IGGY_COMPLETE": "bash_complete"}
+    done = cli(env=env)
+    assert (done.code, done.stdout) == (0, "plain,--field\n")
+    env = {**env, "COMP_WORDS": "iggy pat list --ex"}
+    assert sorted(cli(env=env).stdout.split()) == ["plain,--expired", "plain,--expiring-within"]
+
+
+# --- 16. Top-level help: commands first, examples, then options -----------------------------
+
+
+def test_top_level_help_puts_commands_and_examples_before_options(cli: Cli) -> None:
+    page = cli("--help", env={"COLUMNS": "80"}).stdout
+    lines = page.splitlines()
+    assert lines.index("Tokens:") < lines.index("  Examples:") < lines.index("Options:")
+    examples = lines[lines.index("  Examples:") + 1 : lines.index("Options:") - 1]
+    assert len(examples) >= 4 and all(line.startswith("    ") for line in examples)
+    assert all(len(line) <= 80 for line in lines)
+    assert len(lines) <= 55  # was 59, 30 of them options before any command
+
+
 # --- 17. Messages without the framework's internals -----------------------------------------
 
 

@@ -68,6 +68,16 @@ def _command_attribute(module: str, name: str) -> Any:
     return getattr(import_module(f"iggy_cli.cli.commands.{module}"), name)
 
 
+ROOT_EXAMPLES = """\b
+Examples:
+  iggy sandbox                        # a stand-in server on localhost:3000
+  iggy -u iggy login                  # a session: 15 minutes, or `login 8h`
+  iggy pat create deploy 30d          # a token, kept in the OS keyring
+  iggy pat list --expiring-within 7d  # exit 8 when any are found
+  TOKEN=$(iggy pat token deploy)      # the raw token, for a script
+"""
+
+
 def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
     """The `iggy` app; with `only`, just the commands under that path.
 
@@ -79,6 +89,7 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
             name="iggy",
             help="Manage personal access tokens of Apache Iggy servers; "
             "tokens are kept in the OS keyring.",
+            epilog=ROOT_EXAMPLES,
             no_args_is_help=True,
             add_completion=False,
             pretty_exceptions_enable=False,  # a rich traceback would show locals: secrets
@@ -115,27 +126,31 @@ def global_options(
     typer_ctx: typer.Context,
     context: Annotated[
         str | None,
-        typer.Option(
-            "--context", help="Use this named server profile [env: IGGY_CONTEXT].", metavar="NAME"
-        ),
+        typer.Option("--context", help="Named server profile [env: IGGY_CONTEXT].", metavar="NAME"),
     ] = None,
     url: Annotated[
         str | None,
         typer.Option(
             "--url",
             "--http-api-url",
-            help=f"Iggy HTTP API address [env: IGGY_URL; default: {DEFAULT_URL}].",
+            metavar="URL",
+            help=f"Server's HTTP API [env: IGGY_URL] (default {DEFAULT_URL}).",
             show_default=False,
         ),
     ] = None,
     username: Annotated[
         str | None,
-        typer.Option("-u", "--username", help="Log in as this user [env: IGGY_USERNAME]."),
+        typer.Option(
+            "-u", "--username", metavar="USER", help="Log in as this user [env: IGGY_USERNAME]."
+        ),
     ] = None,
     password: Annotated[
         str | None,
         typer.Option(
-            "-p", "--password", help="Password (visible to other users; prefer IGGY_PASSWORD)."
+            "-p",
+            "--password",
+            metavar="PASSWORD",
+            help="Visible to others: prefer IGGY_PASSWORD.",
         ),
     ] = None,
     password_stdin: Annotated[
@@ -143,32 +158,36 @@ def global_options(
     ] = False,
     token_name: Annotated[
         str | None,
-        typer.Option("-n", "--token-name", help="Log in with the token stored under this name."),
+        typer.Option(
+            "-n", "--token-name", metavar="NAME", help="Log in with the token stored as NAME."
+        ),
     ] = None,
     token_stdin: Annotated[
         bool,
-        typer.Option("--token-stdin", help="Read a raw token from stdin [or env: IGGY_TOKEN]."),
+        typer.Option("--token-stdin", help="Read a raw token from stdin [or IGGY_TOKEN]."),
     ] = False,
     output: Annotated[
         OutputFormat | None,
         typer.Option(
             "-o",
             "--output",
-            help="table (default), json, csv, plain (one per line), or env (VAR=token, for "
-            "commands that print a token) [env: IGGY_OUTPUT].",
+            metavar="FORMAT",
+            help="table (default), json, csv, plain (a value a line) or env (VAR=token) "
+            "[env: IGGY_OUTPUT].",
             show_default=False,
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the data.")] = False,
     field: Annotated[
-        str | None, typer.Option("--field", help="Print only this field of the data.")
+        str | None,
+        typer.Option("--field", metavar="NAME", help="Print only this field of the data."),
     ] = None,
     store: Annotated[
         StoreKind | None,
         typer.Option(
             "--store",
-            help="Where tokens live: keyring (default), file (unencrypted, 0600), or none "
-            "[env: IGGY_STORE].",
+            metavar="KIND",
+            help="keyring (default), file (unencrypted) or none [env: IGGY_STORE].",
             show_default=False,
         ),
     ] = None,
@@ -177,8 +196,7 @@ def global_options(
         typer.Option(
             "--timeout",
             metavar="SECONDS",
-            help=f"Seconds a request may take in all [env: IGGY_TIMEOUT; default: "
-            f"{DEFAULT_TIMEOUT_S:g}].",
+            help=f"Request deadline ({DEFAULT_TIMEOUT_S:g}) [env: IGGY_TIMEOUT].",
             show_default=False,
         ),
     ] = None,
@@ -186,14 +204,15 @@ def global_options(
         ServerDialect | None,
         typer.Option(
             "--server-dialect",
-            help="The server's generation when detection cannot tell: first, legacy, "
-            "renaming, stable, edge, or auto (detect; the default) [env: IGGY_SERVER_DIALECT].",
+            metavar="NAME",
+            help="auto (default), first, legacy, renaming, stable or edge "
+            "[env: IGGY_SERVER_DIALECT].",
             show_default=False,
         ),
     ] = None,
     ca_cert: Annotated[
         str | None,
-        typer.Option("--ca-cert", help="Trust this CA certificate (PEM) for https URLs."),
+        typer.Option("--ca-cert", metavar="FILE", help="Trust this CA certificate (PEM)."),
     ] = None,
     insecure: Annotated[
         bool, typer.Option("--insecure", help="Do not verify the server's TLS certificate.")
@@ -206,7 +225,7 @@ def global_options(
     ] = False,
     verbose: Annotated[
         bool,
-        typer.Option("-v", "--verbose", help="Show each HTTP exchange on stderr, secrets masked."),
+        typer.Option("-v", "--verbose", help="Show each HTTP exchange, secrets masked."),
     ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")

@@ -15,6 +15,12 @@ import click
 from typer.core import TyperCommand, TyperGroup
 
 SECTION_ORDER = ("Tokens", "Session", "Tools", "Commands")
+# Named on every command's page: global options work after the command too (arguments.py),
+# and a page that never mentions -o or --field hides them from whoever reads only it.
+GLOBAL_OPTIONS_LINE = (
+    "-o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n NAME, "
+    "--store KIND, --timeout SECONDS, -v; the top-level --help says what each does."
+)
 
 
 def _record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
@@ -66,6 +72,9 @@ class PlainHelpCommand(TyperCommand):
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _format_parameters(self, ctx, formatter)
+        if ctx.parent is not None:
+            with formatter.section("Global options (before or after the command)"):
+                formatter.write_text(GLOBAL_OPTIONS_LINE)
 
 
 # Words other tools use for a command of ours: `pat revoke` is suggested `delete`, which
@@ -115,8 +124,16 @@ class PlainHelpGroup(TyperGroup):
                 message += f" Did you mean one of: {', '.join(map(repr, meant))}?"
             raise click.UsageError(message, ctx=error.ctx) from None
 
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """What a newcomer looks for first comes first: the commands, then examples (the
+        epilog), then the options, as gh's help orders them."""
+        self.format_usage(ctx, formatter)
+        self.format_help_text(ctx, formatter)
+        self.format_commands(ctx, formatter)
+        self.format_epilog(ctx, formatter)
         _format_parameters(self, ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         sections: dict[str, list[tuple[str, str]]] = {}
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)

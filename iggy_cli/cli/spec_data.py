@@ -24,35 +24,35 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
             "status": "Show the server, the credential in use and where tokens...",
         },
         "options": {
-            "--ca-cert": [True, None, "Trust this CA certificate (PEM) for https URLs."],
-            "--context": [True, None, "Use this named server profile [env: IGGY_CONTEXT]."],
+            "--ca-cert": [True, None, "Trust this CA certificate (PEM)."],
+            "--context": [True, None, "Named server profile [env: IGGY_CONTEXT]."],
             "--debug": [False, None, "Show the traceback of an unexpected error."],
             "--field": [True, None, "Print only this field of the data."],
             "--help": [False, None, "Show this message and exit."],
-            "--http-api-url": [True, None, "Iggy HTTP API address [env: IGGY_URL; default: http://localhost:3000]."],
+            "--http-api-url": [True, None, "Server's HTTP API [env: IGGY_URL] (default http://localhost:3000)."],
             "--insecure": [False, None, "Do not verify the server's TLS certificate."],
             "--no-color": [False, None, "No colour, even on a terminal [env: NO_COLOR]."],
-            "--output": [True, ["table", "json", "csv", "plain", "env"], "table (default), json, csv, plain (one per line), or env (VAR=token, for commands that print a token) [env: IGGY_OUTPUT]."],
-            "--password": [True, None, "Password (visible to other users; prefer IGGY_PASSWORD)."],
+            "--output": [True, ["table", "json", "csv", "plain", "env"], "table (default), json, csv, plain (a value a line) or env (VAR=token) [env: IGGY_OUTPUT]."],
+            "--password": [True, None, "Visible to others: prefer IGGY_PASSWORD."],
             "--password-stdin": [False, None, "Read the password from stdin."],
             "--quiet": [False, None, "Print only the data."],
-            "--server-dialect": [True, ["auto", "first", "legacy", "renaming", "stable", "edge"], "The server's generation when detection cannot tell: first, legacy, renaming, stable, edge, or auto (detect; the default) [env: IGGY_SERVER_DIALECT]."],
-            "--store": [True, ["keyring", "file", "none"], "Where tokens live: keyring (default), file (unencrypted, 0600), or none [env: IGGY_STORE]."],
-            "--timeout": [True, None, "Seconds a request may take in all [env: IGGY_TIMEOUT; default: 10]."],
-            "--token-name": [True, None, "Log in with the token stored under this name."],
-            "--token-stdin": [False, None, "Read a raw token from stdin [or env: IGGY_TOKEN]."],
-            "--url": [True, None, "Iggy HTTP API address [env: IGGY_URL; default: http://localhost:3000]."],
+            "--server-dialect": [True, ["auto", "first", "legacy", "renaming", "stable", "edge"], "auto (default), first, legacy, renaming, stable or edge [env: IGGY_SERVER_DIALECT]."],
+            "--store": [True, ["keyring", "file", "none"], "keyring (default), file (unencrypted) or none [env: IGGY_STORE]."],
+            "--timeout": [True, None, "Request deadline (10) [env: IGGY_TIMEOUT]."],
+            "--token-name": [True, None, "Log in with the token stored as NAME."],
+            "--token-stdin": [False, None, "Read a raw token from stdin [or IGGY_TOKEN]."],
+            "--url": [True, None, "Server's HTTP API [env: IGGY_URL] (default http://localhost:3000)."],
             "--username": [True, None, "Log in as this user [env: IGGY_USERNAME]."],
             "--utc": [False, None, "Show times in UTC, not the local time zone."],
-            "--verbose": [False, None, "Show each HTTP exchange on stderr, secrets masked."],
+            "--verbose": [False, None, "Show each HTTP exchange, secrets masked."],
             "--version": [False, None, "Print the version."],
             "-h": [False, None, "Show this message and exit."],
-            "-n": [True, None, "Log in with the token stored under this name."],
-            "-o": [True, ["table", "json", "csv", "plain", "env"], "table (default), json, csv, plain (one per line), or env (VAR=token, for commands that print a token) [env: IGGY_OUTPUT]."],
-            "-p": [True, None, "Password (visible to other users; prefer IGGY_PASSWORD)."],
+            "-n": [True, None, "Log in with the token stored as NAME."],
+            "-o": [True, ["table", "json", "csv", "plain", "env"], "table (default), json, csv, plain (a value a line) or env (VAR=token) [env: IGGY_OUTPUT]."],
+            "-p": [True, None, "Visible to others: prefer IGGY_PASSWORD."],
             "-q": [False, None, "Print only the data."],
             "-u": [True, None, "Log in as this user [env: IGGY_USERNAME]."],
-            "-v": [False, None, "Show each HTTP exchange on stderr, secrets masked."],
+            "-v": [False, None, "Show each HTTP exchange, secrets masked."],
         },
     },
     "completion": {
@@ -332,47 +332,6 @@ HELP: "dict[str, str]" = {
         "  Manage personal access tokens of Apache Iggy servers; tokens are kept in the\n"
         "  OS keyring.\n"
         "\n"
-        "Options:\n"
-        "  --context NAME                  Use this named server profile [env:\n"
-        "                                  IGGY_CONTEXT].\n"
-        "  --url, --http-api-url TEXT      Iggy HTTP API address [env: IGGY_URL;\n"
-        "                                  default: http://localhost:3000].\n"
-        "  -u, --username TEXT             Log in as this user [env: IGGY_USERNAME].\n"
-        "  -p, --password TEXT             Password (visible to other users; prefer\n"
-        "                                  IGGY_PASSWORD).\n"
-        "  --password-stdin                Read the password from stdin.\n"
-        "  -n, --token-name TEXT           Log in with the token stored under this\n"
-        "                                  name.\n"
-        "  --token-stdin                   Read a raw token from stdin [or env:\n"
-        "                                  IGGY_TOKEN].\n"
-        "  -o, --output [table|json|csv|plain|env]\n"
-        "                                  table (default), json, csv, plain (one per\n"
-        "                                  line), or env (VAR=token, for commands that\n"
-        "                                  print a token) [env: IGGY_OUTPUT].\n"
-        "  -q, --quiet                     Print only the data.\n"
-        "  --field TEXT                    Print only this field of the data.\n"
-        "  --store [keyring|file|none]     Where tokens live: keyring (default), file\n"
-        "                                  (unencrypted, 0600), or none [env:\n"
-        "                                  IGGY_STORE].\n"
-        "  --timeout SECONDS               Seconds a request may take in all [env:\n"
-        "                                  IGGY_TIMEOUT; default: 10].\n"
-        "  --server-dialect [auto|first|legacy|renaming|stable|edge]\n"
-        "                                  The server's generation when detection\n"
-        "                                  cannot tell: first, legacy, renaming,\n"
-        "                                  stable, edge, or auto (detect; the default)\n"
-        "                                  [env: IGGY_SERVER_DIALECT].\n"
-        "  --ca-cert TEXT                  Trust this CA certificate (PEM) for https\n"
-        "                                  URLs.\n"
-        "  --insecure                      Do not verify the server's TLS certificate.\n"
-        "  --no-color                      No colour, even on a terminal [env:\n"
-        "                                  NO_COLOR].\n"
-        "  --utc                           Show times in UTC, not the local time zone.\n"
-        "  -v, --verbose                   Show each HTTP exchange on stderr, secrets\n"
-        "                                  masked.\n"
-        "  --debug                         Show the traceback of an unexpected error.\n"
-        "  --version                       Print the version.\n"
-        "  -h, --help                      Show this message and exit.\n"
-        "\n"
         "Tokens:\n"
         "  pat  Create, list, rotate, delete and log in with personal access tokens.\n"
         "\n"
@@ -387,18 +346,52 @@ HELP: "dict[str, str]" = {
         "  sandbox     Run an in-memory stand-in for an Iggy server until Ctrl-C.\n"
         "  completion  Print or install the TAB-completion script for bash, zsh or\n"
         "              fish.\n"
+        "\n"
+        "  Examples:\n"
+        "    iggy sandbox                        # a stand-in server on localhost:3000\n"
+        "    iggy -u iggy login                  # a session: 15 minutes, or `login 8h`\n"
+        "    iggy pat create deploy 30d          # a token, kept in the OS keyring\n"
+        "    iggy pat list --expiring-within 7d  # exit 8 when any are found\n"
+        "    TOKEN=$(iggy pat token deploy)      # the raw token, for a script\n"
+        "\n"
+        "Options:\n"
+        "  --context NAME             Named server profile [env: IGGY_CONTEXT].\n"
+        "  --url, --http-api-url URL  Server's HTTP API [env: IGGY_URL] (default\n"
+        "                             http://localhost:3000).\n"
+        "  -u, --username USER        Log in as this user [env: IGGY_USERNAME].\n"
+        "  -p, --password PASSWORD    Visible to others: prefer IGGY_PASSWORD.\n"
+        "  --password-stdin           Read the password from stdin.\n"
+        "  -n, --token-name NAME      Log in with the token stored as NAME.\n"
+        "  --token-stdin              Read a raw token from stdin [or IGGY_TOKEN].\n"
+        "  -o, --output FORMAT        table (default), json, csv, plain (a value a\n"
+        "                             line) or env (VAR=token) [env: IGGY_OUTPUT].\n"
+        "  -q, --quiet                Print only the data.\n"
+        "  --field NAME               Print only this field of the data.\n"
+        "  --store KIND               keyring (default), file (unencrypted) or none\n"
+        "                             [env: IGGY_STORE].\n"
+        "  --timeout SECONDS          Request deadline (10) [env: IGGY_TIMEOUT].\n"
+        "  --server-dialect NAME      auto (default), first, legacy, renaming, stable\n"
+        "                             or edge [env: IGGY_SERVER_DIALECT].\n"
+        "  --ca-cert FILE             Trust this CA certificate (PEM).\n"
+        "  --insecure                 Do not verify the server's TLS certificate.\n"
+        "  --no-color                 No colour, even on a terminal [env: NO_COLOR].\n"
+        "  --utc                      Show times in UTC, not the local time zone.\n"
+        "  -v, --verbose              Show each HTTP exchange, secrets masked.\n"
+        "  --debug                    Show the traceback of an unexpected error.\n"
+        "  --version                  Print the version.\n"
+        "  -h, --help                 Show this message and exit.\n"
     ),
     "completion": (
         "Usage: iggy completion [OPTIONS] COMMAND [ARGS]...\n"
         "\n"
         "  Print or install the TAB-completion script for bash, zsh or fish.\n"
         "\n"
-        "Options:\n"
-        "  -h, --help  Show this message and exit.\n"
-        "\n"
         "Commands:\n"
         "  show     Print the completion script for SHELL.\n"
         "  install  Write the completion script where SHELL looks for it.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
     ),
     "completion install": (
         "Usage: iggy completion install [OPTIONS] SHELL:{bash|zsh|fish}\n"
@@ -414,6 +407,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "completion show": (
         "Usage: iggy completion show [OPTIONS] SHELL:{bash|zsh|fish}\n"
@@ -429,19 +427,24 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "config": (
         "Usage: iggy config [OPTIONS] COMMAND [ARGS]...\n"
         "\n"
         "  Remember settings per server; show where each setting comes from.\n"
         "\n"
-        "Options:\n"
-        "  -h, --help  Show this message and exit.\n"
-        "\n"
         "Commands:\n"
         "  set    Remember KEY = VALUE for the server in force.\n"
         "  unset  Forget the remembered KEY for the server in force.\n"
         "  show   Show this run's settings and where each comes from.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
     ),
     "config set": (
         "Usage: iggy config set [OPTIONS] KEY VALUE\n"
@@ -460,6 +463,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "config show": (
         "Usage: iggy config show [OPTIONS]\n"
@@ -472,6 +480,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "config unset": (
         "Usage: iggy config unset [OPTIONS] KEY\n"
@@ -486,14 +499,16 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "context": (
         "Usage: iggy context [OPTIONS] COMMAND [ARGS]...\n"
         "\n"
         "  Named server profiles: URL, user, store, TLS; never a secret.\n"
-        "\n"
-        "Options:\n"
-        "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
         "  create  Create (or replace) a context.\n"
@@ -503,6 +518,9 @@ HELP: "dict[str, str]" = {
         "  show    Show a context's settings.\n"
         "  delete  Delete a context (tokens stay where they are).\n"
         "  import  Import the contexts of Iggy's own CLI; its files are only read.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
     ),
     "context create": (
         "Usage: iggy context create [OPTIONS] NAME\n"
@@ -528,6 +546,11 @@ HELP: "dict[str, str]" = {
         "                               CLI does (its TCP one).\n"
         "  --use                        Make it the current context.\n"
         "  -h, --help                   Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "context delete": (
         "Usage: iggy context delete [OPTIONS] NAME\n"
@@ -542,6 +565,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "context import": (
         "Usage: iggy context import [OPTIONS]\n"
@@ -562,6 +590,11 @@ HELP: "dict[str, str]" = {
         "  --copy-secrets  Also copy their tokens and passwords into the keyring (never\n"
         "                  over another).\n"
         "  -h, --help      Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "context list": (
         "Usage: iggy context list [OPTIONS]\n"
@@ -574,6 +607,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "context set": (
         "Usage: iggy context set [OPTIONS] NAME KEY [VALUE]\n"
@@ -594,6 +632,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "context show": (
         "Usage: iggy context show [OPTIONS] [NAME]\n"
@@ -609,6 +652,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "context use": (
         "Usage: iggy context use [OPTIONS] NAME\n"
@@ -623,6 +671,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "login": (
         "Usage: iggy login [OPTIONS] [EXPIRY]...\n"
@@ -646,6 +699,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "logout": (
         "Usage: iggy logout [OPTIONS]\n"
@@ -659,14 +717,16 @@ HELP: "dict[str, str]" = {
         "Options:\n"
         "  --local     Forget the session here without asking the server.\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat": (
         "Usage: iggy pat [OPTIONS] COMMAND [ARGS]...\n"
         "\n"
         "  Create, list, rotate, delete and log in with personal access tokens.\n"
-        "\n"
-        "Options:\n"
-        "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
         "  create  Create a token and store it in the OS keyring.\n"
@@ -678,6 +738,9 @@ HELP: "dict[str, str]" = {
         "  exec    Run COMMAND with a stored token in its environment only.\n"
         "  rotate  Replace a token's secret and keep its name.\n"
         "  prune   Delete rotation leftovers; with flags, expired tokens or orphans.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
     ),
     "pat create": (
         "Usage: iggy pat create [OPTIONS] NAME [EXPIRY]...\n"
@@ -704,6 +767,11 @@ HELP: "dict[str, str]" = {
         "  --no-store  Print the token instead of storing it.\n"
         "  --env VAR   The variable -o env sets (default IGGY_TOKEN).\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat delete": (
         "Usage: iggy pat delete [OPTIONS] NAMES...\n"
@@ -720,6 +788,11 @@ HELP: "dict[str, str]" = {
         "Options:\n"
         "  -y, --yes   Do not ask for confirmation.\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat exec": (
         "Usage: iggy pat exec [OPTIONS] [NAME] -- COMMAND [ARGS]...\n"
@@ -744,6 +817,11 @@ HELP: "dict[str, str]" = {
         "  --env VAR[=NAME]  The variable for NAME (default IGGY_TOKEN); VAR=NAME adds\n"
         "                    token NAME as VAR (repeatable).\n"
         "  -h, --help        Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat list": (
         "Usage: iggy pat list [OPTIONS]\n"
@@ -762,6 +840,11 @@ HELP: "dict[str, str]" = {
         "  --include-session           Let the login session's own token (15 minutes)\n"
         "                              count for the filters too.\n"
         "  -h, --help                  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat login": (
         "Usage: iggy pat login [OPTIONS] [NAME]\n"
@@ -779,6 +862,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat prune": (
         "Usage: iggy pat prune [OPTIONS]\n"
@@ -801,6 +889,11 @@ HELP: "dict[str, str]" = {
         "  --dry-run   Say what would go; change nothing.\n"
         "  -y, --yes   Do not ask for confirmation.\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat rotate": (
         "Usage: iggy pat rotate [OPTIONS] NAME [EXPIRY]...\n"
@@ -837,6 +930,11 @@ HELP: "dict[str, str]" = {
         "                    `pat prune` deletes the old one after.\n"
         "  --env VAR         The variable -o env sets (default IGGY_TOKEN).\n"
         "  -h, --help        Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat show": (
         "Usage: iggy pat show [OPTIONS] NAME\n"
@@ -852,6 +950,11 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "pat token": (
         "Usage: iggy pat token [OPTIONS] NAME\n"
@@ -872,6 +975,11 @@ HELP: "dict[str, str]" = {
         "Options:\n"
         "  --env VAR   The variable -o env sets (default IGGY_TOKEN).\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "sandbox": (
         "Usage: iggy sandbox [OPTIONS]\n"
@@ -925,6 +1033,11 @@ HELP: "dict[str, str]" = {
         "  --create-not-committed N        Edge: create the first N tokens but answer\n"
         "                                  503 'not committed'.  [default: 0]\n"
         "  -h, --help                      Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
     "status": (
         "Usage: iggy status [OPTIONS]\n"
@@ -941,5 +1054,10 @@ HELP: "dict[str, str]" = {
         "\n"
         "Options:\n"
         "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Global options (before or after the command):\n"
+        "  -o FORMAT, --field NAME, -q, --utc, --context NAME, --url URL, -u USER, -n\n"
+        "  NAME, --store KIND, --timeout SECONDS, -v; the top-level --help says what\n"
+        "  each does.\n"
     ),
 }

@@ -61,8 +61,12 @@ def candidates(words: list[str], incomplete: str, environ: Mapping[str, str]) ->
         assert pending.option is not None
         return _option_values(pending.option, pending.word, incomplete, given, environ)
     if incomplete.startswith("-"):
+        # a command's own options, then the global ones, which are accepted after it too
+        options = dict(node["options"])
+        for name, option in SPEC[""]["options"].items() if path else ():
+            options.setdefault(name, option)
         return _matching(
-            [("plain", name, option[2]) for name, option in node["options"].items()], incomplete
+            [("plain", name, option[2]) for name, option in options.items()], incomplete
         )
     if node["commands"]:
         return _matching(
