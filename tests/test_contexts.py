@@ -179,7 +179,7 @@ def test_import_only_reads_iggys_files_and_uses_their_secrets_where_they_are(
     store_as_rust_cli(cli, "iggy:127.0.0.1:18090", "ci-job", ci)
     rust_entries = cli.keyring()
 
-    imported = cli("context", "import", env={"IGGY_URL": None})
+    imported = cli("context", "import", "--use", env={"IGGY_URL": None})
     assert imported.code == 0, imported.stderr
     assert imported.stderr.splitlines() == [
         f"Imported context 'default' ({sandbox.url}; keyring address {address}). "
@@ -187,6 +187,7 @@ def test_import_only_reads_iggys_files_and_uses_their_secrets_where_they_are(
         f"Imported context 'rust' ({sandbox.url}; keyring address 127.0.0.1:18090). "
         "Kept in Iggy's file and read from there: token_name, token.",
         "Skipped 'tcp-only': it has no http_api_url (iggy-cli speaks HTTP).",
+        "Made 'default' the current context, as in Iggy's CLI.",
         "Iggy's own files were read, not changed.",
     ]
     assert (contexts.read_bytes(), (contexts.parent / ".active_context").read_bytes()) == before

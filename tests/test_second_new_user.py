@@ -165,6 +165,33 @@ def test_a_down_server_without_a_credential_is_cannot_reach(cli: Cli, args: list
     assert bare.stderr.startswith(f"error: cannot reach {url}: connection refused\n")
 
 
+# --- 6. context import leaves the current context alone -----------------------------------
+
+
+@pytest.mark.parametrize("current", [None, "mine"])
+def test_context_import_does_not_switch_the_current_context(
+    cli: Cli, sandbox: SandboxServer, current: str | None
+) -> None:
+    from test_contexts import write_iggy_contexts
+
+    if current is not None:
+        assert cli("context", "create", current, "--url", sandbox.url, "--use").code == 0
+    write_iggy_contexts(cli, f'[prod]\nhttp_api_url = "{sandbox.url}"\n', active="prod")
+    imported = cli("context", "import")
+    assert imported.code == 0, imported.stderr
+    assert imported.stderr.splitlines()[1:] == [
+        "Iggy's CLI has 'prod' active; the current context here is unchanged "
+        "(`iggy context use prod` or `import --use` to switch).",
+        "Iggy's own files were read, not changed.",
+    ]
+    status = cli("status", "-o", "json", env=ADMIN)
+    assert status.json["context"] == current  # type: ignore[index]
+    assert cli("context", "import", "--use").stderr.splitlines()[1] == (
+        "Made 'prod' the current context, as in Iggy's CLI."
+    )
+    assert cli("status", "-o", "json", env=ADMIN).json["context"] == "prod"  # type: ignore[index]
+
+
 # --- 8 and 9. Lines and tables on an 80-column terminal --------------------------------------
 
 

@@ -32,7 +32,18 @@ class Imported(NamedTuple):
     skipped: str | None = None
 
 
-def import_iggy_contexts(ctx: AppContext, file: str | None, copy_secrets: bool) -> list[Imported]:
+class ImportOutcome(NamedTuple):
+    contexts: list[Imported]
+    active: str | None  # the context Iggy's CLI has active, if it was imported
+    made_current: bool  # and whether it became this tool's current context (--use)
+
+
+def import_iggy_contexts(
+    ctx: AppContext, file: str | None, copy_secrets: bool, use_active: bool = False
+) -> ImportOutcome:
+    """Import every context with an HTTP address. The current context changes only with
+    `use_active`: an import that switched it would make later runs talk to another server
+    than the one the user chose, by a command they never ran."""
     path = os.path.abspath(file or rust_cli_contexts.contexts_file(ctx.environ))
     tables = rust_cli_contexts.read_contexts(path)
     active = rust_cli_contexts.active_context(path)
@@ -58,11 +69,12 @@ def import_iggy_contexts(ctx: AppContext, file: str | None, copy_secrets: bool) 
             profile["keyring_address"] = address
         if table.get("username"):
             profile["username"] = table["username"]
-        ctx.config.put_context(name, profile, make_current=name == active)
+        ctx.config.put_context(name, profile, make_current=use_active and name == active)
         held = [key for key in ("token_name", "token", "password") if table.get(key)]
         copies = _copy_secrets(ctx, name, table, address or _address(url)) if copy_secrets else []
         outcome.append(Imported(name, url, address, held, copies))
-    return outcome
+    imported = active if active in urls else None
+    return ImportOutcome(outcome, imported, use_active and imported is not None)
 
 
 def _address(url: str) -> str:

@@ -261,6 +261,10 @@ def import_(
             help="Also copy their tokens and passwords into the keyring (never over another).",
         ),
     ] = False,
+    use: Annotated[
+        bool,
+        typer.Option("--use", help="Make the context Iggy's CLI has active the current one."),
+    ] = False,
 ) -> None:
     """Import the contexts of Iggy's own CLI; its files are only read.
 
@@ -271,13 +275,14 @@ def import_(
     \b
     Examples:
       iggy context import
+      iggy context import --use
       iggy context import --file ./contexts.toml --copy-secrets
     """
     from iggy_cli.usecases.context_import import import_iggy_contexts
 
     ctx = app_context(typer_ctx)
-    outcome = import_iggy_contexts(ctx, str(file) if file else None, copy_secrets)
-    for item in outcome:
+    outcome = import_iggy_contexts(ctx, str(file) if file else None, copy_secrets, use)
+    for item in outcome.contexts:
         if item.skipped is not None:
             ctx.output.message(f"Skipped {item.name!r}: {item.skipped} (iggy-cli speaks HTTP).")
             continue
@@ -288,6 +293,13 @@ def import_(
         for copy in item.copies:
             line += f" {copy[0].upper()}{copy[1:]}."
         ctx.output.message(line)
+    if outcome.made_current:
+        ctx.output.message(f"Made {outcome.active!r} the current context, as in Iggy's CLI.")
+    elif outcome.active is not None and ctx.config.current_context() != outcome.active:
+        ctx.output.message(
+            f"Iggy's CLI has {outcome.active!r} active; the current context here is unchanged "
+            f"(`iggy context use {outcome.active}` or `import --use` to switch)."
+        )
     ctx.output.message("Iggy's own files were read, not changed.")
 
 
