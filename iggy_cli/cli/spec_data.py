@@ -155,6 +155,7 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
             "--copy-secrets": [False, None, "Also copy their tokens and passwords into the keyring (never over another)."],
             "--file": [True, None, "Iggy's contexts.toml [default: $IGGY_HOME or ~/.iggy]."],
             "--help": [False, None, "Show this message and exit."],
+            "--use": [False, None, "Make the context Iggy's CLI has active the current one."],
             "-h": [False, None, "Show this message and exit."],
         },
     },
@@ -583,12 +584,14 @@ HELP: "dict[str, str]" = {
         "\n"
         "  Examples:\n"
         "    iggy context import\n"
+        "    iggy context import --use\n"
         "    iggy context import --file ./contexts.toml --copy-secrets\n"
         "\n"
         "Options:\n"
         "  --file PATH     Iggy's contexts.toml [default: $IGGY_HOME or ~/.iggy].\n"
         "  --copy-secrets  Also copy their tokens and passwords into the keyring (never\n"
         "                  over another).\n"
+        "  --use           Make the context Iggy's CLI has active the current one.\n"
         "  -h, --help      Show this message and exit.\n"
         "\n"
         "Global options (before or after the command):\n"
