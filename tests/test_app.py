@@ -103,7 +103,7 @@ def test_every_message_and_the_debug_traceback_are_masked(
 ) -> None:
     from dataclasses import replace
 
-    from leaks import assert_no_secret_in
+    from helpers.leaks import assert_no_secret_in
 
     from iggy_cli.runtime import World
     from iggy_cli.secrets.redaction import Secrets

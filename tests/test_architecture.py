@@ -203,9 +203,9 @@ def test_no_module_speaks_http_by_hand() -> None:
 # tests, and the sandbox's contract tests, which check the server with a client that is not
 # ours. Every other test reaches a server through the tool's own client.
 HAND_WRITTEN_HTTP_IN_TESTS = {
-    "support/fake_servers.py",
-    "support/forwarding_proxy.py",
-    "support/sandbox_http.py",
+    "helpers/fake_servers.py",
+    "helpers/forwarding_proxy.py",
+    "helpers/sandbox_http.py",
     "test_sandbox.py",
     "test_sandbox_faults.py",
     "test_sandbox_load.py",

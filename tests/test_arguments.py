@@ -4,7 +4,7 @@ through the console script."""
 from __future__ import annotations
 
 import pytest
-from conftest import Cli
+from helpers.cli import Cli
 
 from iggy_cli.cli.arguments import hoist_global_options
 from iggy_cli.cli.spec_data import TREE

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Cli, ProcessCli, Result, mint_token, new_sandbox, server_tokens, token_works
+from helpers.cli import Cli, ProcessCli
+from helpers.servers import mint_token, new_sandbox, server_tokens, token_works
 
 from iggy_cli.console.output import Output
 from iggy_cli.errors import StorageError, UsageError
@@ -648,24 +649,9 @@ def test_grace_is_refused_for_a_stored_token(cli: Cli, sandbox: SandboxServer) -
     )
 
 
-class ClockedCli(Cli):
+def ClockedCli(home: Path, url: str, clock: Clock) -> Cli:  # reads as a class
     """The in-process `iggy`, reading the test's clock (World.now), as the sandbox does."""
-
-    def __init__(self, home: Path, url: str, clock: Clock) -> None:
-        super().__init__(home, url)
-        self.clock = clock
-
-    def run(self, args: list[str], input: str, env: dict[str, str]) -> Result:
-        from conftest import _captured, _text
-
-        from iggy_cli.cli import entry
-        from iggy_cli.runtime import World
-
-        stdin = io.TextIOWrapper(io.BytesIO(input.encode()), "utf-8", "surrogateescape")
-        stdout, stderr = _captured(), _captured()
-        world = World(env, stdin, stdout, stderr, now=self.clock, program="iggy")
-        code = entry.run(args, world)
-        return Result(code, _text(stdout), _text(stderr))
+    return Cli(home, url, now=clock)
 
 
 def test_a_pipeline_rotates_with_a_grace_and_prunes_after_it(

@@ -8,8 +8,9 @@ import os
 import time
 
 import pytest
-from conftest import Cli, mint_token, server_tokens
-from fake_servers import closed_port_url, html_server, silent_server
+from helpers.cli import Cli
+from helpers.fake_servers import closed_port_url, html_server, silent_server
+from helpers.servers import mint_token, server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
@@ -153,7 +154,7 @@ def test_ctrl_c_while_waiting_exits_130_quietly(cli: Cli) -> None:
     import signal
     import subprocess
 
-    from conftest import BIN
+    from helpers.cli import BIN
 
     with silent_server() as url:
         env = {**cli.env, **cli.as_admin(), "IGGY_URL": url}
@@ -199,7 +200,7 @@ def test_no_keyring_fails_before_anything_is_minted(cli: Cli, sandbox: SandboxSe
 
 
 def test_a_failed_store_prints_the_minted_token(cli: Cli, sandbox: SandboxServer) -> None:
-    env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": "faulty_keyring.WriteFailsKeyring"}
+    env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": "helpers.faulty_keyring.WriteFailsKeyring"}
     result = cli("pat", "create", "deploy", env=env, shows_token=True)
     assert result.code == 7
     token = result.stdout.strip()
@@ -213,7 +214,7 @@ def test_a_failed_store_prints_the_minted_token(cli: Cli, sandbox: SandboxServer
 def test_a_failed_session_store_leaves_nothing_on_the_server(
     cli: Cli, sandbox: SandboxServer
 ) -> None:
-    env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": "faulty_keyring.WriteFailsKeyring"}
+    env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": "helpers.faulty_keyring.WriteFailsKeyring"}
     result = cli("login", env=env)
     assert result.code == 7
     assert "its token was deleted on the server" in one_error_line(result.stderr)
@@ -249,7 +250,7 @@ def test_a_bad_explicit_credential_is_not_rescued_by_the_session(cli: Cli) -> No
 def test_iggy_cli_is_the_same_program(cli: Cli) -> None:
     import subprocess
 
-    from conftest import BIN
+    from helpers.cli import BIN
 
     done = subprocess.run([str(BIN / "iggy-cli"), "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == cli("--version").stdout

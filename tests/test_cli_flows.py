@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Cli, mint_token, new_sandbox, server_tokens
+from helpers.cli import Cli
+from helpers.servers import mint_token, new_sandbox, server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
@@ -359,7 +360,7 @@ def test_iggy_sandbox_serves_in_the_foreground(tmp_path: Path) -> None:
     import socket
     import subprocess
 
-    from conftest import BIN
+    from helpers.cli import BIN
 
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
@@ -389,7 +390,8 @@ def test_iggy_sandbox_serves_in_the_foreground(tmp_path: Path) -> None:
 
 
 def test_the_leak_scan_sees_every_minted_token(cli: Cli, sandbox: SandboxServer) -> None:
-    from conftest import MINTED, RUNS
+    from helpers.cli import RUNS
+    from helpers.servers import MINTED
 
     created = cli("pat", "create", "scanned", "--no-store", env=cli.as_admin(), shows_token=True)
     assert created.stdout.strip() in MINTED

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fake_servers import identity_server
+from helpers.fake_servers import identity_server
 
 from iggy_cli import errors
 from iggy_cli.models import NEVER_EXPIRES_US, Identity, MintedToken, PersonalAccessToken

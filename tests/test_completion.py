@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, Cli
+from helpers.cli import BIN, Cli
 
 from iggy_cli.cli import spec
 from iggy_cli.cli.tab import candidates

@@ -8,8 +8,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import Cli, mint_token
-from fake_servers import closed_port_url
+from helpers.cli import Cli
+from helpers.fake_servers import closed_port_url
+from helpers.servers import mint_token
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
@@ -319,7 +320,7 @@ def test_tab_completes_context_names(cli: Cli) -> None:
     ):
         import subprocess
 
-        from conftest import BIN
+        from helpers.cli import BIN
 
         done = subprocess.run(
             [str(BIN / "iggy")],

@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Cli, server_tokens, token_works
+from helpers.cli import Cli
+from helpers.servers import server_tokens, token_works
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import new_sandbox
+from helpers.servers import new_sandbox
 
 from iggy_cli import errors
 from iggy_cli.models import NEVER_EXPIRES_US, SERVER_DEFAULT_US

@@ -12,7 +12,8 @@ import subprocess
 import urllib.parse
 
 import pytest
-from conftest import BIN, RUNS, Cli, Result, mint_token, server_tokens
+from helpers.cli import BIN, RUNS, Cli, Result
+from helpers.servers import mint_token, server_tokens
 from test_interactive import Terminal
 
 from iggy_cli.sandbox.http_server import SandboxServer

@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from conftest import BIN, Cli, server_tokens
+from helpers.cli import BIN, Cli
+from helpers.servers import server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
@@ -100,7 +101,7 @@ def test_delete_asks_and_defaults_to_no(
 def test_pat_list_on_an_80_column_terminal(
     cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
 ) -> None:
-    from conftest import mint_token
+    from helpers.servers import mint_token
 
     long_name = "deploy-production-eu-west-1-ab"  # 30 bytes, the longest a name can be
     assert len(long_name) == 30
@@ -145,7 +146,7 @@ def test_ctrl_c_at_the_password_prompt_is_quiet_and_changes_nothing(
 def test_colour_on_a_terminal_only_and_never_with_no_color(
     cli: Cli, sandbox: SandboxServer, terminal: type[Terminal], width: int
 ) -> None:
-    from conftest import mint_token
+    from helpers.servers import mint_token
 
     mint_token(sandbox.url, "gone", expiry_us=1)
     mint_token(sandbox.url, "later", expiry_us=30 * 86_400_000_000)

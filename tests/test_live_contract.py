@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import mint_token, server_tokens
+from helpers.servers import mint_token, server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

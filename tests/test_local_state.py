@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import BIN, Cli, Result
+from helpers.cli import BIN, Cli, Result
 
 from iggy_cli.sandbox.http_server import SandboxServer
 from iggy_cli.state import local_state

@@ -9,8 +9,9 @@ works; a lost delete is checked the same way, not guessed."""
 from __future__ import annotations
 
 import pytest
-from conftest import MINTED, Cli, server_tokens, token_works
-from leaks import assert_no_secret_in
+from helpers.cli import Cli
+from helpers.leaks import assert_no_secret_in
+from helpers.servers import MINTED, server_tokens, token_works
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

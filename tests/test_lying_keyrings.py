@@ -1,5 +1,5 @@
 """A store that says yes and keeps something else is a failed store: every write of a token is
-read back and compared. The keyrings lie from outside (tests/support/faulty_keyring.py and
+read back and compared. The keyrings lie from outside (tests/helpers/faulty_keyring.py and
 cue_keyring.py): one keeps only the first 40 characters, one changes the last character; both
 spare the tool's short probe, so only reading back the real entry tells. A copy another
 program rewrote afterwards (the test edits the keyring's file) is never handed out as the
@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Cli, mint_token, server_tokens, token_works
-from leaks import assert_no_secret_in
+from helpers.cli import Cli
+from helpers.leaks import assert_no_secret_in
+from helpers.servers import mint_token, server_tokens, token_works
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
-LIARS = ["faulty_keyring.TruncatingKeyring", "faulty_keyring.AlteringKeyring"]
+LIARS = ["helpers.faulty_keyring.TruncatingKeyring", "helpers.faulty_keyring.AlteringKeyring"]
 IDS = ["truncating", "altering"]
-CUE = "cue_keyring.CueKeyring"
+CUE = "helpers.cue_keyring.CueKeyring"
 NOT_KEPT = "the keyring did not keep what was written to iggy"
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from conftest import Cli, new_sandbox
-from leaks import assert_no_secret_in
+from helpers.cli import Cli
+from helpers.leaks import assert_no_secret_in
+from helpers.servers import new_sandbox
 
 from iggy_cli.sandbox.faults import RecordedRequest
 from iggy_cli.sandbox.http_server import SandboxServer

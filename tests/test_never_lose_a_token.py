@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BIN, RUNS, Cli, Result, mint_token, server_tokens
-from leaks import assert_no_secret_in
+from helpers.cli import BIN, RUNS, Cli, Result
+from helpers.leaks import assert_no_secret_in
+from helpers.servers import mint_token, server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
+
+FAULTY = "helpers.faulty_keyring"  # the test keyrings, loaded by name
 
 
 def assert_token_handed_over(result_code: int, stdout: str, stderr: str, url: str) -> None:
@@ -39,9 +42,9 @@ def assert_token_handed_over(result_code: int, stdout: str, stderr: str, url: st
 @pytest.mark.parametrize(
     ("backend", "reason"),
     [
-        ("faulty_keyring.WriteFailsKeyring", "PasswordSetError: the keyring refused the write"),
-        ("faulty_keyring.DiskFullKeyring", "No space left on device"),
-        ("faulty_keyring.WriteHangsKeyring", "the keyring did not answer within 1 s (write)"),
+        (f"{FAULTY}.WriteFailsKeyring", "PasswordSetError: the keyring refused the write"),
+        (f"{FAULTY}.DiskFullKeyring", "No space left on device"),
+        (f"{FAULTY}.WriteHangsKeyring", "the keyring did not answer within 1 s (write)"),
     ],
     ids=["keyring-error", "disk-full", "keyring-timeout"],
 )
@@ -58,7 +61,7 @@ def test_ctrl_c_while_storing_hands_the_token_over(cli: Cli, sandbox: SandboxSer
     env = {
         **cli.env,
         **cli.as_admin(),
-        "PYTHON_KEYRING_BACKEND": "faulty_keyring.WriteHangsKeyring",
+        "PYTHON_KEYRING_BACKEND": f"{FAULTY}.WriteHangsKeyring",
         "IGGY_KEYRING_TIMEOUT": "60",
     }
     child = subprocess.Popen(
@@ -81,7 +84,7 @@ def test_ctrl_c_while_storing_hands_the_token_over(cli: Cli, sandbox: SandboxSer
 
 
 def test_a_hung_keyring_is_answered_within_the_timeout(cli: Cli) -> None:
-    env = {"PYTHON_KEYRING_BACKEND": "faulty_keyring.HangsKeyring", "IGGY_KEYRING_TIMEOUT": "1"}
+    env = {"PYTHON_KEYRING_BACKEND": f"{FAULTY}.HangsKeyring", "IGGY_KEYRING_TIMEOUT": "1"}
     started = time.monotonic()
     result = cli("pat", "list", env=env)  # looks for a session in the keyring
     elapsed = time.monotonic() - started
@@ -151,7 +154,7 @@ def test_a_signal_while_storing_hands_the_token_over(
     entered = tmp_path / "storing"
     env: dict[str, str | None] = {
         **cli.as_admin(),
-        "PYTHON_KEYRING_BACKEND": "faulty_keyring.SlowKeyring",
+        "PYTHON_KEYRING_BACKEND": f"{FAULTY}.SlowKeyring",
         "FAULTY_KEYRING_ENTERED": str(entered),
         "IGGY_KEYRING_TIMEOUT": "60",
     }
@@ -172,7 +175,7 @@ def test_a_signal_while_the_session_is_stored_leaves_nothing_on_the_server(
     entered = tmp_path / "storing"
     env: dict[str, str | None] = {
         **cli.as_admin(),
-        "PYTHON_KEYRING_BACKEND": "faulty_keyring.SlowKeyring",
+        "PYTHON_KEYRING_BACKEND": f"{FAULTY}.SlowKeyring",
         "FAULTY_KEYRING_ENTERED": str(entered),
         "IGGY_KEYRING_TIMEOUT": "60",
     }
@@ -222,7 +225,7 @@ NULL_KEYRING = "keyring.backends.null.Keyring"
     [
         ("PYTHON_KEYRING_BACKEND", "the null keyring (chosen by PYTHON_KEYRING_BACKEND)"),
         ("keyringrc.cfg", "the null keyring (chosen in keyringrc.cfg)"),
-        ("forgetful", "faulty_keyring.ForgetfulKeyring keeps nothing"),
+        ("forgetful", f"{FAULTY}.ForgetfulKeyring keeps nothing"),
     ],
     ids=["null-by-variable", "null-by-keyringrc", "writes-not-kept"],
 )
@@ -240,7 +243,7 @@ def test_a_keyring_that_keeps_nothing_is_no_keyring(
         config.write_text(f"[backend]\ndefault-keyring={NULL_KEYRING}\n")
         env["PYTHON_KEYRING_BACKEND"] = None
     else:
-        env["PYTHON_KEYRING_BACKEND"] = "faulty_keyring.ForgetfulKeyring"
+        env["PYTHON_KEYRING_BACKEND"] = f"{FAULTY}.ForgetfulKeyring"
     result = cli(*command, env=env)
     assert result.code == 7, result.stderr
     assert message in one_error_line(result.stderr)
@@ -257,7 +260,7 @@ def test_a_keyring_that_hangs_on_the_check_fails_before_minting(
 ) -> None:
     env = {
         **cli.as_admin(),
-        "PYTHON_KEYRING_BACKEND": "faulty_keyring.HangsKeyring",
+        "PYTHON_KEYRING_BACKEND": f"{FAULTY}.HangsKeyring",
         "IGGY_KEYRING_TIMEOUT": "1",
     }
     result = cli("pat", "create", "deploy", env=env)
@@ -308,7 +311,7 @@ def test_a_token_that_can_be_neither_stored_nor_shown_is_deleted_on_the_server(
     if store == "no-store":
         args = (*args, "--no-store")
     else:
-        env["PYTHON_KEYRING_BACKEND"] = "faulty_keyring.WriteFailsKeyring"
+        env["PYTHON_KEYRING_BACKEND"] = f"{FAULTY}.WriteFailsKeyring"
     result = run_with_stdout(cli, where, args, env)
     line = one_error_line(result.stderr)
     assert server_tokens(sandbox.url) == {}

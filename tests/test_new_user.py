@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import BIN, Cli, mint_token, server_tokens
-from fake_servers import closed_port_url
+from helpers.cli import BIN, Cli
+from helpers.fake_servers import closed_port_url
+from helpers.servers import mint_token, server_tokens
 from test_interactive import Terminal
 
 from iggy_cli.sandbox.http_server import SandboxServer

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Cli, mint_token
+from helpers.cli import Cli
+from helpers.servers import mint_token
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

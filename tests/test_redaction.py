@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 import pytest
-from leaks import assert_no_secret_in
+from helpers.leaks import assert_no_secret_in
 
 from iggy_cli.secrets.redaction import FRAGMENT, MASK, MIN_WHOLE, Secrets, mask_json
 

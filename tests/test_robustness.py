@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import BIN, Cli, server_tokens
-from fake_servers import garbage_server
+from helpers.cli import BIN, Cli
+from helpers.fake_servers import garbage_server
+from helpers.servers import server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

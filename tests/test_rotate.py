@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import mint_token, server_tokens, token_works
+from helpers.servers import mint_token, server_tokens, token_works
 
 from iggy_cli.errors import IggyCliError, StorageError, TokenNotStored
 from iggy_cli.runtime import AppContext

@@ -17,12 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, MINTED, RUNS, Cli, Result, server_tokens, token_works
+from helpers.cli import BIN, RUNS, Cli, Result
+from helpers.servers import MINTED, server_tokens, token_works
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
 TOKENS = "/personal-access-tokens"
-CUE = "cue_keyring.CueKeyring"
+CUE = "helpers.cue_keyring.CueKeyring"
 ADVICE = re.compile(r"`(iggy [^`]+)`")
 
 
@@ -377,7 +378,7 @@ def test_prune_removes_a_leftover_stand_in_but_keeps_one_in_use(
 
 
 def test_prune_leaves_a_never_expiring_namesake_alone(cli: Cli, sandbox: SandboxServer) -> None:
-    from conftest import mint_token
+    from helpers.servers import mint_token
 
     mint_token(sandbox.url, "iggy-cli-standin-0badc0de")  # someone's own, never expires
     result = cli("pat", "prune", "--yes", "-o", "json", env=cli.as_admin())

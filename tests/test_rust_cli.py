@@ -1,6 +1,6 @@
 """Iggy's own Rust CLI (iggy-cli 0.14.0 from crates.io, the one Iggy 0.9.0 shipped with) as a
 test peer nobody here wrote: against the sandbox over HTTP, beside iggy-cli on a real Secret
-Service, and writing the contexts iggy-cli imports (support/rust_cli.py).
+Service, and writing the contexts iggy-cli imports (helpers/rust_cli.py).
 
 Whatever the Rust CLI does here must work as Iggy's source says it works against a real server
 (core/cli and core/sdk of the published crates iggy-cli 0.14.0 and iggy 0.11.0); where it does
@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import rust_cli
-from conftest import Cli, ProcessCli, new_sandbox, server_tokens, token_works
-from rust_cli import RustCli
-from secret_service import SecretService, missing_tools
+from helpers import rust_cli
+from helpers.cli import Cli, ProcessCli
+from helpers.rust_cli import RustCli
+from helpers.secret_service import SecretService, missing_tools
+from helpers.servers import new_sandbox, server_tokens, token_works
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

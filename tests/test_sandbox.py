@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sandbox_http import (
+from helpers.sandbox_http import (
     HOUR_US,
     NEVER,
     SECOND_US,

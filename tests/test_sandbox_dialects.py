@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sandbox_http import (
+from helpers.sandbox_http import (
     NEVER,
     SECOND_US,
     START_S,

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox_http import (
+from helpers.sandbox_http import (
     NEVER,
     SECOND_US,
     TOKENS,

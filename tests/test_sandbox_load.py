@@ -17,8 +17,8 @@ import urllib.parse
 from collections.abc import Iterator
 
 import pytest
-from conftest import BIN
-from sandbox_http import request
+from helpers.cli import BIN
+from helpers.sandbox_http import request
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

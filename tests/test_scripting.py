@@ -6,7 +6,8 @@ from __future__ import annotations
 import subprocess
 import time
 
-from conftest import BIN, Cli, mint_token, server_tokens
+from helpers.cli import BIN, Cli
+from helpers.servers import mint_token, server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BIN, Cli, server_tokens
-from fake_servers import closed_port_url
+from helpers.cli import BIN, Cli
+from helpers.fake_servers import closed_port_url
+from helpers.servers import server_tokens
 from test_interactive import Terminal
 
 from iggy_cli import __version__
@@ -221,7 +222,7 @@ def test_status_values_wrap_under_their_column(cli: Cli, terminal: type[Terminal
 def test_pat_list_fits_80_columns_with_a_30_byte_name(
     cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
 ) -> None:
-    from conftest import mint_token
+    from helpers.servers import mint_token
 
     long_name = "deploy-production-eu-west-1-ab"
     assert cli("pat", "create", long_name, "8h", env=ADMIN).code == 0
@@ -258,7 +259,7 @@ def test_quiet_keeps_the_alert_to_the_exit_code(cli: Cli) -> None:
 def test_answering_no_to_rotate_is_declined(
     cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
 ) -> None:
-    from conftest import mint_token
+    from helpers.servers import mint_token
 
     mint_token(sandbox.url, "unstored")
     term = terminal(f"{BIN}/iggy pat rotate unstored", {**cli.env, **ADMIN})

@@ -1,6 +1,6 @@
 """The real OS keyring: the console script against a gnome-keyring Secret Service on a private
 D-Bus, with python-keyring choosing its backend by itself, checked with `secret-tool` and with
-lookups done the way each of Iggy's Rust CLIs does them (support/secret_service.py).
+lookups done the way each of Iggy's Rust CLIs does them (helpers/secret_service.py).
 
 `.ci/run` sets IGGY_REQUIRE_SECRET_SERVICE=1, which turns a missing Secret Service into a
 failure: in CI these tests run, they are never skipped."""
@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Cli, mint_token, server_tokens, token_works
-from secret_service import Item, RustCli, SecretService, missing_tools
+from helpers.cli import Cli
+from helpers.secret_service import Item, RustCli, SecretService, missing_tools
+from helpers.servers import mint_token, server_tokens, token_works
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Cli, new_sandbox, server_tokens
-from leaks import assert_no_secret_in
+from helpers.cli import Cli
+from helpers.leaks import assert_no_secret_in
+from helpers.servers import new_sandbox, server_tokens
 
 from iggy_cli.sandbox.faults import RecordedRequest
 from iggy_cli.sandbox.http_server import SandboxServer
@@ -121,7 +122,7 @@ def test_a_password_given_on_stdin_and_echoed_is_masked(
 def test_a_keyring_error_quoting_the_token_is_masked(tmp_path: Path) -> None:
     with new_sandbox() as server:
         cli = Cli(tmp_path, server.url)
-        env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": "faulty_keyring.EchoingKeyring"}
+        env = {**cli.as_admin(), "PYTHON_KEYRING_BACKEND": "helpers.faulty_keyring.EchoingKeyring"}
         result = cli("pat", "create", "deploy", env=env, shows_token=True)
         assert list(server_tokens(server.url)) == ["deploy"]
     assert result.code == 7

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, mint_token, new_sandbox, server_tokens
+from helpers.cli import Cli
+from helpers.servers import mint_token, new_sandbox, server_tokens
 
 from iggy_cli.cli.tab import candidates
 from iggy_cli.sandbox.http_server import SandboxServer

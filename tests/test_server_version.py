@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Cli, new_sandbox
+from helpers.cli import Cli
+from helpers.servers import new_sandbox
 
 from iggy_cli.sandbox.http_server import SandboxServer
 from iggy_cli.server.advisories import affecting, release

@@ -8,7 +8,7 @@ import subprocess
 from typing import Any
 
 import pytest
-from conftest import BIN, Cli
+from helpers.cli import BIN, Cli
 
 from iggy_cli.errors import UsageError
 from iggy_cli.sandbox.http_server import SandboxServer

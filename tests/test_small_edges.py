@@ -8,7 +8,8 @@ import json
 import re
 import unicodedata
 
-from conftest import Cli, server_tokens
+from helpers.cli import Cli
+from helpers.servers import server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

@@ -10,7 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BIN, Cli, mint_token
+from helpers.cli import BIN, Cli
+from helpers.servers import mint_token
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import Cli, mint_token
-from fake_servers import closed_port_url
+from helpers.cli import Cli
+from helpers.fake_servers import closed_port_url
+from helpers.servers import mint_token
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import stat
 import tomllib
 
-from conftest import Cli, server_tokens
+from helpers.cli import Cli
+from helpers.servers import server_tokens
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Cli, new_sandbox
+from helpers.cli import Cli
+from helpers.servers import new_sandbox
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

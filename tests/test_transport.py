@@ -1,5 +1,5 @@
 """The transport's promises, through the console script against servers that misbehave on
-purpose (tests/support): one deadline for a whole request, a cap on the size of an answer,
+purpose (tests/helpers): one deadline for a whole request, a cap on the size of an answer,
 proxies from the environment, plain words for TLS mistakes, and no token a hostile server
 hands out ever sent or shown. Pure parts (reading the proxy variables) are tested in-process."""
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import MINTED, Cli, Result, new_sandbox, server_tokens
-from fake_servers import (
+from helpers.cli import Cli, Result
+from helpers.fake_servers import (
     bomb_server,
     closed_port_url,
     drip_server,
@@ -27,7 +27,8 @@ from fake_servers import (
     make_certificate,
     silent_server,
 )
-from forwarding_proxy import forwarding_proxy
+from helpers.forwarding_proxy import forwarding_proxy
+from helpers.servers import MINTED, new_sandbox, server_tokens
 
 from iggy_cli import errors
 from iggy_cli.sandbox.http_server import SandboxServer

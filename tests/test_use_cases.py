@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import mint_token, new_sandbox, server_tokens
+from helpers.servers import mint_token, new_sandbox, server_tokens
 
 from iggy_cli.console.output import Output
 from iggy_cli.console.streams import GuardedStdout

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Cli, mint_token, new_sandbox
+from helpers.cli import Cli
+from helpers.servers import mint_token, new_sandbox
 
 from iggy_cli.cli.app import run
 
@@ -66,7 +67,7 @@ def test_a_debug_traceback_shows_no_local_values(
     err = capsys.readouterr().err
     assert "RuntimeError: failed after minting (68 chars)" in err
     assert 'raise RuntimeError(f"failed after minting' in err  # source lines, never values
-    from conftest import MINTED
+    from helpers.servers import MINTED
 
     assert not any(token in err for token in MINTED)
     assert "IGGY_DEBUG=1" not in err  # no hint to do what was just done
