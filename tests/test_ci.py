@@ -712,3 +712,21 @@ def test_exec_in_the_tests_own_process_is_refused_not_carried_out(
     refused = cli("pat", "exec", "deploy", "--", "true")  # this process is still pytest's
     assert refused.code == 1
     assert refused.stderr.startswith("error: unexpected AssertionError")
+
+
+def test_rotate_with_store_none_prints_the_new_token(cli: Cli, sandbox: SandboxServer) -> None:
+    old = mint_token(sandbox.url, "ci-deploy")
+    rotated = cli(
+        "--store",
+        "none",
+        "pat",
+        "rotate",
+        "ci-deploy",
+        "--yes",
+        "-q",
+        env=cli.as_admin(),
+        shows_token=True,
+    )
+    assert (rotated.code, rotated.stderr) == (0, "")
+    assert token_works(sandbox.url, rotated.stdout.rstrip("\n"))
+    assert not token_works(sandbox.url, old) and cli.keyring() == {}

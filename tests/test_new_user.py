@@ -73,7 +73,7 @@ def test_rotating_a_token_stored_nowhere_here_needs_yes(cli: Cli, sandbox: Sandb
     assert refused.stderr.splitlines() == [
         "error: no copy of 'ci-deploy' is stored here, so its secret is someone else's (a CI "
         "job's?), and rotating it ends that secret: add --yes to rotate it anyway",
-        "hint: nothing changed",
+        "hint: nothing changed; with --no-store too, the new token is printed, not stored here",
     ]
     assert set(server_tokens(sandbox.url)) == {"ci-deploy"}
     from iggy_cli.server.client import IggyClient

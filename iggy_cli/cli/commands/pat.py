@@ -601,7 +601,10 @@ def rotate(
             "(a CI job's?), and rotating it ends that secret"
         )
         if not ctx.interactive:
-            raise UsageError(f"{cut_off}: add --yes to rotate it anyway", hint="nothing changed")
+            hint = "nothing changed"
+            if not printing:
+                hint += "; with --no-store too, the new token is printed, not stored here"
+            raise UsageError(f"{cut_off}: add --yes to rotate it anyway", hint=hint)
         return typer.confirm(f"{cut_off[0].upper()}{cut_off[1:]}. Rotate?", default=False, err=True)
 
     if printing:
