@@ -46,7 +46,6 @@ from iggy_cli.usecases.common import (
     signed_in,
     spelling_on_server,
 )
-from iggy_cli.usecases.rotation_plan import fingerprint
 
 if TYPE_CHECKING:
     from iggy_cli.state.rotation_journal import JournalEntry
@@ -143,6 +142,8 @@ def _keep(
     except Exception as error:
         failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
+    from iggy_cli.usecases.rotation_plan import fingerprint
+
     ctx.record_owner(name, user_id, fingerprint(minted.token))
     return CreateOutcome(minted, ends, stored_in=stored_entry(ctx, service, name))
 
