@@ -269,6 +269,31 @@ def test_answering_no_to_rotate_is_declined(
     assert "Nothing rotated." in screen and "error" not in screen
 
 
+# --- 13. pat login asks before it replaces a login session ---------------------------------
+
+
+def test_pat_login_asks_before_replacing_the_login_session(
+    cli: Cli, sandbox: SandboxServer, terminal: type[Terminal]
+) -> None:
+    assert cli("login", env=ADMIN).code == 0
+    assert cli("pat", "create", "deploy", "1d").code == 0
+    term = terminal(f"{BIN}/iggy pat login deploy", cli.env)
+    screen = term.wait_for("/N]:").replace("\n", "")
+    assert f"Replace the login session of `iggy login` for {sandbox.url}" in screen
+    term.type("n", "Enter")
+    assert "Nothing changed: the login session stays." in term.wait_for("rc=11")
+    assert "iggy-cli-session" in server_tokens(sandbox.url)
+    status = cli("status", "-o", "json")
+    assert "iggy-cli-session:" in status.json["credential"]["source"]  # type: ignore[index]
+
+    term = terminal(f"{BIN}/iggy pat login deploy", cli.env)
+    term.wait_for("/N]:")
+    term.type("y", "Enter")
+    screen = term.wait_for("rc=0")
+    assert "access token" not in screen
+    assert "iggy-cli-session" not in server_tokens(sandbox.url)
+
+
 # --- 14. prune asks about what it does, where ----------------------------------------------
 
 

@@ -259,7 +259,9 @@ TREE: "dict[str, dict[str, dict[str, Any]]]" = {
         "commands": {},
         "options": {
             "--help": [False, None, "Show this message and exit."],
+            "--yes": [False, None, "Replace a login session without asking."],
             "-h": [False, None, "Show this message and exit."],
+            "-y": [False, None, "Replace a login session without asking."],
         },
     },
     "pat prune": {
@@ -854,7 +856,8 @@ HELP: "dict[str, str]" = {
         "\n"
         "  Log in with a token and make it this server's session.\n"
         "\n"
-        "  `iggy logout` never deletes a token adopted this way.\n"
+        "  `iggy logout` never deletes a token adopted this way. A session of `iggy\n"
+        "  login` is replaced (its server token deleted): on a terminal, after asking.\n"
         "\n"
         "  Examples:\n"
         "    iggy pat login deploy\n"
@@ -864,6 +867,7 @@ HELP: "dict[str, str]" = {
         "  [NAME]  A stored token's name.\n"
         "\n"
         "Options:\n"
+        "  -y, --yes   Replace a login session without asking.\n"
         "  -h, --help  Show this message and exit.\n"
         "\n"
         "Global options (before or after the command):\n"

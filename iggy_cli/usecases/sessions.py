@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from iggy_cli.errors import (
     AuthenticationError,
+    Declined,
     IggyCliError,
     NotFound,
     StorageError,
@@ -209,7 +211,9 @@ class PatLoginOutcome:
     replaced_session: bool
 
 
-def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
+def pat_login(
+    ctx: AppContext, name: str | None, confirm_replace: Callable[[], bool] = lambda: True
+) -> PatLoginOutcome:
     """Make a token this server's session. A stored token is adopted by name (the session
     reads its entry, so it follows `pat rotate`); a raw one is kept in an entry of its own.
     Neither goes where Iggy's CLI keeps its login session (see
@@ -234,6 +238,8 @@ def pat_login(ctx: AppContext, name: str | None) -> PatLoginOutcome:
     )  # it may be in another store
     previous = any_secret(previous_store, *login_entry)
     previous_owned = previous is not None and (record is None or bool(record.get("owned", True)))
+    if previous is not None and previous != credential.secret and not confirm_replace():
+        raise Declined("Nothing changed: the login session stays.")
     with signed_in(ctx, credential) as (_, identity):
         pass  # proves the token works before it becomes the session
     stored_by_name = credential.entry is not None and credential.entry[0] == token_service(address)

@@ -290,10 +290,14 @@ def login(
     name: Annotated[
         str | None, typer.Argument(help="A stored token's name.", show_default=False)
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Replace a login session without asking.")
+    ] = False,
 ) -> None:
     """Log in with a token and make it this server's session.
 
-    `iggy logout` never deletes a token adopted this way.
+    `iggy logout` never deletes a token adopted this way. A session of `iggy login` is
+    replaced (its server token deleted): on a terminal, after asking.
 
     \b
     Examples:
@@ -303,7 +307,19 @@ def login(
     from iggy_cli.usecases import sessions
 
     ctx = app_context(typer_ctx)
-    outcome = sessions.pat_login(ctx, name)
+
+    def confirm_replace() -> bool:
+        # Off a terminal it goes on as it always did: scripts that adopt a token keep working.
+        if yes or not ctx.interactive:
+            return True
+        return typer.confirm(
+            f"Replace the login session of `iggy login` for {ctx.settings.url} "
+            "(its server token is deleted)?",
+            default=False,
+            err=True,
+        )
+
+    outcome = sessions.pat_login(ctx, name, confirm_replace)
     identity = outcome.identity
     payload = {
         "user_id": identity.user_id,
@@ -314,17 +330,16 @@ def login(
     if ctx.output.emit(payload, primary=("user_id",)):
         return
     label = repr(outcome.token_name) if outcome.token_name else "the token"
-    access_ends = identity.access_token_expires_at
-    access = (
-        "the server does not say when its access token expires"
-        if access_ends is None
-        else f"the access token {expires(access_ends, ctx.now(), zone=ctx.zone)}"
-    )
     ctx.output.message(
         f"Logged in to {ctx.settings.url} as user {identity.user_id} with {label} "
-        f"(from {outcome.source}); {access}."
+        f"(from {outcome.source})."
     )
-    ctx.output.message(f"{label.capitalize()} is now this server's session.")
+    # Not the server's JWT lifetime ("the access token expires in 1 hour"): read beside a
+    # personal access token, it says the wrong token's end. Each run signs in again with it.
+    ctx.output.message(
+        f"{label[0].upper()}{label[1:]} is now this server's session: later commands sign in "
+        "with it until it expires or `iggy logout`."
+    )
     if outcome.replaced_session:
         ctx.output.message("The previous login session's token was deleted on the server.")
 
