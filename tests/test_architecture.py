@@ -1,6 +1,7 @@
 """The arrows between modules point one way (ARCHITECTURE.md); this keeps them so."""
 
 import ast
+import functools
 import os
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 PACKAGE = Path(__file__).parent.parent / "iggy_cli"
 
 
-def imports_of(path: Path) -> set[str]:
+@functools.cache  # every test here reads every module: parsed once for all of them
+def imports_of(path: Path) -> frozenset[str]:
     """What a module imports when it runs (imports only for type checkers are left out)."""
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
@@ -22,7 +24,7 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
+    return frozenset(found)
 
 
 def modules() -> list[Path]:

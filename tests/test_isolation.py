@@ -12,7 +12,7 @@ TESTS = Path(__file__).parent
 # Tests that build the app's parts with their default folders, run it in-process and run the
 # console script: each wrote into the real ~/.local/share/iggy-cli/ before the suite gave every
 # test a home of its own.
-SAMPLE = ["test_use_cases.py", "test_rotate.py", "test_status.py", "test_storage_choice.py"]
+SAMPLE = ["test_use_cases.py", "test_status.py"]
 
 
 def test_the_suite_leaves_nothing_in_the_users_home(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ errors become messages and exit codes (see errors.EXIT_CODES)."""
 
 # No `from __future__ import annotations`: typer would eval every annotation string again.
 
+import functools
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
@@ -114,6 +115,14 @@ def make_app(only: tuple[str, ...] | None = None) -> typer.Typer:
     for name, group in groups.items():
         root.add_typer(group, name=name, rich_help_panel=GROUPS[name][2])
     return root
+
+
+@functools.cache
+def _command(only: tuple[str, ...] | None) -> click.Command:
+    """The click command typer makes of the app (signatures read, parameters built), made once
+    per command path in a process: a definition, not state, which a process running many runs
+    (the test suite) need not rebuild for each."""
+    return typer.main.get_command(make_app(only))
 
 
 def _print_version(typer_ctx: typer.Context, value: bool) -> None:
@@ -368,8 +377,8 @@ def _run(
     assert stderr is not None  # guarded: never None
     errors = Output(stdout=world.stdout, stderr=stderr, program=world.program)
     try:
-        cli = command if command is not None else make_app(only)
-        result = cli(
+        cli = typer.main.get_command(command) if command is not None else _command(only)
+        result = cli.main(
             args=argv,
             prog_name=world.program,
             standalone_mode=False,
