@@ -85,3 +85,20 @@ def test_look_alike_names_are_aligned_and_told_apart(cli: Cli, sandbox: SandboxS
         "Note: 'cafe\\u0301' and 'caf\\xe9' look alike but are different names (Unicode "
         "spells them differently).\n"
     )
+
+
+def test_a_look_alike_name_is_pointed_at_when_a_name_is_not_found(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    assert cli("pat", "create", composed, "1d", env=cli.as_admin()).code == 0
+    hint = (
+        "hint: 'caf\\xe9' exists, which looks the same as 'cafe\\u0301' but is spelled differently"
+    )
+    token = cli("pat", "token", decomposed)
+    assert token.code == 5 and token.stdout == ""
+    assert token.stderr.splitlines()[1] == hint
+    deleted = cli("pat", "delete", decomposed, "--yes", env=cli.as_admin())
+    assert deleted.code == 5
+    assert deleted.stderr.splitlines()[-1] == hint
+    assert list(server_tokens(sandbox.url)) == [composed]

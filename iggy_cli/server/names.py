@@ -13,6 +13,8 @@ so `pat delete ..` would send DELETE to the API's root instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from iggy_cli.errors import UsageError, quoted
 from iggy_cli.settings import check_utf8
 
@@ -31,3 +33,24 @@ def check_token_name(name: str, limits: tuple[int, int] = NEW_NAME_BYTES) -> str
             f"token name {quoted(name)} is {size} bytes; it must be {low} to {high} bytes"
         )
     return name
+
+
+def look_alike(name: str, names: Iterable[str]) -> str | None:
+    """One of `names` that is not `name` but is the same once Unicode-normalised (NFC): a
+    composed `café` and `cafe` + a combining accent look alike, yet are two tokens."""
+    import unicodedata
+
+    wanted = unicodedata.normalize("NFC", name)
+    return next(
+        (
+            other
+            for other in names
+            if other != name and unicodedata.normalize("NFC", other) == wanted
+        ),
+        None,
+    )
+
+
+def look_alike_hint(name: str, other: str) -> str:
+    """Where `name` was not found but `other` looks the same: both spelled with escapes."""
+    return f"{other!a} exists, which looks the same as {name!a} but is spelled differently"

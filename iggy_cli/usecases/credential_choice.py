@@ -130,9 +130,14 @@ def stored_token(ctx: AppContext, name: str) -> Credential:
         spelled, secret = _other_spelling(ctx, service, name)
         name = spelled if secret is not None else name
     if secret is None:
+        from iggy_cli.server.names import look_alike, look_alike_hint
+
+        other = look_alike(name, ctx.names.stored(address, ctx.store_choice.kind))
         raise NotFound(
             f"no token named {name!r} is stored for {address}",
-            hint="`iggy pat list` shows which tokens have a stored copy",
+            hint=look_alike_hint(name, other)
+            if other is not None
+            else "`iggy pat list` shows which tokens have a stored copy",
         )
     # perhaps stored by another tool (Iggy's Rust CLI): from now on `pat list` knows
     ctx.names.add_stored(address, ctx.store_choice.kind, name)

@@ -34,6 +34,7 @@ from iggy_cli.secrets.stores import (
 )
 from iggy_cli.server.client import IggyClient
 from iggy_cli.server.dialect import normalize_name
+from iggy_cli.server.names import look_alike
 from iggy_cli.usecases import credential_choice, ownership
 from iggy_cli.usecases.common import (
     ANY_NAME_BYTES,
@@ -305,6 +306,7 @@ class DeleteOutcome(NamedTuple):
     removed_locally: bool
     local_error: str | None = None
     kept: ownership.Copy | None = None  # a stored copy left alone: whose it is
+    look_alike: str | None = None  # a name on the server that looks the same (server/names.py)
 
 
 def delete_tokens(
@@ -341,7 +343,8 @@ def delete_tokens(
                     deleted_after_all(client, spelled, lost)
                     spellings = list(dict.fromkeys((name, spelled)))
                     deleted = True
-            yield _delete_copies(ctx, name, spellings, deleted, identity.user_id)
+            outcome = _delete_copies(ctx, name, spellings, deleted, identity.user_id)
+            yield outcome._replace(look_alike=None if deleted else look_alike(name, on_server))
 
 
 def _delete_copies(

@@ -204,7 +204,7 @@ def delete(
       iggy pat delete deploy
       iggy pat delete old-ci old-deploy --yes
     """
-    from iggy_cli.server.names import ANY_NAME_BYTES, check_token_name
+    from iggy_cli.server.names import ANY_NAME_BYTES, check_token_name, look_alike_hint
     from iggy_cli.usecases import tokens
 
     for name in names:  # what can be checked here is checked first
@@ -219,7 +219,7 @@ def delete(
         )
 
     store = _store_words(ctx)
-    results, missing, local_failures = [], [], []
+    results, missing, local_failures, hints = [], [], [], []
     for outcome in tokens.delete_tokens(ctx, names, confirm):
         results.append(
             {
@@ -230,6 +230,8 @@ def delete(
         )
         if not outcome.deleted_on_server:
             missing.append(outcome.name)
+            if outcome.look_alike is not None:
+                hints.append(look_alike_hint(outcome.name, outcome.look_alike))
         if outcome.local_error:
             local_failures.append(f"{outcome.name!r}: {outcome.local_error}")
         local = f"and its copy in the {store}" if outcome.removed_locally else ""
@@ -252,7 +254,7 @@ def delete(
     if missing:
         raise NotFound(
             "no token named " + ", ".join(repr(n) for n in missing) + " on the server",
-            hint="`iggy pat list` shows your tokens",
+            hint="; ".join(hints) or "`iggy pat list` shows your tokens",
         )
 
 
