@@ -132,3 +132,14 @@ def test_a_lost_create_answer_shows_no_piece_of_the_token_under_v(
     minted = MINTED - before
     assert len(minted) == 1
     assert_no_secret_in(minted, result.stdout, result.stderr)
+
+
+def test_a_prune_whose_delete_answer_is_lost_checks_the_list(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    assert cli("pat", "create", "old-one", "1ms", env=cli.as_admin()).code == 0  # expired
+    sandbox.lose_answer("DELETE", f"{TOKENS}/old-one", mode="hold")
+    result = cli("--timeout", "1", "pat", "prune", "--expired", "--yes", env=cli.as_admin())
+    assert result.code == 0, result.stderr
+    lines(result.stderr)
+    assert server_tokens(sandbox.url) == {}

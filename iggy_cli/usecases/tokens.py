@@ -473,8 +473,12 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
         if dry_run:
             return PruneOutcome(doomed, orphaned, leftovers, True, tuple(kept), tuple(retired))
         for name in [*leftovers, *doomed, *retired]:
-            with suppress(NotFound):  # the server's cleaner may have been quicker
+            try:
                 client.delete_token(name)
+            except NotFound:
+                pass  # the server's cleaner may have been quicker
+            except AnswerLost as lost:
+                deleted_after_all(client, name, lost)  # checked, not guessed
         for name, record in retiring.items():
             mine = record.user_id in (None, identity.user_id)
             if name in retired or (name not in on_server and mine):
