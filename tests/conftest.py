@@ -5,6 +5,9 @@ developer's own) in the test's process (`cli`) or as the console script in a chi
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +16,26 @@ from helpers.cli import RUNS, Cli, ProcessCli
 from helpers.servers import MINTED, new_sandbox
 
 from iggy_cli.sandbox.http_server import SandboxServer
+
+# The tool fsyncs every state file it writes (a token must survive a crash), thousands of times
+# in a suite; on a disk shared with other work each fsync can take milliseconds. Where there is
+# a memory-backed folder, the tests' temporary folders live there (unless --basetemp says).
+MEMORY_FOLDER = "/dev/shm"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    usable = os.path.isdir(MEMORY_FOLDER) and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK)
+    if config.option.basetemp is None and usable:
+        config.option.basetemp = tempfile.mkdtemp(prefix="iggy-cli-tests-", dir=MEMORY_FOLDER)
+        config.stash[_MEMORY_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if (folder := config.stash.get(_MEMORY_BASETEMP, None)) is not None:
+        shutil.rmtree(folder, ignore_errors=True)  # memory: nothing is left behind
+
+
+_MEMORY_BASETEMP = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -36,7 +36,7 @@ from iggy_cli.server.client import IggyClient
 from iggy_cli.server.environment import Proxy, ProxySettingError, proxy_for
 from iggy_cli.server.transport import Transport
 
-DEADLINE = 2  # --timeout of the runs that must stop at their deadline
+DEADLINE = 1  # --timeout of the runs that must stop at their deadline
 BOUND = DEADLINE + 8  # generous: the machine is shared; what matters is minutes versus seconds
 TOKENS = "/personal-access-tokens"
 TIMEOUT_HINT = "hint: check the server, or allow more time with --timeout SECONDS"
