@@ -74,7 +74,7 @@ def test_the_same_flow_on_every_generation(tmp_path: Path, generation: str, rele
         assert rows["forever"]["expiry_at"] is None
         assert rows["deploy"]["stored"] and rows["forever"]["stored"]
         table = cli("pat", "list").stdout
-        assert re.search(r"^deploy +\S+ \S+ UTC +in 3 hours +yes$", table, re.M), table
+        assert re.search(r"^deploy +\S+ \S+ UTC +in 3h +yes$", table, re.M), table
         assert re.search(r"^forever +never +never +yes$", table, re.M), table
 
         pat_login = cli("pat", "login", "deploy")
