@@ -189,10 +189,12 @@ class AppContext:
         from iggy_cli.secrets import stores
         from iggy_cli.state.paths import token_file
 
+        chosen = kind is None or kind == self.store_choice.kind
         kind = kind or self.store_choice.kind
         if kind == "file":
             path = token_file(self.environ)
-            self.output.warning(f"tokens are kept unencrypted in {path} (--store file)")
+            if chosen:
+                self.output.warning(f"tokens are kept unencrypted in {path} (--store file)")
             return stores.FileStore(path, self.output.warning)
         if kind == "none":
             return stores.NoStore()

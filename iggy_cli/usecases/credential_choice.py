@@ -238,6 +238,8 @@ def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
         ) from None
     if secret is None:
         return None
+    if kind == "file" and not alternatives and _moved_to_keyring(ctx, where, secret):
+        kind = "keyring"
     # Read as "session from <source>" by status: where the secret is, in the store it is in.
     kind = kind or ctx.store_choice.kind
     place = f"{'the token file' if kind == 'file' else 'the keyring'} ({where.service})"
@@ -255,6 +257,30 @@ def _session_at(ctx: AppContext, where: SessionEntry) -> Credential | None:
         alternatives=alternatives,
         store=kind,
     )
+
+
+def _moved_to_keyring(ctx: AppContext, where: SessionEntry, secret: str) -> bool:
+    """A session kept in the token file while this run's store is the keyring: the user has
+    left the file store (`config unset store`), so the session follows, instead of warning on
+    every run that tokens are kept unencrypted. A token stored by name stays where it is (it is
+    the user's copy, not the session's); if the keyring fails, the file copy stays in use."""
+    if ctx.store_choice.kind != "keyring" or where.service.startswith(token_service("")):
+        return False
+    address = ctx.settings.keyring
+    try:
+        ctx.store().set(where.service, where.username, secret)
+        ctx.store_for("file").delete(where.service, where.username)
+    except StorageError as error:
+        ctx.output.notice(f"the session stays in the token file: {error.message}")
+        return False
+    record = ctx.sessions.get(address) or {}
+    owned = bool(record.get("owned", True))
+    kept = record.get("kept")
+    ctx.sessions.put(address, record.get("token_name"), owned, kept, store="keyring")
+    ctx.output.notice(
+        f"moved the session for {address} from the token file to the keyring (the store now)"
+    )
+    return True
 
 
 def _read(
