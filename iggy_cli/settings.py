@@ -117,6 +117,7 @@ class Settings:
         "profile",
         "quiet",
         "server_dialect",
+        "session_expiry",
         "store",
         "timeout_s",
         "url",
@@ -142,6 +143,7 @@ class Settings:
         origins: Mapping[str, str] | None = None,
         keyring_timeout_s: float = DEFAULT_KEYRING_TIMEOUT_S,
         server_dialect: str = "auto",
+        session_expiry: str | None = None,
     ) -> None:
         self.url = url
         self.timeout_s = timeout_s
@@ -161,6 +163,9 @@ class Settings:
         self.keyring_timeout_s = keyring_timeout_s
         # The server's generation when detection cannot tell (dialect.py); "auto" detects.
         self.server_dialect = server_dialect
+        # The lifetime of a session `iggy login` starts without one given (words: "8h");
+        # checked where it is used (usecases), None: 15 minutes, as Iggy's CLI.
+        self.session_expiry = session_expiry
         # setting -> where its value came from, in words: "--url", "IGGY_URL",
         # "context 'prod' (--context)", "remembered for localhost:3000", absent: default
         self.origins = origins or {}
@@ -199,9 +204,17 @@ _SOURCES: dict[str, tuple[str, str | None, str | None]] = {
     "keyring_address": ("", None, "keyring_address"),
     "keyring_timeout": ("", "IGGY_KEYRING_TIMEOUT", None),
     "server_dialect": ("--server-dialect", "IGGY_SERVER_DIALECT", "server_dialect"),
+    "session_expiry": ("", "IGGY_SESSION_EXPIRY", None),
 }
 # Settings a server can remember (`iggy config set KEY VALUE`), kept per server in config.toml.
-REMEMBERED = ("store", "timeout", "username", "keyring_address", "server_dialect")
+REMEMBERED = (
+    "store",
+    "timeout",
+    "username",
+    "keyring_address",
+    "server_dialect",
+    "session_expiry",
+)
 
 
 def choose_context(
@@ -313,6 +326,7 @@ def resolve(
         server_dialect=_choice(
             "server_dialect", values.get("server_dialect", "auto"), SERVER_DIALECTS, origins
         ),
+        session_expiry=_text("session_expiry", values.get("session_expiry"), origins),
     )
     return settings, notices
 

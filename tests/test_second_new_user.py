@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.cli import BIN, Cli
 from helpers.fake_servers import closed_port_url
-from helpers.servers import server_tokens
+from helpers.servers import new_sandbox, server_tokens
 from test_interactive import Terminal
 
 from iggy_cli import __version__
@@ -193,6 +194,36 @@ def test_context_import_does_not_switch_the_current_context(
     assert cli("status", "-o", "json", env=ADMIN).json["context"] == "prod"  # type: ignore[index]
 
 
+# --- 7. Leaving the file store ends its warning ---------------------------------------------
+
+
+def test_leaving_the_file_store_moves_the_session_and_ends_the_warning(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    address = sandbox.url.removeprefix("http://")
+    assert cli("config", "set", "store", "file").code == 0
+    logged_in = cli("login", env=ADMIN)
+    assert logged_in.stderr.startswith("warning: tokens are kept unencrypted in ")
+    assert cli("config", "unset", "store").code == 0
+    first = cli("pat", "list")
+    assert (first.code, first.stderr) == (
+        0,
+        f"notice: moved the session for {address} from the token file to the keyring "
+        "(the store now)\n",
+    )
+    later = cli("pat", "list")
+    assert (later.code, later.stderr) == (0, "")
+    status = cli("status", "-o", "json")
+    assert status.json["credential"]["source"] == (  # type: ignore[index]
+        f"the keyring (iggy-cli-session:{address})"
+    )
+    assert cli.keyring() == {
+        f"iggy-cli-session:{address}": cli.keyring()[f"iggy-cli-session:{address}"]
+    }
+    token_file = cli.home / "data" / "iggy-cli" / "tokens.json"
+    assert "iggy-cli-session" not in token_file.read_text()
+
+
 # --- 8 and 9. Lines and tables on an 80-column terminal --------------------------------------
 
 
@@ -251,6 +282,43 @@ def test_quiet_keeps_the_alert_to_the_exit_code(cli: Cli) -> None:
     assert [row["name"] for row in quiet.json] == ["soon"]  # type: ignore[attr-defined]
     loud = cli("pat", "list", "--expiring-within", "7d", "-o", "json", env=ADMIN)
     assert (loud.code, loud.stderr) == (8, "attention: 1 token needs attention (exit code 8)\n")
+
+
+# --- 11. An expired session on a terminal asks for the password and starts a new one -------
+
+
+def test_an_expired_session_on_a_terminal_asks_and_starts_a_new_one(
+    tmp_path: Path, terminal: type[Terminal]
+) -> None:
+    shift = [0]  # the server's clock runs this far ahead of the real one
+
+    def server_clock() -> int:
+        return int(time.time() * 1_000_000) + shift[0]
+
+    with new_sandbox(clock=server_clock, cleaner_interval_s=None) as server:
+        cli = Cli(tmp_path / "home", server.url)
+        assert cli("login", env=ADMIN).code == 0
+        shift[0] = 16 * 60 * 1_000_000  # the 15-minute session is over
+        ended = cli("pat", "list")
+        assert ended.code == 4 and "has expired" in ended.stderr  # off a terminal: as before
+        term = terminal(f"{BIN}/iggy pat list", {**cli.env, "IGGY_USERNAME": "iggy"})
+        screen = term.wait_for("Password for iggy:")
+        assert "has expired; log in again to start a new one" in " ".join(screen.split())
+        term.type("iggy", "Enter")
+        screen = term.wait_for("rc=0")
+        assert "iggy-cli-session" in screen and "error" not in screen
+        again = cli("pat", "list", "-o", "plain")  # the new session, with no password
+        assert (again.code, again.stdout) == (0, "iggy-cli-session\n")
+
+
+def test_the_session_length_can_be_set(cli: Cli) -> None:
+    assert cli("config", "set", "session_expiry", "8h").code == 0
+    assert "(in 8 hours)" in cli("login", env=ADMIN).stderr
+    assert "(in 30 minutes)" in cli("login", "30m", env=ADMIN).stderr  # given: it wins
+    env = {**ADMIN, "IGGY_SESSION_EXPIRY": "1h"}
+    assert "(in 1 hour)" in cli("login", env=env).stderr
+    bad = cli("config", "set", "session_expiry", "8x")
+    assert bad.code == 2 and bad.stderr.startswith("error: unknown time unit 'x' in expiry '8x'")
 
 
 # --- 12. Answering no is not an error, and not Ctrl-C ---------------------------------------

@@ -30,6 +30,22 @@ from iggy_cli.usecases.credential_choice import Credential
 SESSION_DEFAULT_EXPIRY = Expiry(15 * 60 * 1_000_000, "15m")
 
 
+def session_expiry(ctx: AppContext) -> Expiry:
+    """How long a session lasts when `iggy login` is given no EXPIRY: session_expiry
+    (IGGY_SESSION_EXPIRY, or `iggy config set session_expiry 8h`), else 15 minutes."""
+    from iggy_cli.expiry import parse_expiry
+    from iggy_cli.settings import subject_of
+
+    words = ctx.settings.session_expiry
+    if not words:
+        return SESSION_DEFAULT_EXPIRY
+    try:
+        return parse_expiry(words.split())
+    except UsageError as error:
+        origin = ctx.settings.origins.get("session_expiry")
+        raise UsageError(f"{subject_of('session_expiry', origin)}: {error.message}") from None
+
+
 def expires_at(expiry: Expiry, now: datetime) -> datetime | None:
     """When a token created now with this expiry ends (None: never, or the server decides)."""
     if expiry.never or expiry.microseconds == SERVER_DEFAULT_US:
@@ -177,7 +193,12 @@ def spelling_on_server(client: IggyClient, name: str, on_server: set[str]) -> st
 def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyClient, Identity]]:
     """A client logged in with `credential`, logged out again (JWT revoked) when done."""
     with ctx.client() as client:
-        identity = _log_in_trying_each(ctx, client, credential)
+        try:
+            identity = _log_in_trying_each(ctx, client, credential)
+        except AuthenticationError as ended:
+            if not _renewable(ctx, credential):
+                raise
+            identity = _renew_session(ctx, client, ended)
         if credential.stored_copy and credential.token_name is not None:
             # the server just said whose this copy is (and, for a copy this tool did not
             # store as it is, that it works: from now on it is the copy `pat token` gives)
@@ -196,6 +217,73 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
             # Ctrl-C here is swallowed too: a token minted in this block must still be kept.
             with suppress(IggyCliError, KeyboardInterrupt):
                 client.logout()
+
+
+def start_session(ctx: AppContext, client: IggyClient, expiry: Expiry) -> bool:
+    """With a signed-in client, mint a new session token and keep it as this server's login
+    session (`iggy login`'s); True when it replaced one on the server."""
+    from iggy_cli.secrets.stores import SESSION_TOKEN_NAME, session_service
+
+    store = ctx.store()
+    replaced = any(t.name == SESSION_TOKEN_NAME for t in client.list_tokens())
+    if replaced:
+        client.delete_token(SESSION_TOKEN_NAME)
+    minted = mint(
+        client,
+        SESSION_TOKEN_NAME,
+        expiry,
+        hint="run `iggy login` again: it replaces any session token it finds",
+    )
+    try:
+        store.set(session_service(ctx.settings.keyring), SESSION_TOKEN_NAME, minted.token)
+    except (Exception, KeyboardInterrupt) as error:
+        # Nothing half-done: a session token we cannot keep must not live on the server.
+        reason = _why(error)
+        try:
+            client.delete_token(SESSION_TOKEN_NAME)
+            undone = "its token was deleted on the server"
+        except IggyCliError:
+            undone = f"delete the server token {SESSION_TOKEN_NAME!r} with `iggy pat delete`"
+        raise StorageError(
+            f"could not keep the session ({reason}); {undone}",
+            hint=getattr(error, "hint", None),
+        ) from None
+    ctx.sessions.put(
+        ctx.settings.keyring, SESSION_TOKEN_NAME, owned=True, store=ctx.store_choice.kind
+    )
+    return replaced
+
+
+def _why(error: BaseException) -> str:
+    from iggy_cli import signals
+
+    if isinstance(error, StorageError):
+        return error.message
+    if isinstance(error, KeyboardInterrupt):
+        return f"interrupted ({signals.describe()})"
+    return type(error).__name__
+
+
+def _renewable(ctx: AppContext, credential: Credential) -> bool:
+    """A login session of `iggy login`, and someone at the terminal to type the password."""
+    from iggy_cli.secrets.stores import SESSION_TOKEN_NAME
+
+    login_session = credential.entry is not None and credential.entry[0].startswith(
+        f"{SESSION_TOKEN_NAME}:"
+    )
+    return credential.kind == "session" and login_session and ctx.interactive
+
+
+def _renew_session(ctx: AppContext, client: IggyClient, ended: AuthenticationError) -> Identity:
+    """An ended session on a terminal is no dead end: ask for the password, sign in with it,
+    and start a new session of the usual length, as `iggy login` would."""
+    from iggy_cli.usecases import credential_choice
+
+    ctx.output.notice(f"{ended.message}; log in again to start a new one")
+    password = credential_choice.ask_password(ctx)
+    identity = _log_in(client, password, ctx.settings.url)
+    start_session(ctx, client, session_expiry(ctx))
+    return identity
 
 
 def _log_in_trying_each(ctx: AppContext, client: IggyClient, credential: Credential) -> Identity:

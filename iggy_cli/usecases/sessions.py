@@ -30,8 +30,8 @@ from iggy_cli.usecases.common import (
     check_data_folder,
     check_for_server,
     expires_at,
-    mint,
     signed_in,
+    start_session,
 )
 from iggy_cli.usecases.credential_choice import Credential
 from iggy_cli.usecases.tokens import StoredEntry, stored_entry
@@ -67,30 +67,7 @@ def login(ctx: AppContext, expiry: Expiry) -> LoginOutcome:
     service = session_service(address)
     adopted = credential_choice.session_entry(ctx)
     with signed_in(ctx, credential) as (client, identity):
-        replaced = any(t.name == SESSION_TOKEN_NAME for t in client.list_tokens())
-        if replaced:
-            client.delete_token(SESSION_TOKEN_NAME)
-        minted = mint(
-            client,
-            SESSION_TOKEN_NAME,
-            expiry,
-            hint="run `iggy login` again: it replaces any session token it finds",
-        )
-        try:
-            store.set(service, SESSION_TOKEN_NAME, minted.token)
-        except (Exception, KeyboardInterrupt) as error:
-            # Nothing half-done: a session token we cannot keep must not live on the server.
-            reason = _why(error)
-            try:
-                client.delete_token(SESSION_TOKEN_NAME)
-                undone = "its token was deleted on the server"
-            except IggyCliError:
-                undone = f"delete the server token {SESSION_TOKEN_NAME!r} with `iggy pat delete`"
-            raise StorageError(
-                f"could not keep the session ({reason}); {undone}",
-                hint=getattr(error, "hint", None),
-            ) from None
-    ctx.sessions.put(address, SESSION_TOKEN_NAME, owned=True, store=ctx.store_choice.kind)
+        replaced = start_session(ctx, client, expiry)
     if adopted.service == adopted_service(address):
         with suppress(StorageError):  # a leftover copy is harmless: nothing reads it now
             store.delete(adopted.service, adopted.username)
@@ -114,16 +91,6 @@ def _check_session_store(store: CredentialStore) -> None:
             "--store file (or IGGY_STORE=file), or do without a session: give each command "
             "IGGY_TOKEN, or -u USER with IGGY_PASSWORD",
         ) from None
-
-
-def _why(error: BaseException) -> str:
-    from iggy_cli import signals
-
-    if isinstance(error, StorageError):
-        return error.message
-    if isinstance(error, KeyboardInterrupt):
-        return f"interrupted ({signals.describe()})"
-    return type(error).__name__
 
 
 @dataclass(frozen=True, slots=True)

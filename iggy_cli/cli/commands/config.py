@@ -75,6 +75,7 @@ def show(
         "timeout": settings.timeout_s,
         "keyring_address": settings.keyring,
         "server_dialect": settings.server_dialect,
+        "session_expiry": settings.session_expiry or "15m",
         "tls": "verify with " + (settings.ca_cert or "the system's CAs")
         if settings.verify_tls
         else "not verified (--insecure)",
@@ -112,6 +113,11 @@ def _checked(key: str, value: str) -> Any:
         raise UsageError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
     if key == "timeout":
         return check_timeout(value, "timeout")
+    if key == "session_expiry":
+        from iggy_cli.expiry import parse_expiry
+
+        parse_expiry(value.split())  # the same words `iggy login 8h` takes
+        return value
     if not value or not value.isprintable():
         raise UsageError(f"{key} must be printable text, not {value!r}")
     return value

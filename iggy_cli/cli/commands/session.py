@@ -15,7 +15,11 @@ def login(
     typer_ctx: typer.Context,
     expiry: Annotated[
         list[str] | None,
-        typer.Argument(help=f"{EXPIRY_HELP} Default: 15m.", show_default=False),
+        typer.Argument(
+            help=f"{EXPIRY_HELP} Default: 15m, or session_expiry (`iggy config set "
+            "session_expiry 8h`, IGGY_SESSION_EXPIRY).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Log in with a password and keep a session token in the keyring.
@@ -27,15 +31,14 @@ def login(
     \b
     Examples:
       iggy -u iggy login
+      iggy -u iggy login 8h
       printf %s "$PASS" | iggy -u admin --password-stdin login 8h
     """
     from iggy_cli.usecases import sessions
-    from iggy_cli.usecases.common import SESSION_DEFAULT_EXPIRY
+    from iggy_cli.usecases.common import session_expiry
 
     ctx = app_context(typer_ctx)
-    chosen = parse_expiry(
-        expiry or [], default=SESSION_DEFAULT_EXPIRY, now=ctx.now(), zone=ctx.zone
-    )
+    chosen = parse_expiry(expiry or [], default=session_expiry(ctx), now=ctx.now(), zone=ctx.zone)
     outcome = sessions.login(ctx, chosen)
     payload = {
         "url": ctx.settings.url,
