@@ -150,7 +150,8 @@ def iggy(tmp_path: Path, server: Server) -> Iterator[object]:
 
 
 def _utc(expiry_at_us: int) -> str:
-    return datetime.fromtimestamp(expiry_at_us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    # to the minute, as the pat list table shows it (pat show and -o json carry the rest)
+    return datetime.fromtimestamp(expiry_at_us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def test_tokens_from_create_to_delete(

@@ -225,7 +225,7 @@ def test_iggy_cli_imports_the_contexts_the_rust_cli_wrote(
     assert (rust.iggy_home / ".active_context").read_text() == "sbx"
 
     os_cli.env["IGGY_HOME"] = str(rust.iggy_home)
-    imported = os_cli("context", "import")
+    imported = os_cli("context", "import", "--use")
     assert imported.code == 0, imported.stderr
     address = url.removeprefix("http://")
     assert imported.stderr.splitlines() == [
@@ -235,6 +235,7 @@ def test_iggy_cli_imports_the_contexts_the_rust_cli_wrote(
         f"Imported context 'sbx' ({url}; keyring address {address}). Kept in Iggy's file and "
         "read from there: password.",
         "Skipped 'tcp': it has no http_api_url (iggy-cli speaks HTTP).",
+        "Made 'sbx' the current context, as in Iggy's CLI.",
         "Iggy's own files were read, not changed.",
     ]
     listed = os_cli("context", "list", "-o", "json")

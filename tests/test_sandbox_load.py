@@ -260,7 +260,9 @@ def test_iggy_sandbox_plays_a_legacy_release_with_more_users() -> None:
     server, banner, url = start_sandbox("--server-version", "0.2.16", "--user", "alice:pa:ss")
     try:
         assert banner.startswith("Iggy sandbox (legacy 0.2.16) listening on http://127.0.0.1:")
-        assert banner.rstrip().endswith('— users "iggy", "alice"')
+        assert banner.rstrip().endswith(
+            '— users "iggy" (password "iggy"), "alice" (password "pa:ss")'
+        )
         status, body = call(url, "POST", "/users/login", {"username": "alice", "password": "pa:ss"})
         assert status == 200 and isinstance(body, dict)
         assert (body["user_id"], sorted(body)) == (2, ["tokens", "user_id"])

@@ -14,8 +14,10 @@ from iggy_cli.sandbox.http_server import SandboxServer
 def test_a_session_in_the_token_file_is_said_to_be_there(cli: Cli, sandbox: SandboxServer) -> None:
     assert cli("--store", "file", "login", env=cli.as_admin()).code == 0
     address = sandbox.url.removeprefix("http://")
-    # status itself runs without --store file: the session is found where it was kept
-    result = cli("status", "--field", "credential.source")
+    # status itself runs without --store file: the session is found where it was kept (with
+    # a keyring at hand it would move there: test_second_new_user)
+    no_keyring = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    result = cli("status", "--field", "credential.source", env=no_keyring)
     assert result.code == 0, result.stderr
     assert result.stdout == f"the token file (iggy-cli-session:{address})\n"
     assert "keyring" not in cli("--store", "file", "status").stdout.split("Store:")[0]
