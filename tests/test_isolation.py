@@ -25,7 +25,7 @@ def test_the_suite_leaves_nothing_in_the_users_home(tmp_path: Path) -> None:
     for variable in ("DATA_DIRS", "CONFIG_DIRS"):
         env[f"XDG_{variable}"] = str(home)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *SAMPLE],
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:randomly", *SAMPLE],
         cwd=TESTS,
         env=env,
         capture_output=True,

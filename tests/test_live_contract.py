@@ -38,7 +38,7 @@ def test_the_live_contract_passes_and_leaves_the_token_list_as_found(
         "IGGY_PASSWORD": "iggy",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "live", "-q", "tests/test_live.py"],
+        [sys.executable, "-m", "pytest", "-n", "0", "-m", "live", "-q", "tests/test_live.py"],
         cwd=ROOT,
         env=env,
         capture_output=True,
