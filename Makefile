@@ -60,8 +60,10 @@ test: lint system-packages rust-cli
 
 # The contract test against a real Iggy server (tests/test_live.py): IGGY_URL, IGGY_USERNAME and
 # IGGY_PASSWORD name it and its user; it leaves that user's token list as it found it.
+# One process (-n 0): the tests compare the user's token list before and after, so they must not
+# run beside each other.
 test-live: $(STAMP)
-	IGGY_LIVE=1 $(BIN)/pytest -m live -v tests/test_live.py
+	IGGY_LIVE=1 $(BIN)/pytest -n 0 -m live -v tests/test_live.py
 
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
