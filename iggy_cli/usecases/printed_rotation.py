@@ -34,7 +34,7 @@ from iggy_cli.expiry import iso_utc
 from iggy_cli.models import Expiry, MintedToken, PersonalAccessToken, us_from_datetime
 from iggy_cli.runtime import AppContext
 from iggy_cli.server.client import IggyClient
-from iggy_cli.state.rotation_journal import JournalEntry, Retiring
+from iggy_cli.state.rotation_journal import Retiring
 from iggy_cli.usecases import credential_choice
 from iggy_cli.usecases import rotation_plan as rp
 from iggy_cli.usecases.common import (
@@ -120,7 +120,9 @@ def rotate_printed(
             raise NotFound(f"no token named {current!r} on the server to rotate")
         if not confirm_unstored(current):
             raise Interrupted("nothing was rotated")
-        lifetime = expiry or _as_before(listed[current], now, current)
+        lifetime = expiry or rp.left_of(
+            listed[current].expiry_at_us, us_from_datetime(now), current
+        )
         until = None if grace is None else now + grace
         if until is None:
             with suppress(NotFound):  # gone since the list: the server's cleaner, say
@@ -188,12 +190,6 @@ def _pair(
             hint="rotate without --grace, or use a shorter name",
         ) from None
     return current, successor
-
-
-def _as_before(old: PersonalAccessToken, now: datetime, name: str) -> Expiry:
-    """What is left of the old token's lifetime (never, if it never ends)."""
-    entry = JournalEntry("", "", None, None, "as before", old.expiry_at_us, None)
-    return rp.lifetime(entry, us_from_datetime(now), name)
 
 
 def _mint_failed(

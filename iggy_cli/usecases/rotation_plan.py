@@ -132,9 +132,15 @@ def lifetime(entry: JournalEntry, now_us: int, name: str) -> Expiry:
     may be gone by the time the new one is minted)."""
     if entry.lifetime_us is not None:
         return Expiry(entry.lifetime_us, entry.label)
-    if entry.ends_at_us is None:
+    return left_of(entry.ends_at_us, now_us, name)
+
+
+def left_of(ends_at_us: int | None, now_us: int, name: str) -> Expiry:
+    """What is left at `now_us` of the lifetime of a token that ends at `ends_at_us` (None:
+    never), as the new token's lifetime ("as before")."""
+    if ends_at_us is None:
         return Expiry(NEVER_EXPIRES_US, "never")
-    left = entry.ends_at_us - now_us
+    left = ends_at_us - now_us
     if left <= 0:
         raise UsageError(
             "the old token's lifetime is over, so the new one cannot end when it would have",
