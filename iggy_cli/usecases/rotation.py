@@ -469,13 +469,7 @@ class _Rotation:
 
     def _record(self, secret: str, user_id: int | None = None) -> None:
         """The copy this run just stored, by digest (`pat token` checks it against this)."""
-        self.ctx.names.add_stored(
-            self.ctx.settings.keyring,
-            self.ctx.store_choice.kind,
-            self.name,
-            user_id,
-            rp.fingerprint(secret),
-        )
+        self.ctx.record_owner(self.name, user_id, rp.fingerprint(secret))
 
     def _holds(self) -> str:
         """What the stored copy is now, in words."""
