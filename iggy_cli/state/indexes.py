@@ -286,6 +286,14 @@ def _writable(name: str) -> bool:
     return True
 
 
+def fingerprint(secret: str) -> str:
+    """The SHA-256 of a secret in hex: what the names index and the rotation journal keep
+    instead of the secret. hashlib is imported here, not above: TAB reads this module."""
+    import hashlib
+
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
 def _digests(value: Any) -> dict[str, str]:
     """A store's recorded digests: {name: {"sha256": hex}} (absent in older files)."""
     if not isinstance(value, dict):

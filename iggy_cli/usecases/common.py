@@ -25,6 +25,7 @@ from iggy_cli.server.dialect import check_name, normalize_name, wire_expiry
 from iggy_cli.server.names import ANY_NAME_BYTES as ANY_NAME_BYTES  # re-exported: their old home
 from iggy_cli.server.names import NEW_NAME_BYTES as NEW_NAME_BYTES
 from iggy_cli.server.names import check_token_name as check_token_name
+from iggy_cli.state.indexes import fingerprint
 from iggy_cli.usecases.credential_choice import Credential
 
 SESSION_DEFAULT_EXPIRY = Expiry(15 * 60 * 1_000_000, "15m")
@@ -203,7 +204,7 @@ def signed_in(ctx: AppContext, credential: Credential) -> Iterator[tuple[IggyCli
             # the server just said whose this copy is (and, for a copy this tool did not
             # store as it is, that it works: from now on it is the copy `pat token` gives)
             unconfirmed = credential.unconfirmed and not credential.alternatives
-            digest = _digest(credential.secret) if unconfirmed else None
+            digest = fingerprint(credential.secret) if unconfirmed else None
             ctx.record_owner(credential.token_name, identity.user_id, digest)
             if unconfirmed:
                 ctx.output.notice(
@@ -306,7 +307,7 @@ def _log_in_trying_each(ctx: AppContext, client: IggyClient, credential: Credent
             # back into the store it was read from (a session's may not be this run's)
             ctx.store_for(credential.store).set(service, username, secret)
             if credential.stored_copy and credential.token_name is not None:
-                ctx.record_owner(credential.token_name, None, _digest(secret))
+                ctx.record_owner(credential.token_name, None, fingerprint(secret))
         except StorageError as error:
             ctx.output.notice(f"{held}; one works, but keeping it failed: {error.message}")
         else:
@@ -355,11 +356,3 @@ def _log_in(client: IggyClient, credential: Credential, url: str) -> Identity:
         ) from None
     except AuthenticationError as error:
         raise AuthenticationError(f"{what} was refused: {error.message}", hint=relogin) from None
-
-
-def _digest(secret: str) -> str:
-    # rotation_plan is imported only when a digest is needed: `pat list` never needs one
-    # (tests/test_startup.py keeps that path light)
-    from iggy_cli.usecases.rotation_plan import fingerprint
-
-    return fingerprint(secret)

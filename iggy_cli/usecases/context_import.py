@@ -18,7 +18,7 @@ from iggy_cli.runtime import AppContext
 from iggy_cli.secrets.stores import DuplicateEntry, password_service, token_service
 from iggy_cli.settings import normalize_url
 from iggy_cli.state import rust_cli_contexts
-from iggy_cli.usecases.rotation_plan import fingerprint
+from iggy_cli.state.indexes import fingerprint
 
 
 class Imported(NamedTuple):

@@ -27,6 +27,7 @@ from iggy_cli.secrets.stores import (
 )
 from iggy_cli.server.names import ANY_NAME_BYTES, check_token_name
 from iggy_cli.settings import check_utf8
+from iggy_cli.state.indexes import fingerprint
 
 CredentialKind = Literal["token", "password", "session"]
 
@@ -157,8 +158,6 @@ def _as_stored(ctx: AppContext, name: str, secret: str) -> bool:
     """Whether `secret` is what this tool last stored under `name` (by the digest the names
     index keeps, or one an unfinished rotation of it recorded); a copy with no digest
     recorded (stored by another tool, or before digests were kept) is taken as it is."""
-    from iggy_cli.usecases.rotation_plan import fingerprint
-
     recorded = ctx.names.digest(ctx.settings.keyring, ctx.store_choice.kind, name)
     if recorded is None:
         return True

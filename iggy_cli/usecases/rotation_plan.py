@@ -33,13 +33,13 @@ or expired and removed by the server's cleaner).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection
 from typing import NamedTuple
 
 from iggy_cli.errors import UsageError
 from iggy_cli.models import NEVER_EXPIRES_US, Expiry
+from iggy_cli.state.indexes import fingerprint as fingerprint  # rotation.py says rp.fingerprint
 from iggy_cli.state.rotation_journal import JournalEntry
 
 # Lowercase letters, digits and '-' only: servers up to 0.4.140 lowercase names and refuse any
@@ -77,11 +77,6 @@ class Plan(NamedTuple):
     steps: tuple[str, ...]
     held: str | None
     found: bool = True
-
-
-def fingerprint(secret: str) -> str:
-    """The SHA-256 of a secret in hex: what the journal keeps instead of the secret."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def stand_in_name(random_hex: str) -> str:

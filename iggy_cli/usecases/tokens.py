@@ -35,6 +35,7 @@ from iggy_cli.secrets.stores import (
 from iggy_cli.server.client import IggyClient
 from iggy_cli.server.dialect import normalize_name
 from iggy_cli.server.names import look_alike
+from iggy_cli.state.indexes import fingerprint
 from iggy_cli.usecases import credential_choice, ownership
 from iggy_cli.usecases.common import (
     ANY_NAME_BYTES,
@@ -143,8 +144,6 @@ def _keep(
     except Exception as error:
         failure = StorageError(f"storing it failed: {type(error).__name__}")
         return CreateOutcome(minted, ends, store_error=failure)
-    from iggy_cli.usecases.rotation_plan import fingerprint
-
     ctx.record_owner(name, user_id, fingerprint(minted.token))
     return CreateOutcome(minted, ends, stored_in=stored_entry(ctx, service, name))
 
@@ -513,5 +512,5 @@ def _stand_ins_in_use(
     for name in in_progress:
         with suppress(StorageError):
             secret = ctx.store().get(service, name)
-            digests[name] = None if secret is None else rotation_plan.fingerprint(secret)
+            digests[name] = None if secret is None else fingerprint(secret)
     return rotation_plan.stand_ins_in_use(in_progress, digests)
