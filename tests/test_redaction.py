@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from helpers.leaks import assert_no_secret_in
 
+from iggy_cli.console import untrusted_text
 from iggy_cli.secrets.redaction import FRAGMENT, MASK, MIN_WHOLE, Secrets, mask_json
 
 PAT = base64.b64encode(bytes(range(7, 57))).decode()  # 68 characters, as Iggy's are
@@ -198,6 +199,14 @@ ODD = 'ä"ö\\ü/+ é"à\\ß/= ñ"ç\\ø/-!'
 )
 def test_each_escaped_form_is_masked_by_itself(form: str) -> None:
     assert known(ODD).redact(f"<{form}>") == f"<{MASK}>"
+
+
+def test_a_secret_is_masked_as_printed_after_escaping() -> None:
+    # both quotes and a tab: the printed escape (untrusted_text.shown) is not its repr
+    secret = 'it\'s "12"\t'
+    printed = untrusted_text.shown(secret)
+    assert repr(secret)[1:-1] != printed
+    assert known(secret).redact(f"<{printed}>") == f"<{MASK}>"
 
 
 def test_a_secret_with_a_lone_surrogate_is_masked_in_its_bytes_form() -> None:

@@ -183,10 +183,10 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _forms(secret: str) -> list[str]:
     """A secret as it may appear in text: as is and with its whitespace runs collapsed (as an
-    error snippet shows a body), each also JSON-escaped, HTML-escaped and in a str repr; its
-    bytes in a bytes repr (as in a traceback), percent-encoded (either hex case, `%20` or
-    `+` for a space) and in base64 at each of the three alignments it can have inside a
-    longer encoded value (a `Basic` credential)."""
+    error snippet shows a body), each also JSON-escaped, HTML-escaped, in a str repr and as
+    printed; its bytes in a bytes repr (as in a traceback), percent-encoded (either hex case,
+    `%20` or `+` for a space) and in base64 at each of the three alignments it can have inside
+    a longer encoded value (a `Basic` credential)."""
     import html
 
     # A non-UTF-8 byte in an environment variable arrives as a lone surrogate: its bytes are
@@ -200,6 +200,9 @@ def _forms(secret: str) -> list[str]:
             json.dumps(text)[1:-1],
             json.dumps(text, ensure_ascii=False)[1:-1],
             repr(text)[1:-1],
+            # As printed: output.py masks a line after console/untrusted_text.shown escaped
+            # it, which is the repr without `\'` (a repr escapes a quote when it holds both).
+            repr(text)[1:-1].replace("\\'", "'"),
             escaped,
             html.escape(text, quote=False),
             escaped.replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),
