@@ -59,11 +59,9 @@ def read_bytes(path: str) -> bytes | None:
 
 
 def damage(data: bytes, toml: bool = False) -> str | None:
-    """Why `data` is no file to parse, or None: nested deeper than MAX_NESTING (a parser
-    would recurse once per level) or larger than MAX_FILE_BYTES. Brackets inside strings
-    (and, in TOML, comments) do not count."""
-    if len(data) > MAX_FILE_BYTES:
-        return f"it is larger than {MAX_FILE_BYTES >> 20} MiB"
+    """Why `data` (as read_bytes read it: no larger than MAX_FILE_BYTES) is no file to parse,
+    or None: nested deeper than MAX_NESTING (a parser would recurse once per level). Brackets
+    inside strings (and, in TOML, comments) do not count."""
     if data.count(b"[") + data.count(b"{") <= MAX_NESTING:
         return None  # the usual case: too few brackets to nest that deep
     import re

@@ -61,16 +61,15 @@ def contexts_file(environ: Any) -> str:
 def read_contexts(path: str) -> dict[str, dict[str, Any]]:
     """Every table of Iggy's contexts file, checked as the Rust CLI deserialises it."""
     from iggy_cli.state.config_file import parse_toml
-    from iggy_cli.state.local_state import MAX_FILE_BYTES
+    from iggy_cli.state.local_state import read_bytes
 
     try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise NotFound(f"no contexts file at {path}", hint="point at one with --file") from None
+        data = read_bytes(path)  # bounded in size, like every file this tool reads
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error}") from None
-    document = parse_toml(path, data)  # bounded: size and nesting
+    if data is None:
+        raise NotFound(f"no contexts file at {path}", hint="point at one with --file")
+    document = parse_toml(path, data)  # bounded in nesting
     tables: dict[str, dict[str, Any]] = {}
     for name, table in document.items():
         if not isinstance(table, dict):
