@@ -476,13 +476,15 @@ class IggyClient:
         unreachable = "is the server running? Check --url or IGGY_URL"
         if self._proxy is not None:
             unreachable = f"check the proxy in {self._proxy.variable}, or bypass it with NO_PROXY"
+        if isinstance(error, httpx.TimeoutException):
+            message = f"{self.url} did not answer within {self._timeout:g} s{via}"
+            hint = "check the server, or allow more time with --timeout SECONDS"
+            if isinstance(error, _NOT_SENT):
+                return errors.ServerUnavailable(message, hint=hint)
+            why = f"no answer within {self._timeout:g} s"
+            return errors.AnswerLost(message, why=why, hint=hint)
         if not isinstance(error, _NOT_SENT):
             return self._answer_lost(error, via)
-        if isinstance(error, httpx.TimeoutException):
-            return errors.ServerUnavailable(
-                f"{self.url} did not answer within {self._timeout:g} s{via}",
-                hint="check the server, or allow more time with --timeout SECONDS",
-            )
         if isinstance(error, NotTls):
             plain = "http://" + self.url.removeprefix("https://")
             return errors.ServerUnavailable(
@@ -503,12 +505,6 @@ class IggyClient:
         """A failure after the request may have gone out: the server may have acted on it."""
         from iggy_cli.server.transport import AnswerTooLarge
 
-        if isinstance(error, httpx.TimeoutException):
-            return errors.AnswerLost(
-                f"{self.url} did not answer within {self._timeout:g} s{via}",
-                why=f"no answer within {self._timeout:g} s",
-                hint="check the server, or allow more time with --timeout SECONDS",
-            )
         if isinstance(error, AnswerTooLarge):
             return errors.AnswerLost(
                 f"{self.url} sent {error}; the rest was not read",
