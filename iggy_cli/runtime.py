@@ -62,7 +62,6 @@ def _exec(argv: list[str], environment: dict[str, str]) -> None:
     """Become `argv` (execvpe), with `environment` as its whole environment: from then on the
     exit status, and a signal that ends it, are the command's own, and Ctrl-C or a runner's
     SIGTERM reach it directly. Returns only by raising CannotRun."""
-    import os
     import signal
 
     from iggy_cli.errors import CannotRun, NotRunnable, quoted
