@@ -41,7 +41,7 @@ def session_expiry(ctx: AppContext) -> Expiry:
     if not words:
         return SESSION_DEFAULT_EXPIRY
     try:
-        return parse_expiry(words.split())
+        return parse_expiry(words.split(), now=ctx.now(), zone=ctx.zone)
     except UsageError as error:
         origin = ctx.settings.origins.get("session_expiry")
         raise UsageError(f"{subject_of('session_expiry', origin)}: {error.message}") from None
