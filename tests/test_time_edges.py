@@ -68,7 +68,7 @@ def test_every_instant_renders_in_every_zone(zone: Callable[[str], None], tz: st
     zone(tz)
     token = PersonalAccessToken("edge", us)
     row = TokenRow(token, token.is_expired(NOW), stored=False)
-    cells = token_row_cells(row, NOW) + token_row_cells(row, NOW, utc=True)
+    cells = token_row_cells(row, NOW) + token_row_cells(row, NOW, zone=UTC)
     assert all(cell and cell.isprintable() for cell in cells)
     assert token_row_json(row)["expiry_at_us"] == us  # exact, whatever the calendar holds
     assert expires(us, NOW).startswith("expires ")

@@ -678,14 +678,14 @@ def _rotate_printed(
         }
         if not ctx.output.emit(payload, primary=("token",)):
             ctx.output.token(new.token)
-    ends = expires(done.expires_at, ctx.now(), ctx.settings.utc)
+    ends = expires(done.expires_at, ctx.now(), zone=ctx.zone)
     if done.retiring_until is None:
         ctx.output.message(
             f"Rotated {done.old_name!r}: the new token is printed above and {ends}; the old "
             "one no longer works. Nothing is stored."
         )
         return
-    grace_ends = when(done.retiring_until, ctx.now(), ctx.settings.utc)
+    grace_ends = when(done.retiring_until, ctx.now(), zone=ctx.zone)
     ctx.output.message(
         f"Rotated {done.old_name!r}: the new token, {new.name!r}, is printed above and {ends}; "
         f"{done.old_name!r} works until {grace_ends}, then `iggy pat prune` deletes it. "

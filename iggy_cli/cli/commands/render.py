@@ -12,23 +12,19 @@ if TYPE_CHECKING:
     from iggy_cli.usecases.tokens import StoredEntry, TokenRow
 
 
-def expires(
-    instant: Instant | None, now: datetime, utc: bool = False, zone: tzinfo | None = None
-) -> str:
+def expires(instant: Instant | None, now: datetime, zone: tzinfo | None = None) -> str:
     """'expires 2026-12-29 01:50:00 UTC (in 30 days)', or 'never expires'. `zone`: the run's
     (AppContext.zone); None, the machine's."""
     if instant is None:
         return "never expires"
-    return f"expires {when(instant, now, utc, zone)}"
+    return f"expires {when(instant, now, zone)}"
 
 
-def when(
-    instant: Instant | None, now: datetime, utc: bool = False, zone: tzinfo | None = None
-) -> str:
+def when(instant: Instant | None, now: datetime, zone: tzinfo | None = None) -> str:
     """'2026-12-29 01:50:00 UTC (in 30 days)', or 'never'."""
     if instant is None:
         return "never"
-    return f"{local_time(instant, utc, zone)} ({relative_words(instant, now)})"
+    return f"{local_time(instant, zone=zone)} ({relative_words(instant, now)})"
 
 
 def token_row_json(row: TokenRow) -> dict[str, Any]:
@@ -42,9 +38,7 @@ def token_row_json(row: TokenRow) -> dict[str, Any]:
     }
 
 
-def token_row_cells(
-    row: TokenRow, now: datetime, utc: bool = False, zone: tzinfo | None = None
-) -> list[str]:
+def token_row_cells(row: TokenRow, now: datetime, zone: tzinfo | None = None) -> list[str]:
     # Short forms, minutes not seconds: a row fits 80 columns beside a 30-byte name (the
     # JSON and `pat show` keep the exact instant).
     expiry_at = row.token.expiry_at_us
@@ -54,7 +48,7 @@ def token_row_cells(
         ends = "retiring " + grace if grace.startswith("in ") else "retired: pat prune"
     return [
         row.token.name,
-        local_time(expiry_at, utc, zone, seconds=False),
+        local_time(expiry_at, zone=zone, seconds=False),
         ends,
         "yes" if row.stored else "no",
     ]
