@@ -20,8 +20,6 @@ from typing import Any
 import click
 
 PROGRAM = "iggy"
-COMPLETE_VARIABLE = "_IGGY_COMPLETE"
-SHELLS = ("bash", "zsh", "fish")
 # Each console script has its own: where Iggy's CLI owns `iggy`, `iggy-cli` alone is ours.
 PROGRAMS = ("iggy", "iggy-cli")
 SCRIPT_NAMES = {
@@ -134,11 +132,9 @@ def help_pages(root: click.Command) -> dict[str, str]:
     pages: dict[str, str] = {}
 
     def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
-        name = " ".join([PROGRAM, *path])
         ctx = _context(command, path[-1] if path else PROGRAM, parent)
         ctx.terminal_width = HELP_WIDTH
         pages[" ".join(path)] = command.get_help(ctx) + "\n"
-        assert name
         if isinstance(command, click.Group):
             for sub_name in command.list_commands(ctx):
                 sub = command.get_command(ctx, sub_name)
