@@ -51,6 +51,20 @@ def look_alike(name: str, names: Iterable[str]) -> str | None:
     )
 
 
+def look_alikes(names: Iterable[str]) -> list[list[str]]:
+    """Groups of different names that look alike, by look_alike's rule: `café` typed with a
+    composed é and with e + a combining accent look the same on a screen, yet the server keeps
+    them as two tokens."""
+    import unicodedata
+
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        group = groups.setdefault(unicodedata.normalize("NFC", name), [])
+        if name not in group:
+            group.append(name)
+    return [group for group in groups.values() if len(group) > 1]
+
+
 def look_alike_hint(name: str, other: str) -> str:
     """Where `name` was not found but `other` looks the same: both spelled with escapes."""
     return f"{other!a} exists, which looks the same as {name!a} but is spelled differently"

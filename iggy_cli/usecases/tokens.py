@@ -216,20 +216,6 @@ def list_tokens(ctx: AppContext) -> list[TokenRow]:
     ]
 
 
-def look_alikes(names: list[str]) -> list[list[str]]:
-    """Groups of different names that are one name once Unicode-normalised (NFC): `café`
-    typed with a composed é and with e + a combining accent look the same on a screen, yet
-    the server keeps them as two tokens."""
-    import unicodedata
-
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        group = groups.setdefault(unicodedata.normalize("NFC", name), [])
-        if name not in group:
-            group.append(name)
-    return [group for group in groups.values() if len(group) > 1]
-
-
 def _login_session_kept(ctx: AppContext) -> bool:
     """Whether `iggy login` keeps this server's session here (from the sessions index: no
     keyring read, which `pat list` avoids)."""

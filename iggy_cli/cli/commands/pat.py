@@ -161,6 +161,7 @@ def list_(
       iggy pat list -o json
       iggy pat list --expiring-within 7d || echo "rotate soon"
     """
+    from iggy_cli.server.names import look_alikes
     from iggy_cli.usecases import tokens
 
     window = parse_duration(expiring_within) if expiring_within is not None else None
@@ -180,7 +181,7 @@ def list_(
             [token_row_cells(row, now, zone=ctx.zone) for row in rows],
             [token_row_urgency(row, now) for row in rows],
         )
-        for group in tokens.look_alikes([row.token.name for row in rows]):
+        for group in look_alikes(row.token.name for row in rows):
             # ascii() spells each with escapes, where the table cannot tell them apart
             spelled = " and ".join(ascii(name) for name in group)
             ctx.output.message(
