@@ -1,7 +1,8 @@
 """Fixtures only (what tests share otherwise is in the package helpers/): a sandbox server per
 test on a free loopback port, `iggy` run with a keyring the tests install (never the
 developer's own) in the test's process (`cli`) or as the console script in a child process
-(`cli_process`), a home of its own for every test, and the suite-wide leak scan."""
+(`cli_process`), a home of its own for every test, real terminals (`terminal`), and the
+suite-wide leak scan."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from helpers.cli import RUNS, Cli, ProcessCli
 from helpers.servers import MINTED, new_sandbox
+from helpers.terminal import Terminal
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
@@ -102,3 +104,18 @@ def cli(tmp_path: Path, sandbox: SandboxServer) -> Cli:
 @pytest.fixture
 def cli_process(tmp_path: Path, sandbox: SandboxServer) -> ProcessCli:
     return ProcessCli(tmp_path, sandbox.url)
+
+
+@pytest.fixture
+def terminal(cli: Cli) -> Iterator[type[Terminal]]:
+    """Opens real terminals (tmux) for the test and closes them after it."""
+    opened: list[Terminal] = []
+
+    def open_terminal(command: str, env: dict[str, str], width: int = 80) -> Terminal:
+        terminal = Terminal(command, env, width)
+        opened.append(terminal)
+        return terminal
+
+    yield open_terminal  # type: ignore[misc]
+    for terminal in opened:
+        terminal.close()

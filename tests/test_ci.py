@@ -497,7 +497,7 @@ def test_login_without_a_keyring_fails_before_any_request(cli: Cli, access_log: 
 
 
 def test_login_on_a_terminal_without_a_keyring_asks_nothing(cli: Cli) -> None:
-    from test_interactive import Terminal
+    from helpers.terminal import Terminal
 
     term = Terminal("iggy login", {**cli.env, **NO_KEYRING})
     try:

@@ -14,7 +14,7 @@ import urllib.parse
 import pytest
 from helpers.cli import BIN, RUNS, Cli, Result
 from helpers.servers import mint_token, server_tokens
-from test_interactive import Terminal
+from helpers.terminal import Terminal
 
 from iggy_cli.sandbox.http_server import SandboxServer
 

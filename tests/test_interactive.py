@@ -3,69 +3,12 @@ send-keys and the screen is read with capture-pane."""
 
 from __future__ import annotations
 
-import shlex
-import shutil
-import subprocess
-import time
-import uuid
-from collections.abc import Iterator
-
 import pytest
 from helpers.cli import BIN, Cli
 from helpers.servers import server_tokens
+from helpers.terminal import Terminal
 
 from iggy_cli.sandbox.http_server import SandboxServer
-
-
-class Terminal:
-    def __init__(self, command: str, env: dict[str, str], width: int = 80) -> None:
-        assert shutil.which("tmux"), "tmux is missing: `make test` installs it (Debian: tmux)"
-        self.name = f"iggy-test-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-        # A person at a terminal, not a CI job: CI=true (set by .ci/run) would rightly refuse
-        # every prompt, and tmux passes the test runner's environment on to the session.
-        script = f"unset CI; export {exports}; {command}; echo rc=$?; sleep 60"
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", "24", script],
-            check=True,
-        )
-
-    def screen(self, escapes: bool = False) -> str:
-        """The visible lines (tmux drops trailing spaces); with `escapes`, colours too."""
-        flags = ["-p", "-e"] if escapes else ["-p"]
-        done = subprocess.run(
-            ["tmux", "capture-pane", *flags, "-t", self.name], capture_output=True, text=True
-        )
-        return done.stdout
-
-    def wait_for(self, text: str, seconds: float = 15) -> str:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
-
-    def type(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
-
-
-@pytest.fixture
-def terminal(cli: Cli) -> Iterator[type[Terminal]]:
-    opened: list[Terminal] = []
-
-    def open_terminal(command: str, env: dict[str, str], width: int = 80) -> Terminal:
-        terminal = Terminal(command, env, width)
-        opened.append(terminal)
-        return terminal
-
-    yield open_terminal  # type: ignore[misc]
-    for terminal in opened:
-        terminal.close()
 
 
 def test_the_password_prompt_echoes_nothing(cli: Cli, terminal: type[Terminal]) -> None:

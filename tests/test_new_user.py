@@ -1,33 +1,18 @@
 """What a new user tripped over (issue 13): the order of work, destructive commands off a
 terminal, exit codes and alerts, `pat show`, sessions across stores. The console script runs
-against the sandbox; prompts run in tmux (test_interactive.Terminal)."""
+against the sandbox; prompts run in tmux (helpers.terminal.Terminal)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from helpers.cli import BIN, Cli
 from helpers.fake_servers import closed_port_url
 from helpers.servers import mint_token, server_tokens
-from test_interactive import Terminal
+from helpers.terminal import Terminal
 
 from iggy_cli.sandbox.http_server import SandboxServer
 
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-
-
-@pytest.fixture
-def terminal(cli: Cli) -> Iterator[type[Terminal]]:
-    opened: list[Terminal] = []
-
-    def open_terminal(command: str, env: dict[str, str], width: int = 80) -> Terminal:
-        opened.append(Terminal(command, env, width))
-        return opened[-1]
-
-    yield open_terminal  # type: ignore[misc]
-    for term in opened:
-        term.close()
 
 
 # --- alerts -------------------------------------------------------------------------------------

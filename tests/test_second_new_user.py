@@ -1,6 +1,6 @@
 """What a second new user tripped over (issue 22), each point reproduced from outside: the
 console script for messages and exit codes, tmux at 80x24 with real shells for TAB, prompts
-and layout (test_interactive.Terminal)."""
+and layout (helpers.terminal.Terminal)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.cli import BIN, Cli
 from helpers.fake_servers import closed_port_url
 from helpers.servers import new_sandbox, server_tokens
-from test_interactive import Terminal
+from helpers.terminal import Terminal
 
 from iggy_cli import __version__
 from iggy_cli.sandbox.http_server import SandboxServer
@@ -23,19 +22,6 @@ from iggy_cli.server.client import IggyClient
 
 ROOT = Path(__file__).parent.parent
 ADMIN = {"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": "iggy"}
-
-
-@pytest.fixture
-def terminal(cli: Cli) -> Iterator[type[Terminal]]:
-    opened: list[Terminal] = []
-
-    def open_terminal(command: str, env: dict[str, str], width: int = 80) -> Terminal:
-        opened.append(Terminal(command, env, width))
-        return opened[-1]
-
-    yield open_terminal  # type: ignore[misc]
-    for term in opened:
-        term.close()
 
 
 def bash_with_completion(terminal: type[Terminal], env: dict[str, str]) -> Terminal:
