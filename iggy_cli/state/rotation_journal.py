@@ -110,73 +110,69 @@ class RotationJournal(JsonRecords):
         """Every rotation in progress on this server, by token name (damaged ones left out).
         Unlike the indexes, a journal that cannot be read is an error, not an empty one: a
         rotation it holds may still need finishing."""
-        try:
-            records = self._state().load().get(address)
-        except OSError as error:
-            raise StorageError(f"cannot read {self.path}: {error.strerror or error}") from None
-        if not isinstance(records, dict):
-            return {}
-        found = {name: JournalEntry.from_json(raw) for name, raw in records.items()}
+        found = {name: JournalEntry.from_json(raw) for name, raw in self._table(address).items()}
         return {name: entry for name, entry in found.items() if entry is not None}
 
     def get(self, address: str, name: str) -> JournalEntry | None:
         return self.entries(address).get(name)
 
     def put(self, address: str, name: str, entry: JournalEntry) -> None:
-        def put(document: dict[str, Any]) -> None:
-            records = document.get(address)
-            if not isinstance(records, dict):
-                records = document[address] = {}
-            records[name] = entry.to_json()
-
-        self._update(put)
+        self._put((address,), name, entry.to_json())
 
     def drop(self, address: str, name: str) -> None:
-        def drop(document: dict[str, Any]) -> None:
-            records = document.get(address)
-            if isinstance(records, dict):
-                records.pop(name, None)
-                if not records:
-                    del document[address]
-
-        self._update(drop)
+        self._drop((address,), name)
 
     def retiring(self, address: str) -> dict[str, Retiring]:
         """Old tokens in their grace on this server, by name (damaged records left out)."""
-        try:
-            records = self._state().load().get(RETIRING)
-        except OSError as error:
-            raise StorageError(f"cannot read {self.path}: {error.strerror or error}") from None
-        here = records.get(address) if isinstance(records, dict) else None
-        if not isinstance(here, dict):
-            return {}
+        here = self._table(RETIRING, address)
         found = {name: Retiring.from_json(raw) for name, raw in here.items()}
         return {name: record for name, record in found.items() if record is not None}
 
     def retire(self, address: str, name: str, record: Retiring) -> None:
-        def put(document: dict[str, Any]) -> None:
-            everyone = document.get(RETIRING)
-            if not isinstance(everyone, dict):
-                everyone = document[RETIRING] = {}
-            here = everyone.get(address)
-            if not isinstance(here, dict):
-                here = everyone[address] = {}
-            here[name] = record._asdict()
-
-        self._update(put)
+        self._put((RETIRING, address), name, record._asdict())
 
     def retired(self, address: str, name: str) -> None:
         """The grace of `name` is over (it was deleted), or it never began."""
+        self._drop((RETIRING, address), name)
+
+    # Rotations sit at `address`, graces at `retiring` / `address`: each step below walks `keys`.
+
+    def _table(self, *keys: str) -> dict[str, Any]:
+        """The object at `keys` ({} when absent or damaged); StorageError if unreadable."""
+        try:
+            table: Any = self._state().load()
+        except OSError as error:
+            raise StorageError(f"cannot read {self.path}: {error.strerror or error}") from None
+        for key in keys:
+            table = table.get(key) if isinstance(table, dict) else None
+        return table if isinstance(table, dict) else {}
+
+    def _put(self, keys: tuple[str, ...], name: str, value: dict[str, Any]) -> None:
+        def put(document: dict[str, Any]) -> None:
+            table = document
+            for key in keys:
+                if not isinstance(table.get(key), dict):
+                    table[key] = {}
+                table = table[key]
+            table[name] = value
+
+        self._update(put)
+
+    def _drop(self, keys: tuple[str, ...], name: str) -> None:
+        """Remove `name`, and each object on the way that it leaves empty."""
 
         def drop(document: dict[str, Any]) -> None:
-            everyone = document.get(RETIRING)
-            here = everyone.get(address) if isinstance(everyone, dict) else None
-            if isinstance(here, dict):
-                here.pop(name, None)
-                if not here:
-                    del everyone[address]  # type: ignore[union-attr]
-                if not everyone:
-                    del document[RETIRING]
+            path = [document]  # path[depth] is the object at keys[:depth]
+            for key in keys:
+                table = path[-1].get(key)
+                if not isinstance(table, dict):
+                    return
+                path.append(table)
+            path[-1].pop(name, None)
+            for depth in range(len(keys), 0, -1):
+                if path[depth]:
+                    break
+                del path[depth - 1][keys[depth - 1]]
 
         self._update(drop)
 
