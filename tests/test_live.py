@@ -14,7 +14,6 @@ these tests skip, and with it a missing variable fails them."""
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -25,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.cli import Result
 
 from iggy_cli.errors import IggyCliError
 from iggy_cli.server.client import IggyClient
@@ -68,17 +68,6 @@ class Server:
                 return False
             client.logout()
             return True
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def json(self) -> object:
-        return json.loads(self.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +122,7 @@ def iggy(tmp_path: Path, server: Server) -> Iterator[object]:
         if name in os.environ:
             env[name] = os.environ[name]
 
-    def run(*args: str, **extra: str | None) -> Run:
+    def run(*args: str, **extra: str | None) -> Result:
         """iggy-cli with the run's environment; a variable given None is left out."""
         merged = {**env, **extra}
         done = subprocess.run(
@@ -144,7 +133,7 @@ def iggy(tmp_path: Path, server: Server) -> Iterator[object]:
             stdin=subprocess.DEVNULL,
             timeout=120,
         )
-        return Run(done.returncode, done.stdout, done.stderr)
+        return Result(done.returncode, done.stdout, done.stderr)
 
     yield run
 
