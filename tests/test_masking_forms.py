@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -20,8 +21,11 @@ from helpers.cli import Cli
 from helpers.leaks import assert_no_secret_in
 from helpers.servers import new_sandbox
 
+from iggy_cli.console.output import Output
 from iggy_cli.sandbox.faults import RecordedRequest
 from iggy_cli.sandbox.http_server import SandboxServer
+from iggy_cli.secrets import redaction
+from iggy_cli.secrets.redaction import MASK, Secrets
 
 # Runs of spaces closer than 16 characters apart: collapsed, no 16 characters of it match the
 # password as sent, so only a masker that knows the collapsed form can find it.
@@ -74,3 +78,18 @@ def test_an_echoed_password_is_masked_in_every_form(
     assert "Traceback" not in result.stderr
     echoed = encode(PASSWORD)
     assert_no_secret_in([PASSWORD, echoed, " ".join(echoed.split())], result.stdout, result.stderr)
+
+
+def test_a_secret_holding_the_program_name_is_masked_under_iggy_cli() -> None:
+    """Run as `iggy-cli`, the notes' `iggy login` become `iggy-cli login`; a password that
+    holds `iggy ` is masked before that, or no rule would know it."""
+    password = "iggy secret 2024"
+    err = io.StringIO()
+    with redaction.bound(Secrets()):
+        redaction.remember(password)
+        Output(stderr=err, program="iggy-cli").error(
+            f"login refused for {password}", hint="run `iggy login` again"
+        )
+    assert err.getvalue() == (
+        f"error: login refused for {MASK}\nhint: run `iggy-cli login` again\n"
+    )

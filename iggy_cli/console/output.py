@@ -149,12 +149,13 @@ class Output:
             self._note(hint, "hint: ")
 
     def _note(self, text: str, label: str = "") -> None:
-        """One line on stderr, masked last: after escaping, and after whatever the caller did
-        to the text (collapsing, cutting), so the masker sees exactly what is printed."""
+        """One line on stderr, masked after escaping and after whatever the caller did to the
+        text (collapsing, cutting), forms the masker knows; but before the program's name goes
+        in (`iggy login` as `iggy-cli login`), which would turn a secret holding `iggy ` into
+        one no rule knows, and can put no secret into view."""
         from iggy_cli.secrets.redaction import redact
 
-        text = as_program(text, self._program)
-        line = label + redact(shown(text))
+        line = label + as_program(redact(shown(text)), self._program)
         # Wrapped after masking: wrapping only turns spaces into line breaks, so it cannot
         # show a secret, while a secret with a space in it, split first, would escape the mask.
         print(self._wrapped(line, self._stderr, len(label)), file=self._stderr, flush=True)
