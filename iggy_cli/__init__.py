@@ -2,6 +2,11 @@
 
 import sys
 
+TYPE_CHECKING = False  # the fast path imports no typing; mypy reads this name as true
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import TextIO
+
 __version__ = "0.1.0"
 
 
@@ -23,6 +28,24 @@ def as_program(text: str, program: str) -> str:
 
     # `iggy` followed by a command or an option; not `'iggy'`, `iggy:host` or `iggy-cli`
     return re.sub(r"(?<![\w.:/'\"-])iggy(?= [a-z[-])", program, text)
+
+
+def terminal_columns(environ: "Mapping[str, str]", stream: "TextIO | None") -> "int | None":
+    """The width text on `stream` wraps to, as shutil.get_terminal_size works it out, but for a
+    run's own environment and stream: COLUMNS when a positive number, else the terminal's;
+    None when neither tells (not a terminal)."""
+    import os  # loaded by the interpreter's start-up already
+
+    try:
+        columns = int(environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(stream.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def version_text() -> str:

@@ -4,7 +4,6 @@ errors become messages and exit codes (see errors.EXIT_CODES)."""
 # No `from __future__ import annotations`: typer would eval every annotation string again.
 
 import functools
-import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -433,18 +432,10 @@ def _run(
 
 
 def terminal_width(world: "World") -> int:
-    """The width help pages wrap to, as shutil.get_terminal_size works it out, but for the
-    run's environment and stdout: COLUMNS, else stdout's terminal, else 80."""
-    try:
-        columns = int(world.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns > 0:
-        return columns
-    try:
-        return os.get_terminal_size(world.stdout.fileno()).columns  # type: ignore[union-attr]
-    except (AttributeError, ValueError, OSError):
-        return 80
+    """The width help pages wrap to: the run's COLUMNS, else its stdout's terminal, else 80."""
+    from iggy_cli import terminal_columns
+
+    return terminal_columns(world.environ, world.stdout) or 80
 
 
 def _usage_message(error: "click.UsageError") -> str:

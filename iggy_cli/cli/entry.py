@@ -86,25 +86,14 @@ def command_path(arguments: list[str], tree: "dict[str, Any]") -> tuple[str, ...
 
 def _print_help(path: list[str], environ: "Any", stdout: "TextIO | None", program: str) -> bool:
     """Print the generated help page for `iggy PATH... --help`; False to let the app do it."""
-    from iggy_cli import as_program
+    from iggy_cli import as_program, terminal_columns
     from iggy_cli.cli.spec_data import HELP, HELP_WIDTH
 
     page = HELP.get(" ".join(path))
     # `iggy-cli` makes a line longer than the page was rendered for by up to its extra letters
     room = HELP_WIDTH + 2 + len(program) - len("iggy")
-    if page is None or _columns(environ, stdout) < room:
+    columns = terminal_columns(environ, stdout)
+    if page is None or (columns or 80) < room:
         return False  # an unknown path, or a narrow terminal: click wraps to fit it
     (stdout if stdout is not None else sys.stdout).write(as_program(page, program))
     return True
-
-
-def _columns(environ: "Any", stdout: "TextIO | None") -> int:
-    """The width click would wrap to, as shutil.get_terminal_size works it out."""
-    try:
-        return int(environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(stdout.fileno()).columns  # type: ignore[union-attr]
-    except (AttributeError, ValueError, OSError):
-        return 80

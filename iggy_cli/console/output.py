@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
-from iggy_cli import as_program
+from iggy_cli import as_program, terminal_columns
 from iggy_cli.console.untrusted_text import json_text, shown
 
 URGENCY_STYLES = {"expired": "red", "day": "bold yellow", "week": "yellow"}
@@ -179,16 +179,7 @@ class Output:
     def _terminal_width(self, stream: TextIO) -> int | None:
         if not _is_terminal(stream):
             return None
-        try:
-            columns = int((self._environ or {}).get("COLUMNS", ""))
-        except ValueError:
-            columns = 0
-        if columns > 0:
-            return columns
-        try:
-            return os.get_terminal_size(stream.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            return None
+        return terminal_columns(self._environ or {}, stream)
 
     def value(self, text: str) -> None:
         """One bare value on stdout (a line of -o plain; a raw token goes through token())."""
