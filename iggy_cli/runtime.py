@@ -169,6 +169,12 @@ class AppContext:
         origin = self.settings.origins.get("store")
         return StoreChoice(self.settings.store, origin or "the default")
 
+    @property
+    def keeps_tokens(self) -> bool:
+        """Whether new tokens are stored in this run: not with --store none (a store a test
+        gives is always one)."""
+        return self.store_factory is not None or self.store_choice.kind != "none"
+
     def store(self) -> CredentialStore:
         """Where tokens live, built on first use (finding a keyring backend is slow)."""
         if self._store is None:

@@ -62,7 +62,7 @@ def prints(ctx: AppContext, name: str, keep: bool) -> bool:
     """Whether rotating `name` prints the new token: asked (--no-store, or --store none), or
     a token created here with --no-store, whose rotation is not already under way, and of
     whose name no copy is stored (names are unique per user: another user's may be)."""
-    if not keep or (ctx.store_factory is None and ctx.store_choice.kind == "none"):
+    if not keep or not ctx.keeps_tokens:
         return True
     address = ctx.settings.keyring
     if name not in ctx.names.printed(address):

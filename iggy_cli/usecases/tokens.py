@@ -84,7 +84,7 @@ def create_token(ctx: AppContext, name: str, expiry: Expiry, keep: bool) -> Iter
     """
     check_token_name(name)
     check_for_server(ctx, name, expiry)
-    keep = keep and (ctx.store_factory is not None or ctx.store_choice.kind != "none")
+    keep = keep and ctx.keeps_tokens
     store = ctx.store() if keep else None
     if store is not None:
         store.check()
