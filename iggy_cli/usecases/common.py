@@ -162,9 +162,24 @@ def unknown_outcome(
     )
 
 
-def deleted_after_all(client: IggyClient, name: str, lost: AnswerLost) -> None:
-    """A delete of `name` whose answer was lost: fine if the server no longer lists it;
-    otherwise the error says what is known."""
+def delete_checked(client: IggyClient, name: str, on_server: set[str]) -> str:
+    """Delete `name`, listed a moment ago (in `on_server`); the name the server deleted comes
+    back (up to 0.4.140 it deletes `deploy.key` for `Deploy Key`). Gone already is deleted:
+    this run's own DELETE, sent again by the transport after its answer was lost on a
+    kept-alive connection, or another run's. A lost answer is checked against the list, not
+    guessed: fine if the server no longer lists the token, otherwise the error says what is
+    known."""
+    try:
+        return client.delete_token(name)
+    except NotFound:
+        return name
+    except AnswerLost as lost:
+        spelled = spelling_on_server(client, name, on_server)
+        _deleted_after_all(client, spelled, lost)
+        return spelled
+
+
+def _deleted_after_all(client: IggyClient, name: str, lost: AnswerLost) -> None:
     try:
         on_server = {token.name for token in client.list_tokens()}
     except IggyCliError as error:

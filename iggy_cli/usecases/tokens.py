@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from iggy_cli.errors import (
-    AnswerLost,
     Declined,
     IggyCliError,
     NotFound,
@@ -42,7 +41,7 @@ from iggy_cli.usecases.common import (
     check_data_folder,
     check_for_server,
     check_token_name,
-    deleted_after_all,
+    delete_checked,
     expires_at,
     mint,
     signed_in,
@@ -314,20 +313,8 @@ def delete_tokens(
             spellings = [name]
             deleted = False
             if name in present:
-                try:
-                    # Up to 0.4.140 the server deletes `deploy.key` for `Deploy Key`.
-                    spellings = list(dict.fromkeys((name, client.delete_token(name))))
-                    deleted = True
-                except NotFound:
-                    # Listed a moment ago, gone now: this run's own DELETE, sent again by the
-                    # transport after its answer was lost on a kept-alive connection, or
-                    # another run. The server says it no longer exists, which is what was asked.
-                    deleted = True
-                except AnswerLost as lost:
-                    spelled = spelling_on_server(client, name, on_server)
-                    deleted_after_all(client, spelled, lost)
-                    spellings = list(dict.fromkeys((name, spelled)))
-                    deleted = True
+                spellings = list(dict.fromkeys((name, delete_checked(client, name, on_server))))
+                deleted = True
             outcome = _delete_copies(ctx, name, spellings, deleted, identity.user_id)
             yield outcome._replace(look_alike=None if deleted else look_alike(name, on_server))
 
@@ -458,12 +445,7 @@ def prune(ctx: AppContext, expired: bool, orphans: bool, dry_run: bool) -> Prune
         if dry_run:
             return PruneOutcome(doomed, orphaned, leftovers, True, tuple(kept), tuple(retired))
         for name in [*leftovers, *doomed, *retired]:
-            try:
-                client.delete_token(name)
-            except NotFound:
-                pass  # the server's cleaner may have been quicker
-            except AnswerLost as lost:
-                deleted_after_all(client, name, lost)  # checked, not guessed
+            delete_checked(client, name, on_server)  # gone already: the server's cleaner, say
         for name, record in retiring.items():
             mine = record.user_id in (None, identity.user_id)
             if name in retired or (name not in on_server and mine):
