@@ -56,7 +56,7 @@ class LostAnswer:
     - "not-json": `200 OK` with a body that is not the answer (a proxy's page);
     - "cut-body": the real status and headers, then only part of the body, then close;
     - "many-headers": the real answer behind 3,000 extra header lines, over 300 KiB: more
-      than a client reads (httpcore stops at 100 KiB of head, http.client at 100 lines)."""
+      than a client reads (httpcore, under httpx, stops at 100 KiB of head)."""
 
     mode: LoseMode
     hold_s: float
