@@ -182,11 +182,7 @@ def test_a_terminal_shows_markup_and_escapes_in_names_literally(
         ]
         assert lines[2].startswith("[bold red]x[/]")
         assert "\x1b]8;" not in term.screen(escapes=True)  # no hyperlink was made
-        title = subprocess.run(
-            ["tmux", "display-message", "-p", "-t", term.name, "#{pane_title}"],
-            capture_output=True,
-            text=True,
-        ).stdout
+        title = term.tmux("display-message", "-p", "-t", term.name, "#{pane_title}").stdout
         assert "pwned" not in title
     finally:
         term.close()
