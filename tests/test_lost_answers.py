@@ -143,3 +143,33 @@ def test_a_prune_whose_delete_answer_is_lost_checks_the_list(
     assert result.code == 0, result.stderr
     lines(result.stderr)
     assert server_tokens(sandbox.url) == {}
+
+
+@pytest.mark.parametrize("mode", ["hold", "reset", "cut-body"])
+def test_a_printed_rotation_whose_delete_answer_is_lost_checks_the_list(
+    cli: Cli, sandbox: SandboxServer, mode: str
+) -> None:
+    """`pat rotate --no-store` deletes the old token before it mints the new one: a lost
+    answer to that DELETE is checked against the list, and the rotation goes on."""
+    created = cli(
+        "pat", "create", "ci-job", "1d", "--no-store", env=cli.as_admin(), shows_token=True
+    )
+    assert created.code == 0, created.stderr
+    old = created.stdout.strip()
+    sandbox.lose_answer("DELETE", f"{TOKENS}/ci-job", mode=mode)  # type: ignore[arg-type]
+    result = cli(
+        *MODES[mode],
+        "pat",
+        "rotate",
+        "ci-job",
+        "--no-store",
+        "--yes",
+        env=cli.as_admin(),
+        shows_token=True,
+    )
+    assert result.code == 0, result.stderr
+    lines(result.stderr)
+    new = result.stdout.strip()
+    assert new != old and token_works(sandbox.url, new) and not token_works(sandbox.url, old)
+    assert list(server_tokens(sandbox.url)) == ["ci-job"]
+    assert cli.keyring() == {}

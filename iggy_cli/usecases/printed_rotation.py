@@ -41,6 +41,7 @@ from iggy_cli.usecases.common import (
     ANY_NAME_BYTES,
     check_for_server,
     check_token_name,
+    delete_checked,
     expires_at,
     mint,
     signed_in,
@@ -125,8 +126,8 @@ def rotate_printed(
         )
         until = None if grace is None else now + grace
         if until is None:
-            with suppress(NotFound):  # gone since the list: the server's cleaner, say
-                client.delete_token(current)
+            # gone since the list counts as deleted; a lost answer is checked against the list
+            delete_checked(client, current, set(listed))
         else:
             # recorded before the new token exists: a grace is never left unrecorded
             record = Retiring(us_from_datetime(until), successor, identity.user_id)
@@ -158,8 +159,7 @@ def _pair(
     for twin in list(present):
         record = retiring.get(twin)
         if record is not None and record.until_us <= us_from_datetime(now):
-            with suppress(NotFound):
-                client.delete_token(twin)
+            delete_checked(client, twin, set(listed))
             ctx.rotations.retired(address, twin)
             present.remove(twin)
             del listed[twin]
