@@ -93,3 +93,23 @@ def test_a_secret_holding_the_program_name_is_masked_under_iggy_cli() -> None:
     assert err.getvalue() == (
         f"error: login refused for {MASK}\nhint: run `iggy-cli login` again\n"
     )
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_status_masks_an_echoed_password_in_every_form(
+    tmp_path: Path, server: SandboxServer, form: str
+) -> None:
+    """`status` prints the server's problem as a `Label: value` line on stdout: masked too."""
+    encode = FORMS[form]
+
+    def echo(request: RecordedRequest) -> str:
+        sent = json.loads(request.body)["password"]
+        return f"<html><body><p>login refused for   {encode(sent)}   (try again)</p></body></html>"
+
+    server.answer_with("POST", "/users/login", 400, echo, content_type="text/html")
+    cli = Cli(tmp_path, server.url)
+    result = cli("status", env={"IGGY_USERNAME": "iggy", "IGGY_PASSWORD": PASSWORD})
+    assert "Traceback" not in result.stderr
+    assert "HTTP 400" in result.stdout + result.stderr, (result.stdout, result.stderr)
+    echoed = encode(PASSWORD)
+    assert_no_secret_in([PASSWORD, echoed, " ".join(echoed.split())], result.stdout, result.stderr)

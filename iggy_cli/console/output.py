@@ -211,9 +211,13 @@ class Output:
         print(text, file=self._stdout, flush=True)
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
-        """`Label:  value` lines on stdout, labels aligned."""
+        """`Label:  value` lines on stdout, labels aligned; values masked as a note is (a server's
+        or the OS's problem text can quote a secret), in the same order as `_note`."""
+        from iggy_cli.secrets.redaction import redact
+
         shown_pairs = [
-            (shown(label), shown(as_program(value, self._program))) for label, value in pairs
+            (shown(label), as_program(redact(shown(value)), self._program))
+            for label, value in pairs
         ]
         width = max(len(label) for label, _ in shown_pairs) + 1
         for label, value in shown_pairs:
