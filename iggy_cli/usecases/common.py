@@ -371,3 +371,12 @@ def _log_in(client: IggyClient, credential: Credential, url: str) -> Identity:
         ) from None
     except AuthenticationError as error:
         raise AuthenticationError(f"{what} was refused: {error.message}", hint=relogin) from None
+
+
+def withdrawn(client: IggyClient, name: str) -> str:
+    """Delete a token whose secret reached no one; in words, what became of it."""
+    try:
+        client.delete_token(name)
+    except (IggyCliError, KeyboardInterrupt):
+        return f"delete it with `iggy pat delete {name}`, nobody has its secret"
+    return "it was deleted on the server"

@@ -46,6 +46,7 @@ from iggy_cli.usecases.common import (
     mint,
     signed_in,
     spelling_on_server,
+    withdrawn,
 )
 from iggy_cli.usecases.rotation import RotationFailed
 
@@ -223,11 +224,7 @@ def _withdraw(
 ) -> TokenNotDelivered:
     """The new token reached no one: delete it; with a grace the old one stays current."""
     name = outcome.minted.name
-    try:
-        client.delete_token(name)
-        undone = "it was deleted on the server"
-    except (IggyCliError, KeyboardInterrupt):
-        undone = f"delete it with `iggy pat delete {name}`, nobody has its secret"
+    undone = withdrawn(client, name)
     if outcome.retiring_until is not None:
         with suppress(StorageError):
             ctx.rotations.retired(ctx.settings.address, outcome.old_name)

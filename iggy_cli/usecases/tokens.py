@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from iggy_cli.errors import (
     Declined,
-    IggyCliError,
     NotFound,
     OutputFailed,
     StorageError,
@@ -46,6 +45,7 @@ from iggy_cli.usecases.common import (
     mint,
     signed_in,
     spelling_on_server,
+    withdrawn,
 )
 
 if TYPE_CHECKING:
@@ -152,11 +152,7 @@ def _withdraw(
 ) -> TokenNotDelivered:
     """Delete a token that reached no one; the error says what happened to it."""
     name = outcome.minted.name
-    try:
-        client.delete_token(name)
-        undone = "it was deleted on the server"
-    except (IggyCliError, KeyboardInterrupt):
-        undone = f"delete it with `iggy pat delete {name}`, nobody has its secret"
+    undone = withdrawn(client, name)
     if outcome.store_error is None:
         what = f"was created but could not be shown ({failure.message}) and is not stored"
     else:
